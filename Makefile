@@ -1,0 +1,83 @@
+# aftersales — `make run` runs the whole system on SQLite; `make test` runs every test.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+# Local settings (see .env.example) reach every command make runs.
+-include .env
+export
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# Evaluated when used: installs uv from PyPI on a machine without it.
+UV = $(shell scripts/ensure-uv.sh)
+APP_PYTHON = $(shell scripts/find-python.sh 3.11 3.12 3.13)
+BOT_PYTHON = $(shell scripts/find-python.sh 3.10)
+MODEL := models/aftersales.tar.gz
+MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
+HELDOUT := $(sort $(wildcard tests/nlu/heldout_*.yml))
+
+.PHONY: help install run train test test-fast lint db demo clean nlu-report
+
+help:
+	@echo "make run     install what is missing, migrate + seed the SQLite demo, train if data changed, start everything"
+	@echo "make test    install what is missing, run every test (PostgreSQL required)"
+	@echo "make train   train the Rasa model if its inputs changed"
+	@echo "make lint    ruff"
+	@echo "make nlu-report   5-fold cross-validation + held-out accuracy → reports/nlu.md (~20 min)"
+
+# -- environments (from the lock files) ---------------------------------------------------------
+.venv/.installed: pyproject.toml uv.lock
+	@test -n "$(APP_PYTHON)" || { scripts/find-python.sh 3.11 3.12 3.13; exit 1; }
+	UV_PROJECT_ENVIRONMENT=.venv $(UV) sync --frozen --python "$(APP_PYTHON)"
+	@touch $@
+
+.venv-bot/.installed: envs/bot/pyproject.toml envs/bot/uv.lock
+	@test -n "$(BOT_PYTHON)" || { scripts/find-python.sh 3.10; exit 1; }
+	cd envs/bot && UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bot $(UV) sync --frozen --python "$(BOT_PYTHON)"
+	@touch $@
+
+install: .venv/.installed .venv-bot/.installed
+	@$(UV) pip check --python .venv/bin/python
+	@$(UV) pip check --python .venv-bot/bin/python
+
+# -- the model: retrained only when its inputs change ---------------------------------------------
+$(MODEL): $(MODEL_INPUTS) .venv-bot/.installed
+	.venv-bot/bin/rasa train --fixed-model-name aftersales --out models
+	@touch $@
+
+train: $(MODEL)
+
+# -- run -------------------------------------------------------------------------------------------
+db: install
+	.venv/bin/aftersales db upgrade
+
+demo: db
+	.venv/bin/aftersales demo seed
+
+run: install train demo
+	.venv/bin/python scripts/run.py
+
+# -- tests -----------------------------------------------------------------------------------------
+lint: install
+	.venv/bin/ruff check aftersales actions bot_extensions tests scripts
+
+test: install train lint
+	scripts/ensure-services.sh
+	.venv-bot/bin/rasa data validate --fail-on-warnings
+	.venv-bot/bin/rasa test core --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT) --min-accuracy 0.93 --report results/nlu-heldout.md
+	AFTERSALES_REQUIRE_POSTGRES=1 AFTERSALES_REQUIRE_E2E=1 .venv/bin/python -m pytest
+
+# NLU quality report (reports/nlu.md): 5-fold cross-validation on the training data plus the
+# held-out sets. Takes ~20 minutes on 2 cores; run it when the training data changes.
+nlu-report: install train
+	.venv-bot/bin/rasa test nlu --nlu data/nlu.yml --config config.yml --cross-validation --folds 5 \
+		--out results/cross-validation
+	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT) --report results/nlu-heldout.md
+	.venv-bot/bin/python scripts/nlu_report.py results/cross-validation results/nlu-heldout.md reports/nlu.md
+
+# Unit and database tests only (no model, no servers): the quick loop while coding.
+test-fast: install
+	.venv/bin/python -m pytest tests/unit tests/integration tests/cli
+
+clean:
+	rm -rf .venv .venv-bot models var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Rasa custom actions (rasa-sdk action server). Thin: dialogue in, service calls, messages out."""

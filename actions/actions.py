@@ -1,0 +1,570 @@
+"""Custom actions. Each one reads the dialogue, calls the service, and says what came back; the
+rules are in the policy engine and the words in actions/texts/ and domain.yml."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import presenter, runtime
+from aftersales.domain import order_numbers
+from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError
+
+log = logging.getLogger(__name__)
+# Fail at start-up, not at the first chat, when the configuration is unusable (e.g. production
+# without real secrets).
+runtime.settings()
+
+MAX_FAILED_LOOKUPS = 3
+# What the shopper's opening words ask for, when the policy allows it for this order.
+IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refund",
+                   "intercept_delivery": "intercept"}
+CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
+REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "confirmed", "flow_blocked")
+ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "active_item_count", "fulfillment")
+
+
+def words(tracker: Tracker) -> presenter.Words:
+    return presenter.Words(runtime.language(tracker))
+
+
+def reset(*names: str) -> list[EventType]:
+    return [SlotSet(name, None) for name in names]
+
+
+def customer_of(tracker: Tracker) -> str | None:
+    """From the signed token, or from a phone check done earlier in this conversation."""
+    return runtime.customer_id(tracker) or tracker.get_slot("verified_customer")
+
+
+def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(response="utter_service_unavailable")
+
+
+def say_order(dispatcher: CollectingDispatcher, order: dict[str, Any], w: presenter.Words) -> None:
+    text, card = presenter.order_card(order, w)
+    dispatcher.utter_message(text=text, json_message=card)
+
+
+def recent_transcript(tracker: Tracker, limit: int = 30) -> list[dict[str, str]]:
+    lines = [{"from": "shopper" if e["event"] == "user" else "bot", "text": (e.get("text") or "")[:1000]}
+             for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
+    return lines[-limit:]
+
+
+class OrderLookup:
+    """Validation shared by both forms: the order number, then who is asking, then the order."""
+
+    async def check_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        if (tracker.get_slot("failed_lookups") or 0) >= MAX_FAILED_LOOKUPS:
+            dispatcher.utter_message(response="utter_lookup_locked")
+            return {"order_no": None, "flow_blocked": "locked"}
+        text = str(value or "")
+        order_no = order_numbers.normalize(text) or next(iter(order_numbers.find_in_text(text)), None)
+        if order_no is None:
+            # Nothing usable: the form asks again; a wrong-length number gets told the format first.
+            if order_numbers.looks_like_attempt(text):
+                dispatcher.utter_message(response="utter_order_no_malformed", raw=text.strip()[:30])
+            return {"order_no": None}
+        changed = order_no != tracker.get_slot("order_state_for")
+        slots: dict[str, Any] = {"order_no": order_no}
+        if changed and tracker.get_slot("order_state"):
+            # A different order mid-request: what was said about the old one no longer applies.
+            slots.update({name: None for name in (*REQUEST_SLOTS, "order_state")})
+        customer = runtime.customer_id(tracker)
+        if customer is None:
+            # No signed token: the phone check (next slot) decides whose order this is.
+            return {**slots, "verified_customer": None}
+        return {**slots, **await self.load(order_no, customer, dispatcher, tracker)}
+
+    async def check_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        digits = re.sub(r"\D", "", str(value or ""))[-4:]
+        order_no = tracker.get_slot("order_no")
+        try:
+            customer = await runtime.call(runtime.service().identify_by_phone, order_no, digits)
+        except (OrderNotFound, InvalidOrderNumber):
+            failed = (tracker.get_slot("failed_lookups") or 0) + 1
+            locked = failed >= MAX_FAILED_LOOKUPS
+            dispatcher.utter_message(response="utter_lookup_locked" if locked else "utter_phone_mismatch")
+            return {"phone_last4": None, "order_no": None, "failed_lookups": failed,
+                    "flow_blocked": "locked" if locked else None}
+        except Exception:  # noqa: BLE001 - any storage failure: apologise, change nothing
+            log.exception("phone check failed")
+            say_service_unavailable(dispatcher)
+            return {"phone_last4": None, "flow_blocked": "unavailable"}
+        return {"phone_last4": digits, "verified_customer": customer,
+                **await self.load(order_no, customer, dispatcher, tracker)}
+
+    async def load(self, order_no: str, customer: str, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> dict[str, Any]:
+        try:
+            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+        except (OrderNotFound, InvalidOrderNumber):
+            failed = (tracker.get_slot("failed_lookups") or 0) + 1
+            if failed >= MAX_FAILED_LOOKUPS:
+                dispatcher.utter_message(response="utter_lookup_locked")
+                return {"order_no": None, "failed_lookups": failed, "flow_blocked": "locked"}
+            dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+            return {"order_no": None, "failed_lookups": failed}
+        except Exception:  # noqa: BLE001
+            log.exception("order lookup failed")
+            say_service_unavailable(dispatcher)
+            return {"order_no": None, "flow_blocked": "unavailable"}
+        say_order(dispatcher, order, words(tracker))
+        virtual = all(i["goods_type"].startswith("virtual") for i in order["items"])
+        return {"order_state": order["state"], "order_state_for": order["order_no"],
+                "active_item_count": len(presenter.active_items(order)),
+                "fulfillment": "virtual" if virtual else "physical"}
+
+
+class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
+    def name(self) -> str:
+        return "validate_after_sales_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("flow_blocked"):
+            return []
+        slots = ["order_no"]
+        if runtime.customer_id(tracker) is None and not tracker.get_slot("verified_customer"):
+            slots.append("phone_last4")
+        return [*slots, "reason", "outcome", "item", "confirmed"]
+
+    async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"order_no": None}
+        slots = await self.check_order_no(value, dispatcher, tracker)
+        if slots.get("order_state") == "cancelled":
+            await self.say_refund_status(slots["order_no"], dispatcher, tracker)
+        return slots
+
+    async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"phone_last4": None}
+        slots = await self.check_phone(value, dispatcher, tracker)
+        if slots.get("order_state") == "cancelled":
+            await self.say_refund_status(tracker.get_slot("order_no"), dispatcher, tracker,
+                                         customer=slots["verified_customer"])
+        return slots
+
+    async def say_refund_status(self, order_no: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                customer: str | None = None) -> None:
+        dispatcher.utter_message(response="utter_refused_already_cancelled")
+        status = await runtime.call(runtime.service().refund_status, customer or customer_of(tracker), order_no)
+        dispatcher.utter_message(text=presenter.refund_status_text(status, words(tracker)))
+
+    async def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"reason": None}
+        w = words(tracker)
+        text = str(value or "")
+        if tracker.get_slot("order_state") is None or order_numbers.find_in_text(text):
+            return {"reason": None}
+        reason, free_text = self.reason_code(text, tracker, w)
+        try:
+            options = await runtime.call(runtime.service().options, customer_of(tracker),
+                                         tracker.get_slot("order_no"), reason)
+        except ServiceError:
+            return {"reason": None}
+        except Exception:  # noqa: BLE001
+            log.exception("options failed")
+            say_service_unavailable(dispatcher)
+            return {"reason": None, "flow_blocked": "unavailable"}
+        slots: dict[str, Any] = {"reason": reason, "reason_text": free_text}
+        allowed = [o["outcome"] for o in options]
+        implied = IMPLIED_OUTCOME.get(tracker.get_slot("request_kind") or "")
+        if implied and not allowed:
+            await self.explain_refusal(implied, reason, dispatcher, tracker)
+        if not allowed:
+            dispatcher.utter_message(response="utter_nothing_possible")
+            return {**slots, "flow_blocked": "nothing_possible"}
+        chosen = tracker.get_slot("outcome")
+        if implied and implied in allowed and not chosen:
+            return {**slots, **self.outcome_slots(implied, tracker)}
+        if implied and implied not in allowed:
+            await self.explain_refusal(implied, reason, dispatcher, tracker)
+        return slots
+
+    def reason_code(self, text: str, tracker: Tracker, w: presenter.Words) -> tuple[str, str | None]:
+        known = set(w.t["reasons"])
+        if text in known:
+            return text, None
+        tagged = next((v for v in tracker.get_latest_entity_values("reason") if v in known), None)
+        if tagged:
+            return tagged, text[:500]
+        for code, keywords in w.t["keywords"]["reasons"].items():
+            if any(k in text for k in keywords):
+                return code, text[:500]
+        return "other", text[:500]
+
+    async def explain_refusal(self, outcome: str, reason: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> None:
+        try:
+            decision = await runtime.call(runtime.service().preview, customer_of(tracker),
+                                          tracker.get_slot("order_no"), outcome, reason)
+        except ServiceError:
+            return
+        if not decision["allowed"]:
+            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+
+    async def validate_outcome(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"outcome": None}
+        w = words(tracker)
+        text = str(value or "")
+        outcome = text if text in w.t["outcomes"] else next(
+            (code for code, keywords in w.t["keywords"]["outcomes"].items() if any(k in text for k in keywords)),
+            None)
+        if outcome is None or not tracker.get_slot("reason"):
+            return {"outcome": None}
+        decision = await runtime.call(runtime.service().preview, customer_of(tracker),
+                                      tracker.get_slot("order_no"), outcome, tracker.get_slot("reason"))
+        if not decision["allowed"]:
+            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+            return {"outcome": None}
+        return self.outcome_slots(outcome, tracker)
+
+    @staticmethod
+    def outcome_slots(outcome: str, tracker: Tracker) -> dict[str, Any]:
+        # Choosing items only makes sense when cancelling several items before shipment.
+        choose = (outcome in CANCEL_OUTCOMES and tracker.get_slot("order_state") in ("pending_payment", "paid")
+                  and (tracker.get_slot("active_item_count") or 0) > 1)
+        return {"outcome": outcome, "item": None if choose else "all"}
+
+    async def validate_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"item": None}
+        text = str(value or "").strip()
+        if text == "all":
+            return {"item": "all"}
+        order = await runtime.call(runtime.service().lookup_order, customer_of(tracker), tracker.get_slot("order_no"))
+        active = presenter.active_items(order)
+        if len(active) <= 1:
+            return {"item": "all"}
+        if any(k in text for k in ("全部", "整单", "都", "所有")):
+            return {"item": "all"}
+        named = presenter.item_named(active, text)
+        if named is not None:
+            return {"item": str(named["id"])}
+        dispatcher.utter_message(text=words(tracker)("ask.item_unknown"))
+        return {"item": None}
+
+
+class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
+    def name(self) -> str:
+        return "validate_order_query_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("flow_blocked"):
+            return []
+        if runtime.customer_id(tracker) is None and not tracker.get_slot("verified_customer"):
+            return ["order_no", "phone_last4"]
+        return ["order_no"]
+
+    async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"order_no": None}
+        return await self.check_order_no(value, dispatcher, tracker)
+
+    async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"phone_last4": None}
+        return await self.check_phone(value, dispatcher, tracker)
+
+
+class ActionStartRequest(Action):
+    """The shopper asked for something: remember what, forget any earlier unfinished request."""
+
+    def name(self) -> str:
+        return "action_start_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        events = [SlotSet("request_kind", intent), *reset("outcome", "item", "confirmed", "flow_blocked")]
+        if not list(tracker.get_latest_entity_values("reason")):
+            events += reset("reason", "reason_text")
+        return events
+
+
+class ActionStartQuery(Action):
+    def name(self) -> str:
+        return "action_start_query"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        kind = intent if intent in ("check_refund_status", "change_address") else "check_order_status"
+        return [SlotSet("query_kind", kind), SlotSet("flow_blocked", None)]
+
+
+class ActionAskReason(Action):
+    def name(self) -> str:
+        return "action_ask_reason"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # The common reasons differ by where the order is (seeds 000, 001 §3, 002 §3).
+        state = tracker.get_slot("order_state")
+        group = ("virtual" if tracker.get_slot("fulfillment") == "virtual" else
+                 "before_shipment" if state in ("pending_payment", "paid") else
+                 "in_delivery" if state in ("shipped", "in_transit", "out_for_delivery") else "after_delivery")
+        w = words(tracker)
+        dispatcher.utter_message(text=w(f"ask.reason.{group}"), buttons=presenter.reason_buttons(group, w))
+        return []
+
+
+class ActionAskOutcome(Action):
+    def name(self) -> str:
+        return "action_ask_outcome"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        w = words(tracker)
+        try:
+            options = await runtime.call(runtime.service().options, customer_of(tracker),
+                                         tracker.get_slot("order_no"), tracker.get_slot("reason"))
+        except Exception:  # noqa: BLE001
+            log.exception("options failed")
+            say_service_unavailable(dispatcher)
+            return [SlotSet("flow_blocked", "unavailable")]
+        dispatcher.utter_message(text=w("ask.outcome"), buttons=presenter.outcome_buttons(options, w))
+        return []
+
+
+class ActionAskItem(Action):
+    def name(self) -> str:
+        return "action_ask_item"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        w = words(tracker)
+        order = await runtime.call(runtime.service().lookup_order, customer_of(tracker), tracker.get_slot("order_no"))
+        if len(presenter.active_items(order)) <= 1:
+            return [SlotSet("item", "all")]
+        dispatcher.utter_message(text=w("ask.item"), buttons=presenter.item_buttons(order, w))
+        return []
+
+
+def chosen_item_ids(tracker: Tracker) -> list[int]:
+    item = tracker.get_slot("item")
+    return [int(item)] if item and item != "all" and item.isdigit() else []
+
+
+class ActionAskConfirmed(Action):
+    """The summary before anything changes: what, how much, to where, when, what happens next."""
+
+    def name(self) -> str:
+        return "action_ask_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        w = words(tracker)
+        customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
+        try:
+            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+            decision = await runtime.call(runtime.service().preview, customer, order_no, tracker.get_slot("outcome"),
+                                          tracker.get_slot("reason"), chosen_item_ids(tracker))
+        except Exception:  # noqa: BLE001
+            log.exception("preview failed")
+            say_service_unavailable(dispatcher)
+            return [SlotSet("flow_blocked", "unavailable")]
+        if not decision["allowed"]:
+            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+            return [SlotSet("outcome", None)]
+        dispatcher.utter_message(
+            text=presenter.summary(order, decision, tracker.get_slot("reason"), w),
+            buttons=[{"title": w("buttons.confirm"), "payload": "/affirm"},
+                     {"title": w("buttons.reconsider"), "payload": "/deny"}])
+        return []
+
+
+class ActionSubmitRequest(Action):
+    def name(self) -> str:
+        return "action_submit_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        done = [*reset(*REQUEST_SLOTS, "request_kind")]
+        if tracker.get_slot("flow_blocked"):
+            return done
+        if tracker.get_slot("confirmed") is not True:
+            dispatcher.utter_message(response="utter_not_confirmed")
+            return done
+        w = words(tracker)
+        customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
+        outcome, reason = tracker.get_slot("outcome"), tracker.get_slot("reason")
+        items = chosen_item_ids(tracker)
+        # The same confirmation delivered twice (a retried HTTP call) must not act twice.
+        confirmation = (tracker.latest_message or {}).get("message_id") or str(len(tracker.events))
+        key = f"{tracker.sender_id}:{order_no}:{outcome}:{items}:{confirmation}"
+        context = {"reason_text": tracker.get_slot("reason_text"), "transcript": recent_transcript(tracker)}
+        try:
+            result = await runtime.call(runtime.service().submit, customer, order_no, outcome, reason, items,
+                                        idempotency_key=key, conversation_id=tracker.sender_id, context=context)
+            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+        except Exception:  # noqa: BLE001 - e.g. storage down: the transaction rolled back, nothing changed
+            log.exception("submit failed")
+            say_service_unavailable(dispatcher)
+            return done
+        if result["status"] == "refused":
+            dispatcher.utter_message(response=f"utter_refused_{result['decision']['code']}")
+            return done
+        for text in presenter.result_texts(result, order, w):
+            dispatcher.utter_message(text=text)
+        dispatcher.utter_message(json_message={"type": "result_card", "status": result["status"],
+                                               "order_no": order_no, "outcome": outcome,
+                                               "refund": result.get("refund"),
+                                               "reference": _reference(result)})
+        return [*done, SlotSet("order_state", order["state"])]
+
+
+def _reference(result: dict[str, Any]) -> str | None:
+    for key, field in (("refund", "refund_no"), ("interception", "interception_no"), ("return", "return_no"),
+                       ("ticket", "ticket_no")):
+        if result.get(key):
+            return result[key][field]
+    return None
+
+
+class ActionAnswerQuery(Action):
+    """Order status, refund status or an address change, for an order already identified."""
+
+    def name(self) -> str:
+        return "action_answer_query"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("flow_blocked"):
+            return reset("flow_blocked", "query_kind")
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        kind = intent if intent in ("check_refund_status", "check_order_status") else tracker.get_slot("query_kind")
+        customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
+        if customer is None or order_no is None:
+            dispatcher.utter_message(response="utter_ask_order_no")
+            return []
+        w = words(tracker)
+        service = runtime.service()
+        try:
+            order = await runtime.call(service.lookup_order, customer, order_no)
+            if kind == "check_refund_status":
+                status = await runtime.call(service.refund_status, customer, order_no)
+                dispatcher.utter_message(text=presenter.refund_status_text(status, w))
+            elif kind == "change_address":
+                await self.change_address(order, customer, dispatcher, tracker)
+            else:
+                dispatcher.utter_message(response=f"utter_state_{order['state']}", order_no=order["order_no"],
+                                         carrier=order["carrier"] or "", tracking_no=order["tracking_no"] or "")
+        except ServiceError:
+            dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+        except Exception:  # noqa: BLE001
+            log.exception("query failed")
+            say_service_unavailable(dispatcher)
+        return reset("query_kind")
+
+    async def change_address(self, order: dict[str, Any], customer: str, dispatcher: CollectingDispatcher,
+                             tracker: Tracker) -> None:
+        if order["state"] in ("shipped", "in_transit", "out_for_delivery"):
+            dispatcher.utter_message(response="utter_change_address_shipped")
+            return
+        if order["state"] not in ("pending_payment", "paid"):
+            dispatcher.utter_message(response="utter_change_address_closed")
+            return
+        result = await runtime.call(
+            runtime.service().open_ticket, customer, "escalation", "修改收货地址 / change delivery address",
+            order_no=order["order_no"], reason="wrong_address", conversation_id=tracker.sender_id,
+            context={"request": "change_address", "transcript": recent_transcript(tracker)})
+        dispatcher.utter_message(response="utter_change_address", ticket_no=result["ticket"]["ticket_no"])
+
+
+class ActionHandoff(Action):
+    """转人工: a ticket with everything collected so far, then the bot steps back until the
+    merchant hands the conversation back."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ticket = await open_case(tracker, "escalation", dispatcher)
+        if ticket is None:
+            return []
+        hours = ticket.get("sla_hours", 4)
+        dispatcher.utter_message(response="utter_handoff", ticket_no=ticket["ticket_no"], hours=hours)
+        return [*reset(*REQUEST_SLOTS, "request_kind", "query_kind"), ConversationPaused()]
+
+
+class ActionOpenComplaint(Action):
+    def name(self) -> str:
+        return "action_open_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ticket = await open_case(tracker, "complaint", dispatcher)
+        if ticket is not None:
+            dispatcher.utter_message(response="utter_complaint_opened", ticket_no=ticket["ticket_no"],
+                                     hours=ticket.get("sla_hours", 24))
+        return []
+
+
+async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
+    customer = customer_of(tracker)
+    order_no = tracker.get_slot("order_no") if customer and tracker.get_slot("order_state") else None
+    shop = runtime.metadata(tracker).get("shop_id") or runtime.settings().default_shop_id
+    slots = {name: tracker.get_slot(name) for name in ("request_kind", "order_no", "order_state", "reason",
+                                                       "reason_text", "outcome", "item")}
+    summary = "\n".join(f'{line["from"]}: {line["text"]}' for line in recent_transcript(tracker, 12))
+    try:
+        result = await runtime.call(
+            runtime.service().open_ticket, customer, kind, summary or kind, order_no=order_no,
+            shop_id=None if order_no else str(shop)[:64], reason=slots["reason"], desired_outcome=slots["outcome"],
+            conversation_id=tracker.sender_id, context={"slots": slots, "transcript": recent_transcript(tracker)})
+    except Exception:  # noqa: BLE001
+        log.exception("opening a %s ticket failed", kind)
+        dispatcher.utter_message(response="utter_handoff_failed")
+        return None
+    ticket = result["ticket"]
+    due, created = ticket["sla_due_at"], ticket["created_at"]
+    ticket["sla_hours"] = round((datetime.fromisoformat(due) - datetime.fromisoformat(created)).total_seconds() / 3600)
+    return ticket
+
+
+class ActionSwitchOrder(Action):
+    def name(self) -> str:
+        return "action_switch_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_switch_order")
+        return reset(*ORDER_SLOTS, "order_state_for", *REQUEST_SLOTS)
+
+
+class ActionAbandonRequest(Action):
+    def name(self) -> str:
+        return "action_abandon_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_request_abandoned")
+        return reset(*REQUEST_SLOTS, "request_kind", "query_kind", "requested_slot")
+
+
+class ActionHandleFallback(Action):
+    """Clarify once; when the next message is not understood either, offer a human."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        user_turns = [e for e in tracker.events if e.get("event") == "user"]
+        previous = user_turns[-2].get("parse_data", {}).get("intent", {}).get("name") if len(user_turns) > 1 else None
+        if previous in ("nlu_fallback", "out_of_scope"):
+            dispatcher.utter_message(response="utter_offer_human")
+        elif (tracker.latest_message or {}).get("intent", {}).get("name") == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+        else:
+            dispatcher.utter_message(response="utter_please_rephrase")
+        return []

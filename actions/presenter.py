@@ -1,0 +1,232 @@
+"""Service results → the bot's words. Pure functions over dicts; the sentences themselves are in
+actions/texts/<language>.yml, so a language is a file, not code."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aftersales.domain.money import Money
+from aftersales.service.after_sales import PLATFORM_TZ
+
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+DEFAULT_LANGUAGE = "zh"
+
+
+@functools.lru_cache(maxsize=8)
+def texts(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    path = TEXTS_DIR / f"{language}.yml"
+    if not path.exists():
+        path = TEXTS_DIR / f"{DEFAULT_LANGUAGE}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+class Words:
+    """Looks up ``section.key`` in one language's texts and fills in the values."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE):
+        self.t = texts(language)
+
+    def __call__(self, dotted: str, **values: Any) -> str:
+        node: Any = self.t
+        for part in dotted.split("."):
+            node = node[part]
+        return str(node).format(**values) if values else str(node)
+
+    def label(self, section: str, key: str | None) -> str:
+        return str(self.t.get(section, {}).get(key, key or ""))
+
+    def money(self, minor: int, currency: str = "CNY") -> str:
+        return Money(minor, currency).display()
+
+    def when(self, iso: str | None) -> str:
+        if not iso:
+            return ""
+        return datetime.fromisoformat(iso).astimezone(PLATFORM_TZ).strftime(self.t["datetime"])
+
+    def eta(self, eta: dict[str, Any] | None) -> str:
+        if not eta or eta["max"] == 0:
+            return self("eta.immediate")
+        return self(f"eta.{eta['unit']}", min=_num(eta["min"]), max=_num(eta["max"]))
+
+    def duration(self, eta: dict[str, Any]) -> str:
+        return self(f"duration.{eta['unit']}", min=_num(eta["min"]), max=_num(eta["max"]))
+
+    def state(self, order: dict[str, Any]) -> str:
+        virtual = all(i["goods_type"].startswith("virtual") for i in order["items"])
+        if virtual and order["state"] in self.t.get("virtual_states", {}):
+            return self.t["virtual_states"][order["state"]]
+        return self.label("states", order["state"])
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def active_items(order: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in order["items"] if not i["cancelled"]]
+
+
+def order_card(order: dict[str, Any], w: Words) -> tuple[str, dict[str, Any]]:
+    """The order in plain words, and the same as a structured card for widgets that draw one."""
+    lines = [w("card.order_title", order_no=order["order_no"])]
+    for item in active_items(order) or order["items"]:
+        lines.append(w("card.item_line", title=item["title"], quantity=item["quantity"],
+                       amount=w.money(item["total"], order["currency"])))
+    if order["payment_channel"]:
+        lines.append(w("card.total_line", amount=w.money(order["total"], order["currency"]),
+                       channel=w.label("channels", order["payment_channel"])))
+    else:
+        lines.append(w("card.unpaid_total_line", amount=w.money(order["total"], order["currency"])))
+    lines.append(w("card.state_line", state=w.state(order)))
+    card = {
+        "type": "order_card",
+        "order_no": order["order_no"],
+        "shop": order["shop"]["name"],
+        "state": order["state"],
+        "state_label": w.state(order),
+        "items": [{"title": i["title"], "quantity": i["quantity"], "amount": w.money(i["total"], order["currency"]),
+                   "cancelled": i["cancelled"]} for i in order["items"]],
+        "total": w.money(order["total"], order["currency"]),
+        "payment_channel": w.label("channels", order["payment_channel"]) if order["payment_channel"] else None,
+        "tracking": " ".join(x for x in (order["carrier"], order["tracking_no"]) if x) or None,
+    }
+    return "\n".join(lines), card
+
+
+def outcome_buttons(options: list[dict[str, Any]], w: Words) -> list[dict[str, str]]:
+    return [{"title": w.label("outcomes", o["outcome"]), "payload": f'/inform{{"outcome":"{o["outcome"]}"}}'}
+            for o in options]
+
+
+def reason_buttons(group: str, w: Words) -> list[dict[str, str]]:
+    return [{"title": w.label("reasons", code), "payload": f'/inform{{"reason":"{code}"}}'}
+            for code in w.t["reason_buttons"][group]]
+
+
+def item_buttons(order: dict[str, Any], w: Words) -> list[dict[str, str]]:
+    buttons = [{"title": w("buttons.all_items"), "payload": '/inform{"item":"all"}'}]
+    for item in active_items(order):
+        buttons.append({"title": w("buttons.only_item", title=item["title"]),
+                        "payload": f'/inform{{"item":"{item["id"]}"}}'})
+    return buttons
+
+
+def item_named(items: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The item a shopper means by "只取消毛巾": its id, or the one whose title shares the longest
+    run of characters (at least two) with what they typed; None when that is not one clear item."""
+    for item in items:
+        if text == str(item["id"]):
+            return item
+    scored = []
+    for item in items:
+        match = SequenceMatcher(None, text, item["title"]).find_longest_match(0, len(text), 0, len(item["title"]))
+        scored.append((match.size, item))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def chosen_items_text(order: dict[str, Any], item_ids: list[int]) -> str:
+    chosen = [i for i in order["items"] if i["id"] in item_ids] if item_ids else active_items(order)
+    return "、".join(f'{i["title"]}×{i["quantity"]}' for i in chosen)
+
+
+def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Words) -> str:
+    lines = [w("summary.intro"), w("summary.order", order_no=order["order_no"]),
+             w("summary.items", items=chosen_items_text(order, decision["item_ids"])),
+             w("summary.request", outcome=w.label("outcomes", decision["outcome"]), reason=w.label("reasons", reason))]
+    refund = decision["refund"]
+    if refund and refund["timing"] == "none_due":
+        lines.append(w("summary.refund_none"))
+    elif refund:
+        lines.append(w("summary.refund", amount=w.money(refund["amount"], refund["currency"]),
+                       channel=w.label("channels", refund["channel"]), timing=w.label("timing", refund["timing"]),
+                       eta=w.eta(refund["eta"])))
+    plan = decision["interception"]
+    if plan:
+        lines.append(w("summary.interception", stage=w.label("stages", plan["stage"]), eta=w.duration(plan["eta"]),
+                       rate=round(plan["success_rate"] * 100, 1)))
+        left = plan["free_left_this_month"]
+        if left is None:
+            lines.append(w("summary.interception_fee_unlimited"))
+        elif plan["fee_payer"] == "customer":
+            lines.append(w("summary.interception_fee_customer"))
+        else:
+            lines.append(w("summary.interception_fee_free", left=left))
+        lines.append(w("summary.interception_failed", payer=w.label("parties", plan["failed_return_shipping"])))
+    if decision["code"] == "refuse_on_delivery":
+        lines.append(w("summary.refuse_delivery"))
+    if decision["return_shipping_payer"]:
+        lines.append(w("summary.shipping_payer", payer=w.label("parties", decision["return_shipping_payer"])))
+    if decision["outcome"] in ("return_refund", "exchange") and decision["code"] != "refuse_on_delivery":
+        lines.append(w("summary.keep_intact"))
+    if decision["evidence_required"]:
+        lines.append(w("summary.evidence"))
+    if decision["execution"] == "review":
+        lines.append(w("summary.review", hours=_num(decision["sla_hours"])))
+    if decision["window_ends_at"]:
+        lines.append(w("summary.window", deadline=w.when(decision["window_ends_at"])))
+    lines.append(w("summary.question"))
+    return "\n".join(lines)
+
+
+def result_texts(result: dict[str, Any], order: dict[str, Any], w: Words) -> list[str]:
+    """What happened, with references, amounts, ETAs and what happens next."""
+    status, decision = result["status"], result["decision"]
+    order_no = result["order"]["order_no"]
+    if status == "already_requested":
+        ref = next((result[k].get(f"{k}_no") for k in ("interception", "return", "ticket") if result.get(k)), "")
+        return [w("result.already_requested", ref=ref)]
+    if status == "done":
+        texts_ = [w("result.cancelled", order_no=order_no) if result["order"]["state"] == "cancelled"
+                  else w("result.items_cancelled", items=chosen_items_text(order, decision["item_ids"]))]
+        refund = result.get("refund")
+        if refund is None:
+            texts_.append(w("result.no_refund"))
+        elif refund["status"] == "succeeded":
+            texts_.append(w("result.refund", amount=w.money(refund["amount"], refund["currency"]),
+                            channel=w.label("channels", refund["channel"]), eta=w.eta(decision["refund"]["eta"]),
+                            refund_no=refund["refund_no"]))
+        else:
+            texts_.append(w("result.refund_processing", amount=w.money(refund["amount"], refund["currency"]),
+                            channel=w.label("channels", refund["channel"]), eta=w.eta(decision["refund"]["eta"]),
+                            latest=w.when(refund["expected_latest"]), refund_no=refund["refund_no"]))
+            texts_.append(w("result.progress_hint"))
+        return texts_
+    refund_amount = w.money(decision["refund"]["amount"], decision["refund"]["currency"]) if decision["refund"] else ""
+    if "interception" in result:
+        i = result["interception"]
+        return [w("result.interception", ref=i["interception_no"], stage=w.label("stages", i["stage"]),
+                  eta=w.duration({"min": i["eta_hours"][0], "max": i["eta_hours"][1], "unit": "hours"}),
+                  rate=round(i["success_rate"] * 100, 1), amount=refund_amount), w("result.progress_hint")]
+    if "return" in result:
+        r = result["return"]
+        if status == "requested":
+            return [w("result.return_authorized", ref=r["return_no"],
+                      next=w("result.refuse_delivery_next", amount=refund_amount))]
+        return [w("result.return_requested", ref=r["return_no"], hours=_num(decision["sla_hours"]))]
+    ticket = result["ticket"]
+    return [w("result.review", ref=ticket["ticket_no"], hours=_num(decision["sla_hours"]),
+              timing=w.eta(decision["refund"]["eta"]) if decision["refund"] else "")]
+
+
+def refund_status_text(status: dict[str, Any], w: Words) -> str:
+    lines = []
+    for r in status["refunds"]:
+        when = "" if r["status"] == "succeeded" else w("refund_status.expected", latest=w.when(r["expected_latest"]))
+        lines.append(w("refund_status.line", refund_no=r["refund_no"], amount=w.money(r["amount"], r["currency"]),
+                       channel=w.label("channels", r["channel"]), status=w.label("refund_status", r["status"]),
+                       when=when))
+    for t in status["open_tickets"]:
+        lines.append(w("refund_status.open_request", ref=t["ticket_no"], kind=w.label("ticket_kinds", t["kind"]),
+                       status=w.label("ticket_status", t["status"])))
+    if not lines:
+        return w("refund_status.none", order_no=status["order_no"])
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""What every action needs, built once per action-server process: settings, the service (with its
+own connection pool; each call opens its own unit of work) and the shopper's identity."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rasa_sdk import Tracker
+
+from aftersales.adapters.customer_tokens import InvalidToken, verify
+from aftersales.adapters.db.engine import session_factory
+from aftersales.config import Settings
+from aftersales.service.after_sales import AfterSalesService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def service() -> AfterSalesService:
+    return AfterSalesService(session_factory(settings().database_url))
+
+
+async def call(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking service call off the event loop, so one slow query never stalls every chat."""
+    return await asyncio.to_thread(operation, *args, **kwargs)
+
+
+def metadata(tracker: Tracker) -> dict[str, Any]:
+    latest = (tracker.latest_message or {}).get("metadata") or {}
+    if latest:
+        return latest
+    return tracker.get_slot("session_started_metadata") or {}
+
+
+def language(tracker: Tracker) -> str:
+    """The shopper's language: what the app says in the metadata, else Chinese."""
+    return str(metadata(tracker).get("language") or "zh")[:2].lower()
+
+
+def customer_id(tracker: Tracker) -> str | None:
+    """The shopper, from the signed token the shop's app puts in the message metadata — and from
+    nothing else: entities, slots and message text all come from the user and can say anything."""
+    token = metadata(tracker).get("customer_token")
+    if not token:
+        return None
+    try:
+        return verify(settings().customer_token_secret, token)
+    except InvalidToken as exc:
+        log.info("rejected customer token in conversation %s: %s", tracker.sender_id, exc)
+        return None

@@ -1,0 +1,1 @@
+"""aftersales: after-sales customer service for e-commerce."""

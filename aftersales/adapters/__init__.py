@@ -1,0 +1,1 @@
+"""Adapters: storage, policy files, HTTP clients, Rasa actions, web."""

@@ -1,0 +1,211 @@
+"""The persistence model. Rows, not rules: the rules are in aftersales.domain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware datetimes")
+        # SQLite drops the offset: store UTC so every value reads back as the same instant.
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Shop(Base):
+    __tablename__ = "shops"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    policy_profile: Mapped[str] = mapped_column(String(64))
+    policy_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(32), unique=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_channel: Mapped[str | None] = mapped_column(String(32))
+    shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Address shown (masked) to the shopper and used for "change address" requests.
+    ship_to: Mapped[str | None] = mapped_column(String(300))
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_no: Mapped[str | None] = mapped_column(String(64))
+    distance_to_destination_km: Mapped[float | None] = mapped_column(Float)
+    fulfillment_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    redeemed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+    cancel_reason: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency as a second line behind SELECT … FOR UPDATE: an UPDATE that lost a
+    # race it did not lock for fails instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    shop: Mapped[Shop] = relationship()
+    customer: Mapped[Customer] = relationship()
+    items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id", back_populates="order")
+    refunds: Mapped[list[Refund]] = relationship(order_by="Refund.id")
+    returns: Mapped[list[ReturnRequest]] = relationship(order_by="ReturnRequest.id")
+    interceptions: Mapped[list[Interception]] = relationship(order_by="Interception.id")
+    tickets: Mapped[list[Ticket]] = relationship(order_by="Ticket.id")
+
+    __table_args__ = (Index("ix_orders_customer_created", "customer_id", "created_at"),)
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    goods_type: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    cancelled_at: Mapped[datetime | None]
+    # The refund that paid this item back: set once, under the order lock (money moves at most once).
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    refund_no: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # processing | succeeded | failed
+    source: Mapped[str] = mapped_column(String(32))  # cancellation | interception | return | review | merchant
+    created_at: Mapped[datetime]
+    expected_earliest: Mapped[datetime]
+    expected_latest: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class ReturnRequest(Base):
+    __tablename__ = "return_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_no: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))  # return_refund | exchange | refund_only
+    method: Mapped[str] = mapped_column(String(32))  # ship_back | refuse_delivery | none
+    reason: Mapped[str] = mapped_column(String(64))
+    item_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
+    status: Mapped[str] = mapped_column(String(32))  # requested | authorized | rejected | received | refunded
+    shipping_payer: Mapped[str | None] = mapped_column(String(16))
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    window_ends_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Interception(Base):
+    __tablename__ = "interceptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interception_no: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # merchant | courier
+    status: Mapped[str] = mapped_column(String(16))  # requested | succeeded | failed
+    reason: Mapped[str] = mapped_column(String(64))
+    eta_min_hours: Mapped[float] = mapped_column(Float)
+    eta_max_hours: Mapped[float] = mapped_column(Float)
+    success_rate: Mapped[float] = mapped_column(Float)
+    fee_payer: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Ticket(Base):
+    """A case in the merchant's inbox: an escalation, a review, a request to act on."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_no: Mapped[str] = mapped_column(String(32), unique=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))  # new | in_progress | waiting_on_customer | resolved
+    priority: Mapped[str] = mapped_column(String(16))  # urgent | high | normal | low
+    reason: Mapped[str | None] = mapped_column(String(64))
+    desired_outcome: Mapped[str | None] = mapped_column(String(32))
+    decision_code: Mapped[str | None] = mapped_column(String(64))
+    # What the merchant's approval executes: {"outcome": ..., "item_ids": [...], "refund_channel": ...}.
+    pending_action: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)  # slots, summary, evidence links
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    sla_due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolution: Mapped[str | None] = mapped_column(String(32))  # approved | rejected | answered
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to an operation already carried out under this key, replayed on retry."""
+
+    __tablename__ = "idempotency_records"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""The web app: merchant inbox and demo shop page (Flask)."""

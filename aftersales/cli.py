@@ -1,0 +1,134 @@
+"""`aftersales`: database, demo data, order import and inspection, customer tokens."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from aftersales.config import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _service(settings: Settings):  # type: ignore[no-untyped-def]
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.after_sales import AfterSalesService
+
+    return AfterSalesService(session_factory(settings.database_url))
+
+
+@click.group(help="aftersales: after-sales customer service for e-commerce.")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply every schema migration (creates the SQLite file if needed).")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from aftersales.adapters.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {_safe_url(settings.database_url)} is at revision {revision}")
+
+
+@main.group(help="Demo data.")
+def demo() -> None:
+    pass
+
+
+@demo.command("seed", help="(Re)create the demo shops, customers and orders (README lists them).")
+def demo_seed() -> None:
+    from aftersales import demo as demo_data
+    from aftersales.adapters.db.engine import session_factory
+
+    settings = _settings()
+    summary = demo_data.seed(session_factory(settings.database_url))
+    click.echo(f"demo data ready: {summary.orders} orders for {len(demo_data.CUSTOMERS)} customers "
+               f"in {len(demo_data.SHOPS)} shops")
+
+
+@main.group(help="Orders.")
+def orders() -> None:
+    pass
+
+
+@orders.command("import", help="Import orders from a .jsonl or .csv file (docs/import-format.md). "
+                                "All or nothing: any bad line and nothing is written.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def orders_import(file: Path) -> None:
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.adapters.order_files import FileFormatError, read_order_file
+    from aftersales.service.importing import ImportRejected, import_orders
+
+    settings = _settings()
+    try:
+        summary = import_orders(session_factory(settings.database_url), read_order_file(file))
+    except (FileFormatError, ImportRejected) as exc:
+        for line, message in exc.problems:
+            click.echo(f"{file}:{line}: {message}", err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) found; nothing was imported") from None
+    click.echo(f"imported {summary.orders} orders ({summary.items} items); new customers: "
+               f"{summary.customers_created}, new shops: {summary.shops_created}")
+
+
+@orders.command("show", help="Print an order with its items, refunds, returns, interceptions and tickets as JSON.")
+@click.argument("order_no")
+def orders_show(order_no: str) -> None:
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.domain import order_numbers
+    from aftersales.service.unit_of_work import UnitOfWork
+    from aftersales.service.views import order_dict
+
+    normalized = order_numbers.normalize(order_no)
+    if normalized is None:
+        raise click.ClickException(f"{order_no!r} is not an order number (10–20 digits, optional letter prefix)")
+    with UnitOfWork(session_factory(_settings().database_url)) as uow:
+        order = uow.orders.get(normalized)
+        if order is None:
+            raise click.ClickException(f"no order {normalized}")
+        click.echo(json.dumps(order_dict(order), ensure_ascii=False, indent=2))
+
+
+@main.group(help="Refunds.")
+def refunds() -> None:
+    pass
+
+
+@refunds.command("settle", help="Mark refunds the payment provider has paid out as succeeded (demo gateway).")
+def refunds_settle() -> None:
+    settled = _service(_settings()).settle_refunds()
+    click.echo(json.dumps(settled, ensure_ascii=False, indent=2))
+
+
+@main.command("token", help="Mint the signed customer token that the shop's app passes to the chat as metadata.")
+@click.argument("customer_id")
+@click.option("--ttl-minutes", type=int, default=None, help="Lifetime (default: CUSTOMER_TOKEN_TTL_MINUTES).")
+def token(customer_id: str, ttl_minutes: int | None) -> None:
+    from aftersales.adapters.customer_tokens import mint
+
+    settings = _settings()
+    click.echo(mint(settings.customer_token_secret, customer_id, ttl_minutes or settings.customer_token_ttl_minutes))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

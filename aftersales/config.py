@@ -1,0 +1,90 @@
+"""Settings from environment variables. Every variable, its default and its meaning is listed in
+.env.example; production mode refuses to start on a development default for any secret."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'aftersales.sqlite3'}"
+_DEV_SECRET_PREFIX = "dev-only-"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    customer_token_secret: str
+    customer_token_ttl_minutes: int
+    web_secret_key: str
+    rasa_url: str
+    rasa_api_token: str
+    actions_port: int
+    web_port: int
+    # The shop a chat belongs to when the host app does not say (a bot deployed for one shop).
+    default_shop_id: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        mode = env.get("AFTERSALES_ENV", "development")
+        if mode not in ("development", "test", "production"):
+            raise ConfigError(f"AFTERSALES_ENV must be development, test or production, not {mode!r}")
+        settings = cls(
+            env=mode,
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            customer_token_secret=_secret(env, "CUSTOMER_TOKEN_SECRET"),
+            customer_token_ttl_minutes=_int(env, "CUSTOMER_TOKEN_TTL_MINUTES", 120),
+            web_secret_key=_secret(env, "WEB_SECRET_KEY"),
+            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
+            rasa_api_token=_secret(env, "RASA_API_TOKEN"),
+            actions_port=_int(env, "ACTIONS_PORT", 5055),
+            web_port=_int(env, "WEB_PORT", 8000),
+            default_shop_id=env.get("DEFAULT_SHOP_ID") or "shop_lifestyle",
+        )
+        if settings.production:
+            settings._check_production()
+        return settings
+
+    def _check_production(self) -> None:
+        weak = [
+            name
+            for name, value in (
+                ("CUSTOMER_TOKEN_SECRET", self.customer_token_secret),
+                ("WEB_SECRET_KEY", self.web_secret_key),
+                ("RASA_API_TOKEN", self.rasa_api_token),
+            )
+            if value.startswith(_DEV_SECRET_PREFIX) or len(value) < 32
+        ]
+        if weak:
+            raise ConfigError(
+                "production mode needs real secrets (at least 32 characters) in: " + ", ".join(weak)
+                + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if self.database_url.startswith("sqlite"):
+            raise ConfigError("production mode needs DATABASE_URL pointing at PostgreSQL")
+
+
+def _secret(env: dict[str, str] | os._Environ[str], name: str) -> str:
+    """The secret from the environment, else a development default that production refuses."""
+    return env.get(name) or f"{_DEV_SECRET_PREFIX}{name.lower()}-not-for-production"
+
+
+def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None

@@ -1,0 +1,1 @@
+"""Service layer: one transaction per operation, idempotent under retry, safe under concurrency."""

@@ -1,0 +1,646 @@
+"""After-sales operations. Each public method is one transaction that locks the order row first,
+re-reads everything under the lock, asks the policy, then writes — so concurrent requests on one
+order queue up and each sees the state the previous one left. Money moves at most once: an item
+carries the refund that paid it back, and a replayed idempotency key returns the stored answer."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.adapters.db import tables as t
+from aftersales.adapters.policy_files import load_profile
+from aftersales.domain import order_numbers
+from aftersales.domain.model import (
+    CustomerHistory,
+    Fulfillment,
+    IllegalTransition,
+    OrderState,
+    Outcome,
+    PaymentChannel,
+    Request,
+    check_transition,
+)
+from aftersales.domain.policy import (
+    Decision,
+    Execution,
+    InvalidRequest,
+    available_outcomes,
+    decide,
+    refund_amount,
+    ticket_priority,
+)
+from aftersales.domain.profile import Eta, PolicyProfile
+from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
+from aftersales.service.unit_of_work import UnitOfWork
+from aftersales.service.views import (
+    decision_dict,
+    interception_dict,
+    order_dict,
+    order_view,
+    refund_dict,
+    return_dict,
+    ticket_dict,
+)
+
+# Chinese platforms count months and business days in China Standard Time (no DST).
+PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
+TICKET_KINDS = ("escalation", "complaint", "cancellation_review", "interception", "return",
+                "merchant_cancellation")
+MERCHANT_CANCEL_REASONS = {
+    "unpaid": {OrderState.PENDING_PAYMENT},  # 000: 用户未付款
+    "out_of_stock": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 缺货
+    "wrong_listing": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 商品信息错误
+    "bad_address": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 地址明显错误 / 联系不上
+}
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_reference(prefix: str, now: datetime) -> str:
+    """``RF2611214K7Q2M``: kind, date in platform time, six random characters."""
+    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"{prefix}{now.astimezone(PLATFORM_TZ):%y%m%d}{suffix}"
+
+
+class RefundGateway(Protocol):
+    def issue(self, refund: t.Refund, eta: Eta) -> str:
+        """Send the refund to the payment provider; returns the refund's status now."""
+
+
+class DemoRefundGateway:
+    """Stands in for the payment providers: channels the policy calls immediate (Alipay, WeChat Pay,
+    balance) complete at once; the others stay processing until :meth:`AfterSalesService.settle_refunds`."""
+
+    def issue(self, refund: t.Refund, eta: Eta) -> str:
+        return "succeeded" if eta.immediate else "processing"
+
+
+E = TypeVar("E")
+
+
+def _parse_enum(kind: type[E], value: Any, what: str) -> E:
+    try:
+        return kind(value)  # type: ignore[call-arg]
+    except ValueError:
+        raise InvalidInput(f"unknown {what}: {value!r}") from None
+
+
+class AfterSalesService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime] = utcnow,
+        gateway: RefundGateway | None = None,
+        profiles: Callable[[str, dict[str, Any]], PolicyProfile] = load_profile,
+    ):
+        self._sessions = session_factory
+        self.clock = clock
+        self.gateway = gateway or DemoRefundGateway()
+        self._profiles = profiles
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    # -- shopper-side reads ------------------------------------------------------------------------
+
+    def lookup_order(self, customer_id: str, order_no: str) -> dict[str, Any]:
+        with self._uow() as uow:
+            return order_dict(self._owned(uow.orders.get(self._order_no(order_no)), customer_id))
+
+    def identify_by_phone(self, order_no: str, phone_last4: str) -> str:
+        """The customer an order belongs to, if ``phone_last4`` matches the phone on it (for chats
+        without a signed customer token). Wrong digits and unknown orders fail the same way."""
+        normalized = self._order_no(order_no)
+        with self._uow() as uow:
+            order = uow.orders.get(normalized)
+            expected = order.customer.phone[-4:] if order is not None else "----"
+            if not hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) or order is None:
+                raise OrderNotFound(normalized)
+            return order.customer_id
+
+    def options(self, customer_id: str, order_no: str, reason: str) -> list[dict[str, Any]]:
+        """What the shopper may ask for on this order now, given the reason (the dialogue's buttons)."""
+        now = self.clock()
+        with self._uow() as uow:
+            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            profile = self._profile(order)
+            self._check_reason(reason, profile)
+            history = self._history(uow, customer_id, profile, now)
+            return [decision_dict(d) for d in available_outcomes(order_view(order), reason, now, history, profile)]
+
+    def preview(self, customer_id: str, order_no: str, outcome: str, reason: str,
+                item_ids: Iterable[int] = ()) -> dict[str, Any]:
+        """The decision a submit would get now, without changing anything (for the confirmation)."""
+        now = self.clock()
+        with self._uow() as uow:
+            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            return decision_dict(self._decide(uow, order, customer_id, outcome, reason, item_ids, now))
+
+    def refund_status(self, customer_id: str, order_no: str) -> dict[str, Any]:
+        with self._uow() as uow:
+            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            return {"order_no": order.order_no, "state": order.state, "payment_channel": order.payment_channel,
+                    "refunds": [refund_dict(r) for r in order.refunds],
+                    "returns": [return_dict(r) for r in order.returns],
+                    "interceptions": [interception_dict(i) for i in order.interceptions],
+                    "open_tickets": [ticket_dict(tk) for tk in order.tickets if tk.status != "resolved"]}
+
+    # -- shopper-side writes -----------------------------------------------------------------------
+
+    def submit(self, customer_id: str, order_no: str, outcome: str, reason: str, item_ids: Iterable[int] = (),
+               idempotency_key: str | None = None, conversation_id: str | None = None,
+               context: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Carry out what the shopper asked for, as far as the policy allows: at once, as a request
+        to the merchant or courier, or as a case for merchant review."""
+        normalized = self._order_no(order_no)
+        key = f"{customer_id}:{idempotency_key}" if idempotency_key else None
+        now = self.clock()
+        actor = f"customer:{customer_id}"
+        with self._uow() as uow:
+            order = self._owned(uow.orders.lock(normalized), customer_id)
+            replay = uow.idempotent_response(key, "submit")
+            if replay is not None:
+                return replay
+            decision = self._decide(uow, order, customer_id, outcome, reason, item_ids, now)
+            ticket_context = {"conversation_id": conversation_id, **(context or {})}
+            existing = self._open_request_for(order, decision.outcome)
+            if existing is not None:
+                result = {"status": "already_requested", **existing}
+            elif decision.execution is Execution.REFUSED:
+                result = {"status": "refused"}
+            elif decision.execution is Execution.IMMEDIATE:
+                refund = self._cancel_items(uow, order, decision.item_ids, reason, actor, now, "cancellation",
+                                            self._refund_channel(order, decision.outcome))
+                result = {"status": "done", "refund": refund_dict(refund) if refund else None}
+            elif decision.outcome is Outcome.INTERCEPT:
+                result = self._request_interception(uow, order, decision, reason, actor, now, ticket_context)
+            elif decision.outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
+                result = self._open_return(uow, order, decision, reason, actor, now, ticket_context)
+            else:
+                ticket = self._open_ticket_row(
+                    uow, order.shop_id, order, customer_id, "cancellation_review", reason, decision, now, actor,
+                    ticket_context, pending_action={"action": "cancel", "item_ids": list(decision.item_ids),
+                                                    "refund_channel": self._refund_channel(order, decision.outcome),
+                                                    "order_state": order.state})
+                result = {"status": "under_review", "ticket": ticket_dict(ticket)}
+            result = {**result, "decision": decision_dict(decision),
+                      "order": {"order_no": order.order_no, "state": order.state}}
+            uow.remember(key, "submit", result, now)
+            uow.commit()
+        return result
+
+    def open_ticket(self, customer_id: str | None, kind: str, summary: str, order_no: str | None = None,
+                    shop_id: str | None = None, reason: str | None = None, desired_outcome: str | None = None,
+                    conversation_id: str | None = None, context: dict[str, Any] | None = None,
+                    idempotency_key: str | None = None) -> dict[str, Any]:
+        """Escalate to the merchant's inbox (转人工, complaint, appeal) with everything collected.
+        An anonymous shopper (no token, not verified) can still reach a human, but not name an order."""
+        if kind not in ("escalation", "complaint"):
+            raise InvalidInput(f"shoppers open escalation or complaint tickets, not {kind!r}")
+        now = self.clock()
+        key = f"{customer_id or 'anonymous'}:{idempotency_key}" if idempotency_key else None
+        with self._uow() as uow:
+            order = None
+            if order_no:
+                if customer_id is None:
+                    raise OrderNotFound()
+                order = self._owned(uow.orders.lock(self._order_no(order_no)), customer_id)
+                shop_id = order.shop_id
+            elif shop_id is None or uow.session.get(t.Shop, shop_id) is None:
+                raise InvalidInput("a ticket needs an order or a known shop")
+            replay = uow.idempotent_response(key, "open_ticket")
+            if replay is not None:
+                return replay
+            for existing in order.tickets if order is not None else ():
+                same_case = existing.kind == kind and existing.conversation_id == conversation_id
+                if same_case and existing.status != "resolved":
+                    return {"status": "already_open", "ticket": ticket_dict(existing)}
+            sla = self._profile(order).sla_hours[kind] if order is not None else None
+            ticket = t.Ticket(
+                ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id if order else None,
+                customer_id=customer_id, kind=kind, status="new",
+                priority="high" if kind == "complaint" else "normal", reason=reason,
+                desired_outcome=desired_outcome, conversation_id=conversation_id,
+                context={"summary": summary[:4000], **(context or {})},
+                sla_due_at=now + timedelta(hours=sla if sla is not None else 4), created_at=now, updated_at=now)
+            uow.add(ticket)
+            uow.flush()
+            uow.audit(now, f"customer:{customer_id or 'anonymous'}", "ticket_opened", "ticket", ticket.ticket_no,
+                      after=ticket_dict(ticket))
+            result = {"status": "opened", "ticket": ticket_dict(ticket)}
+            uow.remember(key, "open_ticket", result, now)
+            uow.commit()
+        return result
+
+    # -- merchant-side writes ----------------------------------------------------------------------
+
+    def decide_ticket(self, ticket_no: str, approve: bool, note: str, actor: str,
+                      shop_ids: set[str] | None = None) -> dict[str, Any]:
+        """The merchant's decision on a case, carried out: a refund, a return authorization, an
+        interception outcome. ``shop_ids`` limits a merchant to their own shops (None: the system)."""
+        now = self.clock()
+        with self._uow() as uow:
+            ticket = self._lock_ticket(uow, ticket_no, shop_ids)
+            order = uow.orders.lock(self._order_no_by_id(uow, ticket.order_id)) if ticket.order_id else None
+            resolution = "approved" if approve else "rejected"
+            if ticket.status == "resolved":
+                if ticket.resolution == resolution:
+                    return {"status": "already_decided", "ticket": ticket_dict(ticket),
+                            "order": order_dict(order) if order else None}
+                raise Conflict(f"ticket {ticket_no} was already {ticket.resolution}")
+            before = ticket_dict(ticket)
+            action = ticket.pending_action.get("action")
+            refund = None
+            if order is not None and action == "cancel" and approve:
+                # A review approves cancelling the order as it was; a card key sent or a parcel shipped
+                # since then changes what is being cancelled, so the case must be looked at again.
+                if order.state != ticket.pending_action.get("order_state", order.state):
+                    raise Conflict(f"order {order.order_no} is {order.state} now, no longer "
+                                   f"{ticket.pending_action['order_state']}: review it again")
+                refund = self._cancel_items(uow, order, tuple(ticket.pending_action["item_ids"]),
+                                            ticket.reason or "other",
+                                            f"customer:{order.customer_id}", now, "review",
+                                            ticket.pending_action["refund_channel"], review=True, decided_by=actor)
+            elif order is not None and action == "return":
+                refund = self._decide_return(uow, order, ticket.pending_action["return_no"], approve, note, actor, now)
+            elif order is not None and action == "intercept":
+                refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
+                                                   note, actor, now)
+            ticket.status, ticket.resolution, ticket.resolution_note = "resolved", resolution, note[:4000]
+            ticket.updated_at = now
+            uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
+            uow.flush()
+            result = {"status": resolution, "ticket": ticket_dict(ticket),
+                      "refund": refund_dict(refund) if refund else None,
+                      "order": order_dict(order) if order else None}
+            uow.commit()
+        return result
+
+    def merchant_cancel(self, order_no: str, reason: str, actor: str,
+                        shop_ids: set[str] | None = None) -> dict[str, Any]:
+        """Merchant-initiated cancellation (000: unpaid, out of stock, wrong listing, bad address),
+        refunded automatically to the original channel."""
+        allowed_states = MERCHANT_CANCEL_REASONS.get(reason)
+        if allowed_states is None:
+            raise InvalidInput(f"merchant cancellation reasons are {', '.join(MERCHANT_CANCEL_REASONS)}")
+        now = self.clock()
+        with self._uow() as uow:
+            order = uow.orders.lock(self._order_no(order_no))
+            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
+                raise NotFound(order_no)
+            if order.state not in allowed_states:
+                raise Conflict(f"an order in state {order.state} cannot be cancelled for {reason}")
+            active = tuple(i.id for i in order.items if i.cancelled_at is None)
+            refund = self._cancel_items(uow, order, active, reason, actor, now, "merchant", order.payment_channel)
+            result = {"status": "done", "refund": refund_dict(refund) if refund else None,
+                      "order": order_dict(order)}
+            uow.commit()
+        return result
+
+    def advance_order(self, order_no: str, target: str, actor: str, shop_ids: set[str] | None = None,
+                      carrier: str | None = None, tracking_no: str | None = None) -> dict[str, Any]:
+        """Fulfilment progress reported by the merchant or the courier feed: paid, shipped, in
+        transit, out for delivery, delivered, redeemed, completed. Illegal steps are refused."""
+        target_state = _parse_enum(OrderState, target, "order state")
+        if target_state in (OrderState.CANCELLED, OrderState.RETURNED):
+            raise InvalidInput("cancellations and returns go through their own operations")
+        now = self.clock()
+        with self._uow() as uow:
+            order = uow.orders.lock(self._order_no(order_no))
+            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
+                raise NotFound(order_no)
+            before = {"state": order.state}
+            self._transition(order, target_state)
+            stamp = {OrderState.PAID: "paid_at", OrderState.SHIPPED: "shipped_at",
+                     OrderState.DELIVERED: "delivered_at", OrderState.REDEEMED: "redeemed_at",
+                     OrderState.COMPLETED: "completed_at"}.get(target_state)
+            if stamp:
+                setattr(order, stamp, now)
+            if carrier:
+                order.carrier = carrier
+            if tracking_no:
+                order.tracking_no = tracking_no
+            uow.audit(now, actor, f"order_{target_state.value}", "order", order.order_no, before,
+                      {"state": order.state, "carrier": order.carrier, "tracking_no": order.tracking_no})
+            uow.flush()
+            result = order_dict(order)
+            uow.commit()
+        return result
+
+    def receive_return(self, return_no: str, actor: str, shop_ids: set[str] | None = None) -> dict[str, Any]:
+        """The merchant has the goods back and inspected them: refund (or send the exchange)."""
+        now = self.clock()
+        with self._uow() as uow:
+            ret = uow.session.scalars(
+                select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
+            if ret is None:
+                raise NotFound(return_no)
+            order = uow.orders.lock(self._order_no_by_id(uow, ret.order_id))
+            if shop_ids is not None and order.shop_id not in shop_ids:
+                raise NotFound(return_no)
+            ret = next(r for r in order.returns if r.return_no == return_no)
+            if ret.status != "authorized":
+                raise Conflict(f"return {return_no} is {ret.status}, not awaiting the goods")
+            before = return_dict(ret)
+            refund = None
+            if ret.outcome == Outcome.EXCHANGE:
+                ret.status = "received"
+            else:
+                refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now)
+                ret.status = "refunded"
+            ret.decided_at = ret.decided_at or now
+            uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
+            uow.flush()
+            result = {"status": ret.status, "return": return_dict(ret),
+                      "refund": refund_dict(refund) if refund else None}
+            uow.commit()
+        return result
+
+    def settle_refunds(self) -> list[dict[str, Any]]:
+        """Marks refunds the payment provider has paid out (demo: those whose earliest arrival has
+        come) as succeeded; returns them, so the shopper can be told."""
+        now = self.clock()
+        with self._uow() as uow:
+            due = uow.session.scalars(
+                select(t.Refund).where(t.Refund.status == "processing", t.Refund.expected_earliest <= now)
+                .with_for_update()
+            ).all()
+            for refund in due:
+                refund.status, refund.completed_at = "succeeded", now
+                uow.audit(now, "system:payments", "refund_succeeded", "refund", refund.refund_no,
+                          {"status": "processing"}, {"status": "succeeded"})
+            result = [refund_dict(r) for r in due]
+            uow.commit()
+        return result
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _order_no(raw: str) -> str:
+        normalized = order_numbers.normalize(raw)
+        if normalized is None:
+            raise InvalidOrderNumber(raw)
+        return normalized
+
+    @staticmethod
+    def _owned(order: t.Order | None, customer_id: str) -> t.Order:
+        if order is None or not hmac.compare_digest(order.customer_id.encode(), customer_id.encode()):
+            raise OrderNotFound()
+        return order
+
+    def _profile(self, order: t.Order) -> PolicyProfile:
+        return self._profiles(order.shop.policy_profile, order.shop.policy_overrides or {})
+
+    @staticmethod
+    def _check_reason(reason: str, profile: PolicyProfile) -> None:
+        if reason not in profile.reason_faults:
+            raise InvalidInput(f"unknown reason {reason!r}; known: {', '.join(profile.reasons)}")
+
+    def _history(self, uow: UnitOfWork, customer_id: str, profile: PolicyProfile, now: datetime) -> CustomerHistory:
+        since = now - timedelta(days=profile.high_cancellation_window_days)
+        local = now.astimezone(PLATFORM_TZ)
+        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return CustomerHistory(
+            orders_in_window=uow.orders.count_orders_since(customer_id, since),
+            cancellations_in_window=uow.orders.count_customer_cancellations_since(customer_id, since),
+            interceptions_this_month=uow.orders.count_interceptions_since(customer_id, month_start),
+        )
+
+    def _decide(self, uow: UnitOfWork, order: t.Order, customer_id: str, outcome: str, reason: str,
+                item_ids: Iterable[int], now: datetime) -> Decision:
+        profile = self._profile(order)
+        self._check_reason(reason, profile)
+        try:
+            ids = tuple(sorted({int(i) for i in item_ids}))
+        except (TypeError, ValueError):
+            raise InvalidInput("item ids must be numbers") from None
+        request = Request(_parse_enum(Outcome, outcome, "outcome"), reason, ids)
+        try:
+            return decide(order_view(order), request, now, self._history(uow, customer_id, profile, now), profile)
+        except InvalidRequest as exc:
+            raise InvalidInput(str(exc)) from None
+
+    @staticmethod
+    def _refund_channel(order: t.Order, outcome: Outcome) -> str | None:
+        return PaymentChannel.BALANCE.value if outcome is Outcome.REFUND_TO_BALANCE else order.payment_channel
+
+    @staticmethod
+    def _open_request_for(order: t.Order, outcome: Outcome) -> dict[str, Any] | None:
+        """An earlier request of the same kind still open on this order: asked twice, done once."""
+        if outcome is Outcome.INTERCEPT:
+            for i in order.interceptions:
+                if i.status == "requested":
+                    return {"interception": interception_dict(i)}
+        if outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
+            for r in order.returns:
+                if r.status in ("requested", "authorized"):
+                    return {"return": return_dict(r)}
+        for tk in order.tickets:
+            if tk.status == "resolved" or tk.kind not in ("cancellation_review", "interception", "return"):
+                continue
+            cancelling = tk.kind == "cancellation_review" and outcome in (Outcome.CANCEL_REFUND,
+                                                                          Outcome.REFUND_TO_BALANCE)
+            if tk.desired_outcome == outcome.value or cancelling:
+                return {"ticket": ticket_dict(tk)}
+        return None
+
+    @staticmethod
+    def _transition(order: t.Order, target: OrderState) -> None:
+        fulfillment = order_view(order).fulfillment
+        try:
+            check_transition(fulfillment, OrderState(order.state), target)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc)) from None
+        order.state = target.value
+
+    def _cancel_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], reason: str, actor: str,
+                      now: datetime, source: str, channel: str | None, review: bool = False,
+                      decided_by: str | None = None) -> t.Refund | None:
+        """Cancel items (the whole order when they are all that is left) and refund them once."""
+        view = order_view(order)
+        chosen = [i for i in order.items if i.id in item_ids and i.cancelled_at is None]
+        if not chosen or len(chosen) != len(set(item_ids)):
+            raise Conflict("those items are already cancelled")
+        before = {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at]}
+        whole = {i.id for i in order.items if i.cancelled_at is None} <= set(item_ids)
+        if whole:
+            self._transition(order, OrderState.CANCELLED)
+        elif OrderState(order.state) not in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+            raise Conflict("items can only be cancelled one by one before shipment")
+        refund = None
+        amount = refund_amount(view, item_ids)
+        if view.state is not OrderState.PENDING_PAYMENT and channel and amount > 0:
+            profile = self._profile(order)
+            eta = profile.refund_eta[PaymentChannel(channel)]
+            if review and view.fulfillment is Fulfillment.VIRTUAL:
+                eta = profile.virtual_review_refund_eta
+            refund = self._issue_refund(uow, order, amount, channel, source, eta, now, decided_by or actor)
+        for item in chosen:
+            item.cancelled_at = now
+            item.refund_id = refund.id if refund else None
+        if whole:
+            order.cancelled_at, order.cancelled_by, order.cancel_reason = now, actor, reason
+        uow.audit(now, decided_by or actor, "order_cancelled" if whole else "items_cancelled", "order",
+                  order.order_no, before,
+                  {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at],
+                   "refund_no": refund.refund_no if refund else None})
+        return refund
+
+    def _issue_refund(self, uow: UnitOfWork, order: t.Order, amount: int, channel: str, source: str, eta: Eta,
+                      now: datetime, actor: str) -> t.Refund:
+        earliest, latest = eta.window(now)
+        refund = t.Refund(refund_no=new_reference("RF", now), order_id=order.id, amount=amount,
+                          currency=order.currency, channel=channel, status="processing", source=source,
+                          created_at=now, expected_earliest=earliest, expected_latest=latest)
+        refund.status = self.gateway.issue(refund, eta)
+        if refund.status == "succeeded":
+            refund.completed_at = now
+        uow.add(refund)
+        uow.flush()
+        order.refunds.append(refund)
+        uow.audit(now, actor, "refund_issued", "refund", refund.refund_no, None, refund_dict(refund))
+        return refund
+
+    def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
+                               now: datetime) -> t.Refund | None:
+        ids = item_ids or tuple(i.id for i in order.items if i.cancelled_at is None)
+        chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
+        if not chosen:
+            raise Conflict("these items were already refunded")
+        amount = sum(i.unit_price * i.quantity for i in chosen)
+        profile = self._profile(order)
+        refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", "return",
+                                    profile.refund_eta[PaymentChannel(order.payment_channel or "balance")], now, actor)
+        for item in chosen:
+            item.refund_id = refund.id
+        if all(i.refund_id is not None or i.cancelled_at is not None for i in order.items):
+            self._transition(order, OrderState.RETURNED)
+        return refund
+
+    def _open_ticket_row(self, uow: UnitOfWork, shop_id: str, order: t.Order, customer_id: str, kind: str,
+                         reason: str, decision: Decision, now: datetime, actor: str, context: dict[str, Any],
+                         pending_action: dict[str, Any]) -> t.Ticket:
+        profile = self._profile(order)
+        amount = decision.refund.amount if decision.refund else 0
+        ticket = t.Ticket(
+            ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id, customer_id=customer_id,
+            kind=kind, status="new", priority=ticket_priority(profile.fault_of(reason), amount), reason=reason,
+            desired_outcome=decision.outcome.value, decision_code=decision.code, pending_action=pending_action,
+            context={**context, "decision": decision_dict(decision)},
+            conversation_id=context.get("conversation_id"),
+            sla_due_at=now + timedelta(hours=decision.sla_hours or profile.sla_hours["escalation"]),
+            created_at=now, updated_at=now)
+        uow.add(ticket)
+        uow.flush()
+        order.tickets.append(ticket)
+        uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+        return ticket
+
+    def _request_interception(self, uow: UnitOfWork, order: t.Order, decision: Decision, reason: str, actor: str,
+                              now: datetime, context: dict[str, Any]) -> dict[str, Any]:
+        plan = decision.interception
+        assert plan is not None
+        hours = (plan.eta.min, plan.eta.max)
+        interception = t.Interception(
+            interception_no=new_reference("IC", now), order_id=order.id, customer_id=order.customer_id,
+            stage=plan.stage, status="requested", reason=reason, eta_min_hours=hours[0], eta_max_hours=hours[1],
+            success_rate=plan.success_rate, fee_payer=plan.fee_payer.value, requested_at=now)
+        uow.add(interception)
+        uow.flush()
+        order.interceptions.append(interception)
+        uow.audit(now, actor, "interception_requested", "interception", interception.interception_no, None,
+                  interception_dict(interception))
+        ticket = self._open_ticket_row(uow, order.shop_id, order, order.customer_id, "interception", reason,
+                                       decision, now, actor, context,
+                                       {"action": "intercept", "interception_no": interception.interception_no})
+        return {"status": "requested", "interception": interception_dict(interception), "ticket": ticket_dict(ticket)}
+
+    def _open_return(self, uow: UnitOfWork, order: t.Order, decision: Decision, reason: str, actor: str,
+                     now: datetime, context: dict[str, Any]) -> dict[str, Any]:
+        refusing = decision.code == "refuse_on_delivery"
+        authorized = decision.execution is Execution.REQUEST
+        ret = t.ReturnRequest(
+            return_no=new_reference("RT", now), order_id=order.id, outcome=decision.outcome.value,
+            method=("refuse_delivery" if refusing
+                    else "none" if decision.outcome is Outcome.REFUND_ONLY else "ship_back"),
+            reason=reason, item_ids={"ids": list(decision.item_ids)},
+            status="authorized" if authorized else "requested",
+            shipping_payer=decision.return_shipping_payer.value if decision.return_shipping_payer else None,
+            evidence_required=decision.evidence_required, window_ends_at=decision.window_ends_at, created_at=now,
+            decided_at=now if authorized else None)
+        uow.add(ret)
+        uow.flush()
+        order.returns.append(ret)
+        uow.audit(now, actor, "return_requested", "return", ret.return_no, None, return_dict(ret))
+        ticket = self._open_ticket_row(uow, order.shop_id, order, order.customer_id, "return", reason, decision, now,
+                                       actor, context, {"action": "return", "return_no": ret.return_no})
+        if authorized:
+            # Nothing to decide, only to expect the goods back: the case is for the merchant's information.
+            ticket.status = "in_progress"
+        return {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
+                "ticket": ticket_dict(ticket)}
+
+    def _decide_return(self, uow: UnitOfWork, order: t.Order, return_no: str, approve: bool, note: str, actor: str,
+                       now: datetime) -> t.Refund | None:
+        ret = next(r for r in order.returns if r.return_no == return_no)
+        before = return_dict(ret)
+        refund = None
+        if ret.status not in ("requested", "authorized"):
+            raise Conflict(f"return {return_no} is already {ret.status}")
+        if not approve:
+            ret.status = "rejected"
+        elif ret.outcome == Outcome.REFUND_ONLY:
+            refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now)
+            ret.status = "refunded"
+        elif ret.method == "refuse_delivery":
+            # The parcel came back refused: the order is cancelled and refunded.
+            refund = self._cancel_items(uow, order, tuple(ret.item_ids.get("ids", [])), ret.reason,
+                                        f"customer:{order.customer_id}", now, "return", order.payment_channel,
+                                        decided_by=actor)
+            ret.status = "refunded"
+        else:
+            ret.status = "authorized"
+        ret.decided_at, ret.decision_note = now, note[:4000]
+        uow.audit(now, actor, f"return_{ret.status}", "return", ret.return_no, before, return_dict(ret))
+        return refund
+
+    def _decide_interception(self, uow: UnitOfWork, order: t.Order, interception_no: str, succeeded: bool,
+                             note: str, actor: str, now: datetime) -> t.Refund | None:
+        interception = next(i for i in order.interceptions if i.interception_no == interception_no)
+        if interception.status != "requested":
+            raise Conflict(f"interception {interception_no} is already {interception.status}")
+        before = interception_dict(interception)
+        refund = None
+        if succeeded:
+            active = tuple(i.id for i in order.items if i.cancelled_at is None)
+            refund = self._cancel_items(uow, order, active, interception.reason, f"customer:{order.customer_id}", now,
+                                        "interception", order.payment_channel, decided_by=actor)
+        interception.status = "succeeded" if succeeded else "failed"
+        interception.resolved_at, interception.outcome_note = now, note[:4000]
+        uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
+                  interception_dict(interception))
+        return refund
+
+    @staticmethod
+    def _lock_ticket(uow: UnitOfWork, ticket_no: str, shop_ids: set[str] | None) -> t.Ticket:
+        ticket = uow.session.scalars(
+            select(t.Ticket).where(t.Ticket.ticket_no == ticket_no).with_for_update()
+        ).one_or_none()
+        if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
+            raise NotFound(ticket_no)
+        return ticket
+
+    @staticmethod
+    def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:
+        """Rows point at orders by id; locking goes by order number, the repository's one way in."""
+        return uow.session.scalar(select(t.Order.order_no).where(t.Order.id == order_id))

@@ -1,0 +1,241 @@
+"""Order import: every record validated, every problem reported with its line, and then all rows
+written in one transaction — or none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.adapters.db import tables as t
+from aftersales.adapters.policy_files import profile_names
+from aftersales.domain import order_numbers
+from aftersales.domain.model import (
+    SHIPPING_STATES,
+    Fulfillment,
+    GoodsType,
+    OrderState,
+    PaymentChannel,
+)
+from aftersales.domain.money import parse_amount
+from aftersales.service.after_sales import PLATFORM_TZ, utcnow
+
+# Which timestamp each state needs, so imported orders are coherent for the policy.
+_STATE_NEEDS = {
+    OrderState.PAID: ("paid_at",),
+    OrderState.SHIPPED: ("paid_at", "shipped_at"),
+    OrderState.IN_TRANSIT: ("paid_at", "shipped_at"),
+    OrderState.OUT_FOR_DELIVERY: ("paid_at", "shipped_at"),
+    OrderState.DELIVERED: ("paid_at", "delivered_at"),
+    OrderState.REDEEMED: ("paid_at", "delivered_at", "redeemed_at"),
+    OrderState.COMPLETED: ("paid_at", "completed_at"),
+}
+_TIMESTAMPS = ("created_at", "paid_at", "shipped_at", "delivered_at", "redeemed_at", "completed_at")
+_IMPORTABLE_STATES = set(OrderState) - {OrderState.CANCELLED, OrderState.RETURNED}
+
+
+class ImportRejected(Exception):
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    orders: int
+    items: int
+    customers_created: int
+    shops_created: int
+
+
+def import_orders(session_factory: sessionmaker[Session], records: Iterable[tuple[int, dict[str, Any]]],
+                  actor: str = "system:import") -> ImportSummary:
+    records = list(records)
+    problems: list[tuple[int, str]] = []
+    seen_numbers: dict[str, int] = {}
+    now = utcnow()
+    known_profiles = set(profile_names())
+    with session_factory() as session, session.begin():
+        shops = {s.id: s for s in session.scalars(select(t.Shop))}
+        new_shops: dict[str, t.Shop] = {}
+        customers = {c.id: c for c in session.scalars(select(t.Customer))}
+        new_customers: dict[str, t.Customer] = {}
+        orders: list[t.Order] = []
+        for line, record in records:
+            errors: list[str] = []
+            order = _build_order(record, errors, now)
+            if order is not None:
+                first = seen_numbers.setdefault(order.order_no, line)
+                if first != line:
+                    errors.append(f"order {order.order_no} appears again (first on line {first})")
+                elif session.scalar(select(t.Order.id).where(t.Order.order_no == order.order_no)) is not None:
+                    errors.append(f"order {order.order_no} already exists")
+            shop = _shop(record.get("shop"), shops, new_shops, known_profiles, errors, now)
+            customer = _customer(record.get("customer"), customers, new_customers, errors, now)
+            if errors:
+                problems.extend((line, e) for e in errors)
+                continue
+            order.shop_id, order.customer_id = shop.id, customer.id
+            orders.append(order)
+        if problems:
+            raise ImportRejected(problems)
+        session.add_all([*new_shops.values(), *new_customers.values()])
+        session.flush()
+        for order in orders:
+            session.add(order)
+            session.flush()
+            session.add(t.AuditEvent(at=now, actor=actor, action="order_imported", entity="order",
+                                     entity_id=order.order_no, before=None, after={"state": order.state}))
+    return ImportSummary(len(orders), sum(len(o.items) for o in orders), len(new_customers), len(new_shops))
+
+
+def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.Order | None:
+    allowed = {"order_no", "shop", "customer", "state", "payment_channel", "currency", "shipping_fee", "items",
+               "carrier", "tracking_no", "distance_to_destination_km", "fulfillment_locked", "ship_to", *_TIMESTAMPS}
+    unknown = sorted(set(record) - allowed)
+    if unknown:
+        errors.append(f"unknown fields: {', '.join(unknown)}")
+    order_no = order_numbers.normalize(str(record.get("order_no", "")))
+    if order_no is None:
+        errors.append(f"order_no {record.get('order_no')!r} is not 10–20 digits with an optional letter prefix")
+    try:
+        state = OrderState(record.get("state"))
+        if state not in _IMPORTABLE_STATES:
+            errors.append(f"state {state} cannot be imported (cancellations and returns happen here)")
+    except ValueError:
+        errors.append(f"unknown state {record.get('state')!r}")
+        state = None
+    channel = record.get("payment_channel") or None
+    if channel is not None and channel not in set(PaymentChannel):
+        errors.append(f"unknown payment_channel {channel!r}")
+    if state is not None and state is not OrderState.PENDING_PAYMENT and channel is None:
+        errors.append(f"a {state} order needs a payment_channel")
+    currency = str(record.get("currency") or "CNY")
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        errors.append(f"currency {currency!r} is not an ISO 4217 code")
+    shipping_fee = _amount(record.get("shipping_fee", "0"), "shipping_fee", errors)
+    stamps = {name: _timestamp(record.get(name), name, errors) for name in _TIMESTAMPS}
+    if stamps["created_at"] is None and "created_at" not in " ".join(errors):
+        errors.append("created_at is required")
+    for name, value in stamps.items():
+        if value is not None and value > now:
+            errors.append(f"{name} is in the future")
+    if state is not None:
+        for needed in _STATE_NEEDS.get(state, ()):
+            if stamps[needed] is None:
+                errors.append(f"a {state} order needs {needed}")
+    items = _items(record.get("items"), errors)
+    kinds = {GoodsType(i.goods_type).fulfillment for i in items if i.goods_type in set(GoodsType)}
+    if len(kinds) > 1:
+        errors.append("an order cannot mix virtual and physical goods")
+    if state is not None and kinds == {Fulfillment.VIRTUAL} and state in SHIPPING_STATES:
+        errors.append(f"virtual goods are never {state}")
+    if state is OrderState.REDEEMED and kinds != {Fulfillment.VIRTUAL}:
+        errors.append("only virtual goods are redeemed")
+    distance = record.get("distance_to_destination_km")
+    if distance is not None and (not isinstance(distance, int | float | str) or not _is_number(distance)):
+        errors.append("distance_to_destination_km must be a number")
+    if errors:
+        return None
+    return t.Order(order_no=order_no, state=state.value, currency=currency, payment_channel=channel,
+                   shipping_fee=shipping_fee, carrier=record.get("carrier") or None,
+                   tracking_no=record.get("tracking_no") or None, ship_to=record.get("ship_to") or None,
+                   distance_to_destination_km=float(distance) if distance not in (None, "") else None,
+                   fulfillment_locked=str(record.get("fulfillment_locked", "")).lower() in ("true", "1", "yes"),
+                   items=items, **stamps)
+
+
+def _items(raw: Any, errors: list[str]) -> list[t.OrderItem]:
+    if not isinstance(raw, list) or not raw:
+        errors.append("an order needs at least one item")
+        return []
+    items = []
+    for index, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            errors.append(f"item {index} is not an object")
+            continue
+        where = f"item {index}"
+        if not str(item.get("sku", "")).strip() or not str(item.get("title", "")).strip():
+            errors.append(f"{where} needs a sku and a title")
+        if item.get("goods_type") not in set(GoodsType):
+            errors.append(f"{where}: unknown goods_type {item.get('goods_type')!r}")
+        try:
+            quantity = int(str(item.get("quantity", "")))
+            if quantity < 1:
+                raise ValueError
+        except ValueError:
+            errors.append(f"{where}: quantity must be a whole number of at least 1")
+            quantity = 0
+        price = _amount(item.get("unit_price"), f"{where} unit_price", errors)
+        items.append(t.OrderItem(sku=str(item.get("sku", ""))[:64], title=str(item.get("title", ""))[:300],
+                                 goods_type=str(item.get("goods_type")), quantity=quantity, unit_price=price))
+    return items
+
+
+def _shop(raw: Any, shops: dict[str, t.Shop], new: dict[str, t.Shop], profiles: set[str], errors: list[str],
+          now: datetime) -> t.Shop | None:
+    if not isinstance(raw, dict) or not raw.get("id"):
+        errors.append("shop.id is required")
+        return None
+    shop = shops.get(raw["id"]) or new.get(raw["id"])
+    if shop is not None:
+        return shop
+    if not raw.get("name") or raw.get("policy_profile") not in profiles:
+        errors.append(f"shop {raw['id']!r} is unknown: give its name and a policy_profile "
+                      f"({', '.join(sorted(profiles))})")
+        return None
+    shop = t.Shop(id=str(raw["id"]), name=str(raw["name"]), policy_profile=raw["policy_profile"],
+                  policy_overrides=raw.get("policy_overrides") or {}, created_at=now)
+    new[shop.id] = shop
+    return shop
+
+
+def _customer(raw: Any, customers: dict[str, t.Customer], new: dict[str, t.Customer], errors: list[str],
+              now: datetime) -> t.Customer | None:
+    if not isinstance(raw, dict) or not raw.get("id"):
+        errors.append("customer.id is required")
+        return None
+    customer = customers.get(raw["id"]) or new.get(raw["id"])
+    if customer is not None:
+        if raw.get("phone") and raw["phone"] != customer.phone:
+            errors.append(f"customer {raw['id']!r} exists with another phone number")
+        return customer
+    phone = str(raw.get("phone", ""))
+    if not raw.get("name") or len([c for c in phone if c.isdigit()]) < 7:
+        errors.append(f"customer {raw['id']!r} is unknown: give their name and phone")
+        return None
+    customer = t.Customer(id=str(raw["id"]), name=str(raw["name"]), phone=phone, created_at=now)
+    new[customer.id] = customer
+    return customer
+
+
+def _amount(raw: Any, name: str, errors: list[str]) -> int:
+    try:
+        return parse_amount(str(raw))
+    except ValueError:
+        errors.append(f"{name} {raw!r} is not an amount like 12.50")
+        return 0
+
+
+def _timestamp(raw: Any, name: str, errors: list[str]) -> datetime | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw))
+    except ValueError:
+        errors.append(f"{name} {raw!r} is not an ISO 8601 time")
+        return None
+    # Exports from Chinese platforms carry local times without an offset: read them as CST.
+    return value if value.tzinfo else value.replace(tzinfo=PLATFORM_TZ)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False

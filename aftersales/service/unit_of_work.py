@@ -1,0 +1,110 @@
+"""Unit of work: one session, one transaction. Commit is explicit; leaving without it rolls back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from aftersales.adapters.db import tables as t
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._factory = session_factory
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.session.begin()
+        self.orders = OrderRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.session.in_transaction():
+            self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def audit(self, at: datetime, actor: str, action: str, entity: str, entity_id: str | int,
+              before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+        self.session.add(t.AuditEvent(at=at, actor=actor, action=action, entity=entity,
+                                      entity_id=str(entity_id), before=before, after=after))
+
+    def idempotent_response(self, key: str | None, operation: str) -> dict[str, Any] | None:
+        if key is None:
+            return None
+        record = self.session.get(t.IdempotencyRecord, key)
+        if record is None:
+            return None
+        if record.operation != operation:
+            from aftersales.service.errors import Conflict
+
+            raise Conflict(f"idempotency key {key!r} was used for {record.operation}")
+        return record.response
+
+    def remember(self, key: str | None, operation: str, response: dict[str, Any], at: datetime) -> None:
+        if key is not None:
+            self.session.add(t.IdempotencyRecord(key=key, operation=operation, response=response, created_at=at))
+
+
+class OrderRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def lock(self, order_no: str) -> t.Order | None:
+        """The order with its row locked until commit (PostgreSQL FOR UPDATE; SQLite's
+        BEGIN IMMEDIATE already serializes writers), its collections freshly loaded."""
+        statement = (
+            select(t.Order)
+            .where(t.Order.order_no == order_no)
+            .with_for_update(of=t.Order)
+            .execution_options(populate_existing=True)
+        )
+        order = self.session.scalars(statement).one_or_none()
+        if order is not None:
+            self._load_children(order)
+        return order
+
+    def get(self, order_no: str) -> t.Order | None:
+        statement = select(t.Order).where(t.Order.order_no == order_no).options(*self._children())
+        return self.session.scalars(statement).one_or_none()
+
+    def _children(self) -> list[Any]:
+        return [selectinload(t.Order.items), selectinload(t.Order.refunds), selectinload(t.Order.returns),
+                selectinload(t.Order.interceptions), selectinload(t.Order.tickets), selectinload(t.Order.shop)]
+
+    def _load_children(self, order: t.Order) -> None:
+        for relation in ("items", "refunds", "returns", "interceptions", "tickets"):
+            self.session.refresh(order, [relation])
+
+    def count_orders_since(self, customer_id: str, since: datetime) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(t.Order)
+            .where(t.Order.customer_id == customer_id, t.Order.created_at >= since)
+        ) or 0
+
+    def count_customer_cancellations_since(self, customer_id: str, since: datetime) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(t.Order)
+            .where(t.Order.customer_id == customer_id, t.Order.cancelled_at >= since,
+                   t.Order.cancelled_by == f"customer:{customer_id}")
+        ) or 0
+
+    def count_interceptions_since(self, customer_id: str, since: datetime) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(t.Interception)
+            .where(t.Interception.customer_id == customer_id, t.Interception.requested_at >= since)
+        ) or 0

@@ -1,0 +1,1 @@
+"""Code that runs inside the rasa server (the bot runtime, Python 3.10, Rasa 3.6)."""

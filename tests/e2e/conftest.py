@@ -1,0 +1,135 @@
+"""The whole system as `make run` starts it — scripts/run.py with the trained model, the rasa
+server, the action server and the web app — on free loopback ports, once on SQLite and once on
+PostgreSQL, each with freshly seeded demo data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from aftersales.adapters.customer_tokens import mint
+from aftersales.adapters.db.engine import session_factory
+from aftersales.service.after_sales import AfterSalesService
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "aftersales.tar.gz"
+REQUIRE_E2E = os.environ.get("AFTERSALES_REQUIRE_E2E") == "1"
+TOKEN_SECRET = "e2e-" + "k" * 40
+
+
+@dataclass
+class System:
+    rasa_url: str
+    web_url: str
+    actions_url: str
+    database_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+    service: AfterSalesService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.service = AfterSalesService(session_factory(self.database_url))
+
+    def say(self, sender: str, text: str, customer: str | None = None, token: str | None = None,
+            **metadata: str) -> list[dict]:
+        if customer is not None:
+            metadata["customer_token"] = mint(TOKEN_SECRET, customer)
+        if token is not None:
+            metadata["customer_token"] = token
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text, "metadata": metadata}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def chat(self, customer: str | None, *messages: str) -> tuple[str, list[list[dict]]]:
+        """A new conversation: every message in turn; returns its id and every reply."""
+        sender = f"e2e-{uuid.uuid4().hex[:10]}"
+        return sender, [self.say(sender, m, customer=customer) for m in messages]
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_system(workdir: Path, database_url: str, **extra_env: str) -> System:
+    if not MODEL.exists():
+        message = f"no trained model at {MODEL}: run `make train`"
+        if REQUIRE_E2E:
+            pytest.fail(message)
+        pytest.skip(message)
+    ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "DATABASE_URL": database_url,
+        "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"),
+        "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+        "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
+        **extra_env,
+    }
+    cli = [str(ROOT / ".venv/bin/aftersales")]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "seed"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output.append(line)
+        if "Press Ctrl-C" in line:
+            return System(f"http://127.0.0.1:{ports['RASA_PORT']}", f"http://127.0.0.1:{ports['WEB_PORT']}",
+                          f"http://127.0.0.1:{ports['ACTIONS_PORT']}", database_url, env, process)
+    process.kill()
+    pytest.fail("the system did not start:\n" + "".join(output))
+
+
+def stop_system(system: System) -> None:
+    """Ctrl-C, as a person stops `make run`: every process must be gone afterwards."""
+    system.process.send_signal(signal.SIGINT)
+    assert system.process.wait(timeout=60) == 0
+    for url in (system.rasa_url, system.web_url, system.actions_url):
+        try:
+            requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            continue
+        raise AssertionError(f"{url} still answers after Ctrl-C")
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    workdir = tmp_path_factory.mktemp(f"system-{request.param}")
+    url = (f"sqlite:///{workdir / 'aftersales.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    running = start_system(workdir, url)
+    yield running
+    stop_system(running)
+
+
+@pytest.fixture(scope="session")
+def system_without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The rasa server pointed at an action server that is not there."""
+    workdir = tmp_path_factory.mktemp("system-no-actions")
+    running = start_system(workdir, f"sqlite:///{workdir / 'aftersales.sqlite3'}",
+                           ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}/webhook")
+    yield running
+    stop_system(running)

@@ -1,0 +1,88 @@
+"""The bot's composed words, from service results (no server needed)."""
+
+from __future__ import annotations
+
+from actions import presenter
+
+W = presenter.Words("zh")
+ITEMS = [{"id": 2, "title": "陶瓷马克杯 2只装", "quantity": 1, "total": 5900, "goods_type": "physical",
+          "cancelled": False},
+         {"id": 3, "title": "纯棉毛巾 3条", "quantity": 1, "total": 4550, "goods_type": "physical", "cancelled": False},
+         {"id": 4, "title": "手工皂礼盒", "quantity": 2, "total": 5600, "goods_type": "physical", "cancelled": False}]
+
+
+def test_item_named_finds_what_the_shopper_means():
+    assert presenter.item_named(ITEMS, "只取消毛巾")["id"] == 3
+    assert presenter.item_named(ITEMS, "那个马克杯不要了")["id"] == 2
+    assert presenter.item_named(ITEMS, "4")["id"] == 4
+    assert presenter.item_named(ITEMS, "随便") is None
+    assert presenter.item_named(ITEMS, "皂") is None  # one character is not enough
+
+
+def test_eta_words():
+    assert W.eta({"min": 0, "max": 0, "unit": "hours"}) == "通常即时到账"
+    assert W.eta({"min": 1, "max": 3, "unit": "business_days"}) == "1–3 个工作日内到账"
+    assert W.duration({"min": 24, "max": 48, "unit": "hours"}) == "24–48 小时"
+
+
+def decision(**overrides):
+    base = {"outcome": "intercept", "execution": "request", "allowed": True, "code": "interception_merchant_stage",
+            "item_ids": [], "refund": {"amount": 8900, "currency": "CNY", "channel": "alipay",
+                                       "timing": "after_parcel_returns",
+                                       "eta": {"min": 0, "max": 0, "unit": "hours"}},
+            "return_shipping_payer": None,
+            "interception": {"stage": "merchant", "eta": {"min": 1, "max": 2, "unit": "hours"},
+                             "success_rate": 0.925, "fee_payer": "platform", "free_left_this_month": 2,
+                             "failed_return_shipping": "customer"},
+            "evidence_required": False, "window_ends_at": None, "sla_hours": 2, "alternatives": [],
+            "human_can_help": False}
+    return {**base, **overrides}
+
+
+ORDER = {"order_no": "KS2026112100000101", "items": ITEMS[:1], "currency": "CNY"}
+
+
+def test_interception_summary_is_honest_about_odds_time_and_cost():
+    text = presenter.summary(ORDER, decision(), "wrong_address", W)
+    for expected in ("¥89.00", "支付宝", "包裹退回商家后退款", "1–2 小时", "92.5%", "还剩 2 次免费拦截",
+                     "退回运费由您承担", "确认提交吗"):
+        assert expected in text, expected
+    used_up = decision(interception={**decision()["interception"], "fee_payer": "customer",
+                                     "free_left_this_month": 0})
+    assert "费用由您承担" in presenter.summary(ORDER, used_up, "wrong_address", W)
+
+
+def test_return_summary_names_payer_evidence_and_deadline():
+    text = presenter.summary(ORDER, decision(outcome="return_refund", execution="review", code="return_within_window",
+                                             interception=None, return_shipping_payer="merchant",
+                                             evidence_required=True, window_ends_at="2026-11-27T06:56:00+00:00",
+                                             sla_hours=48), "quality_defect", W)
+    for expected in ("退回运费由商家承担", "照片", "48 小时内", "11月27日 14:56", "吊牌"):
+        assert expected in text, expected
+
+
+def test_unpaid_cancel_says_nothing_is_refunded():
+    result = {"status": "done", "decision": decision(outcome="cancel_refund", refund=None, interception=None),
+              "order": {"order_no": "P1", "state": "cancelled"}, "refund": None}
+    assert presenter.result_texts(result, ORDER, W) == ["订单 P1 已取消。", "订单还未付款，不涉及退款。"]
+
+
+def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
+    refund = {"refund_no": "RF1", "amount": 19900, "currency": "CNY", "channel": "bank_card", "status": "processing",
+              "expected_latest": "2026-11-25T04:00:00+00:00"}
+    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
+              "decision": decision(outcome="cancel_refund", interception=None,
+                                   refund={**decision()["refund"], "eta": {"min": 1, "max": 5,
+                                                                           "unit": "business_days"}})}
+    text = "\n".join(presenter.result_texts(result, ORDER, W))
+    assert "¥199.00" in text and "银行卡" in text and "11月25日 12:00" in text and "RF1" in text
+    assert "退款到哪了" in text
+
+
+def test_order_card_escapes_nothing_itself_but_carries_plain_text():
+    order = {"order_no": "P1", "items": [{**ITEMS[0], "title": "<script>x</script>"}], "currency": "CNY",
+             "payment_channel": "alipay", "total": 5900, "state": "paid", "shop": {"name": "S"}, "carrier": None,
+             "tracking_no": None}
+    text, card = presenter.order_card(order, W)
+    # Plain text: the widget renders it as text, never as HTML (issue 5 tests that side).
+    assert "<script>x</script>" in text and card["items"][0]["title"] == "<script>x</script>"

@@ -1,0 +1,52 @@
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from aftersales.adapters.customer_tokens import InvalidToken, mint, verify
+from aftersales.config import ConfigError, Settings
+
+SECRET = "s" * 40
+
+
+def test_a_minted_token_verifies_to_its_customer():
+    assert verify(SECRET, mint(SECRET, "c_1001")) == "c_1001"
+
+
+@pytest.mark.parametrize("token", [
+    None, "", "not-a-jwt", "x" * 5000,
+    mint("another-secret-that-is-long-enough-000", "c_1001"),
+    mint(SECRET, "c_1001", now=datetime.now(UTC) - timedelta(days=1), ttl_minutes=60),
+    jwt.encode({"sub": "c_1001", "aud": "aftersales-chat", "iss": "aftersales"}, SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "c_1001", "exp": 9999999999, "iat": 0}, SECRET, algorithm="HS256"),  # no audience
+])
+def test_anything_but_a_valid_token_is_refused(token):
+    with pytest.raises(InvalidToken):
+        verify(SECRET, token)
+
+
+def test_alg_none_is_refused():
+    forged = jwt.encode({"sub": "c_1002", "aud": "aftersales-chat", "iss": "aftersales", "exp": 9999999999,
+                         "iat": 0}, None, algorithm="none")
+    with pytest.raises(InvalidToken):
+        verify(SECRET, forged)
+
+
+def test_development_defaults_work_without_configuration():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///") and not settings.production
+
+
+def test_production_refuses_development_secrets_and_sqlite():
+    with pytest.raises(ConfigError, match="CUSTOMER_TOKEN_SECRET"):
+        Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x"})
+    strong = {"CUSTOMER_TOKEN_SECRET": "a" * 40, "WEB_SECRET_KEY": "b" * 40, "RASA_API_TOKEN": "c" * 40}
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        Settings.from_env({"AFTERSALES_ENV": "production", **strong})
+    assert Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong}).production
+
+
+@pytest.mark.parametrize("env", [{"AFTERSALES_ENV": "prod"}, {"WEB_PORT": "eighty"}])
+def test_bad_settings_are_named(env):
+    with pytest.raises(ConfigError):
+        Settings.from_env(env)
