@@ -24,6 +24,9 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.common import configure_logging_and_warnings
 
+# The model names our own NLU component (bot_extensions.nlu); `rasa` finds it from the working
+# directory, a script started from scripts/ does not.
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 configure_logging_and_warnings(logging.WARNING)
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 

@@ -1,0 +1,52 @@
+"""A message that is nothing but a number is the shopper answering the bot's question.
+
+Asked for an order number or the last four digits of a phone, shoppers type just the digits. DIET
+has too little to go on in "9999" and, trained on another machine, may call it goodbye or thanks —
+and the form then drops the answer. A bare number is never a greeting, a complaint or a goodbye, so
+this component states it outright instead of leaving it to the classifier: such a message is
+`inform`, with full confidence (so the FallbackClassifier after it leaves it alone)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+INFORM = "inform"
+# An order number (optional letter prefix, spaces or dashes between digits) or a phone's last four
+# digits, with at most a closing punctuation mark: "P2026 1121 0000 103", "9999。".
+_BARE_VALUE = re.compile(r"(?:[A-Za-z]{1,3} ?)?[0-9](?:[ \-]?[0-9]){3,19}[.。!！]?")
+
+
+def is_bare_value(text: str) -> bool:
+    return bool(_BARE_VALUE.fullmatch(unicodedata.normalize("NFKC", text or "").strip()))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class BareValueIsInform(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BareValueIsInform:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not is_bare_value(message.get(TEXT)):
+                continue
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != INFORM]
+            top = {INTENT_NAME_KEY: INFORM, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+        return messages
