@@ -500,6 +500,25 @@ class ActionHandoff(Action):
         return [*reset(*REQUEST_SLOTS, "request_kind", "query_kind"), ConversationPaused()]
 
 
+class ActionCaseUpdate(Action):
+    """Tells the shopper, unasked, what the merchant decided or that the refund arrived. Run by
+    the notifier through Rasa's API (intent EXTERNAL_case_update); the open form, if any, goes on."""
+
+    def name(self) -> str:
+        return "action_case_update"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        raw = next(tracker.get_latest_entity_values("notification_id"), None)
+        try:
+            update = await runtime.call(runtime.service().notification, int(str(raw)), tracker.sender_id)
+        except (TypeError, ValueError, ServiceError):
+            log.info("conversation %s asked for notification %r, which is not its own", tracker.sender_id, raw)
+            return []
+        for text in presenter.case_update_texts(update, words(tracker)):
+            dispatcher.utter_message(text=text)
+        return []
+
+
 class ActionOpenComplaint(Action):
     def name(self) -> str:
         return "action_open_complaint"
@@ -519,13 +538,16 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
     slots = {name: tracker.get_slot(name) for name in ("request_kind", "order_no", "order_state", "reason",
                                                        "reason_text", "outcome", "item")}
     summary = "\n".join(f'{line["from"]}: {line["text"]}' for line in recent_transcript(tracker, 12))
+    case = {"kind": kind, "customer_id": customer, "order_no": order_no,
+            "shop_id": None if order_no else str(shop)[:64], "summary": summary or kind,
+            "reason": slots["reason"], "desired_outcome": slots["outcome"], "conversation_id": tracker.sender_id,
+            "context": {"slots": slots, "transcript": recent_transcript(tracker)}}
+    # One case per request of the shopper's, however often the call is retried.
+    asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
     try:
-        result = await runtime.call(
-            runtime.service().open_ticket, customer, kind, summary or kind, order_no=order_no,
-            shop_id=None if order_no else str(shop)[:64], reason=slots["reason"], desired_outcome=slots["outcome"],
-            conversation_id=tracker.sender_id, context={"slots": slots, "transcript": recent_transcript(tracker)})
-    except Exception:  # noqa: BLE001
-        log.exception("opening a %s ticket failed", kind)
+        result = await runtime.call(runtime.helpdesk().open_case, case, f"{tracker.sender_id}:{kind}:{asked_at}")
+    except Exception:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
+        log.exception("opening a %s case failed", kind)
         dispatcher.utter_message(response="utter_handoff_failed")
         return None
     ticket = result["ticket"]

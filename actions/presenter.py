@@ -230,3 +230,24 @@ def refund_status_text(status: dict[str, Any], w: Words) -> str:
     if not lines:
         return w("refund_status.none", order_no=status["order_no"])
     return "\n".join(lines)
+
+
+def case_update_texts(update: dict[str, Any], w: Words) -> list[str]:
+    """A merchant's decision, a refund that arrived or the chat handed back, told to the shopper
+    without their asking (see aftersales.service.notifications)."""
+    ticket, refund, order_no = update["ticket"], update["refund"], update["order_no"] or ""
+    if update["kind"] == "hand_back":
+        return [w("updates.hand_back")]
+    if update["kind"] == "refund_completed":
+        return [w("updates.refund_completed", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
+                  channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"])]
+    kind = ticket["kind"] if ticket["kind"] in w.t["updates"]["approved"] else "escalation"
+    lines = [w(f"updates.{ticket['resolution']}.{kind}", order_no=order_no, ticket_no=ticket["ticket_no"])]
+    if ticket.get("resolution_note"):
+        lines.append(w("updates.merchant_note", note=ticket["resolution_note"]))
+    if refund is not None:
+        lines.append(w("updates.refund", amount=w.money(refund["amount"], refund["currency"]),
+                       channel=w.label("channels", refund["channel"]), latest=w.when(refund["expected_latest"]),
+                       refund_no=refund["refund_no"]))
+    lines.append(w(f"updates.next.{ticket['resolution']}"))
+    return lines

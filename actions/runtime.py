@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 
 from aftersales.adapters.customer_tokens import InvalidToken, verify
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.config import Settings
 from aftersales.service.after_sales import AfterSalesService
 
@@ -28,6 +29,12 @@ def settings() -> Settings:
 @functools.lru_cache(maxsize=1)
 def service() -> AfterSalesService:
     return AfterSalesService(session_factory(settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def helpdesk() -> HelpdeskClient:
+    """Where cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk."""
+    return HelpdeskClient(settings().helpdesk_url, settings().helpdesk_api_token)
 
 
 async def call(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:

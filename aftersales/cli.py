@@ -114,6 +114,62 @@ def refunds_settle() -> None:
     click.echo(json.dumps(settled, ensure_ascii=False, indent=2))
 
 
+@main.group(help="Merchants who work the inbox.")
+def merchants() -> None:
+    pass
+
+
+@merchants.command("add", help="Create a merchant sign-in for one or more shops (the password is asked for).")
+@click.argument("email")
+@click.option("--name", required=True, help="Shown to colleagues and, with replies, to shoppers.")
+@click.option("--shop", "shops", multiple=True, required=True, help="A shop id; repeat for several shops.")
+@click.password_option(help="At least 10 characters.")
+def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) -> None:
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.errors import ServiceError
+    from aftersales.service.inbox import InboxService
+
+    settings = _settings()
+    sessions = session_factory(settings.database_url)
+    try:
+        merchant = InboxService(sessions, _service(settings)).create_merchant(email, name, password, list(shops))
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"merchant {merchant['email']} can sign in for {', '.join(merchant['shop_ids'])}")
+
+
+@main.command("worker", help="Deliver queued chat notifications to Rasa, retrying with backoff; "
+                             "with --settle-refunds also settles demo refunds that are due.")
+@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("--settle-refunds", is_flag=True, help="Demo payment gateway: pay out refunds that are due.")
+def worker(interval: float, once: bool, settle_refunds: bool) -> None:
+    import logging
+    import time
+
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.adapters.rasa_api import RasaConversations
+    from aftersales.service.notifications import NotificationDispatcher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    service = _service(settings)
+    dispatcher = NotificationDispatcher(session_factory(settings.database_url),
+                                        RasaConversations(settings.rasa_url, settings.rasa_api_token))
+    while True:
+        try:
+            if settle_refunds:
+                service.settle_refunds()
+            report = dispatcher.dispatch()
+            if report.sent or report.failed:
+                logging.info("notifications sent %s, failed for good %s", report.sent, report.failed)
+        except Exception:  # noqa: BLE001 - a database or network hiccup must not stop the worker
+            logging.exception("worker round failed; retrying in %ss", interval)
+        if once:
+            return
+        time.sleep(interval)
+
+
 @main.command("token", help="Mint the signed customer token that the shop's app passes to the chat as metadata.")
 @click.argument("customer_id")
 @click.option("--ttl-minutes", type=int, default=None, help="Lifetime (default: CUSTOMER_TOKEN_TTL_MINUTES).")

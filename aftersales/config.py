@@ -29,6 +29,9 @@ class Settings:
     web_port: int
     # The shop a chat belongs to when the host app does not say (a bot deployed for one shop).
     default_shop_id: str
+    # Where the action server escalates cases (our inbox's JSON API, or another helpdesk's).
+    helpdesk_url: str
+    helpdesk_api_token: str
 
     @property
     def production(self) -> bool:
@@ -51,6 +54,8 @@ class Settings:
             actions_port=_int(env, "ACTIONS_PORT", 5055),
             web_port=_int(env, "WEB_PORT", 8000),
             default_shop_id=env.get("DEFAULT_SHOP_ID") or "shop_lifestyle",
+            helpdesk_url=env.get("HELPDESK_URL") or f"http://127.0.0.1:{_int(env, 'WEB_PORT', 8000)}",
+            helpdesk_api_token=_secret(env, "HELPDESK_API_TOKEN"),
         )
         if settings.production:
             settings._check_production()
@@ -63,6 +68,7 @@ class Settings:
                 ("CUSTOMER_TOKEN_SECRET", self.customer_token_secret),
                 ("WEB_SECRET_KEY", self.web_secret_key),
                 ("RASA_API_TOKEN", self.rasa_api_token),
+                ("HELPDESK_API_TOKEN", self.helpdesk_api_token),
             )
             if value.startswith(_DEV_SECRET_PREFIX) or len(value) < 32
         ]

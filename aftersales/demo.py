@@ -164,7 +164,40 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
         _remove_demo_data(session)
     summary = import_orders(session_factory, demo_records(now) + _history_records(now), actor="system:demo")
     _replay_history(session_factory, now)
+    _seed_inbox(session_factory, now)
     return summary
+
+
+# Demo sign-ins for the inbox (README). Development data only: production has no demo seed.
+DEMO_MERCHANTS = [
+    ("lifestyle@demo.shop", "生活馆客服", "demo-password-1", ["shop_lifestyle"]),
+    ("fresh@demo.shop", "鲜选客服", "demo-password-2", ["shop_fresh"]),
+    ("cards@demo.shop", "卡券客服", "demo-password-3", ["shop_cards"]),
+]
+CANNED_REPLIES = [
+    ("已核实，正在处理", "您好，您的问题我们已经核实，正在加急处理，处理结果会第一时间在这里通知您。"),
+    ("请提供照片", "您好，麻烦您在对话中发送商品问题处的照片（外包装和商品各一张），我们收到后马上处理。"),
+    ("已联系快递", "您好，我们已经联系快递公司拦截包裹，有结果会立即通知您，请留意对话消息。"),
+]
+
+
+def _seed_inbox(session_factory: sessionmaker[Session], now: datetime) -> None:
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    with session_factory() as session, session.begin():
+        emails = [email for email, *_ in DEMO_MERCHANTS]
+        merchant_ids = select(t.Merchant.id).where(t.Merchant.email.in_(emails)).scalar_subquery()
+        session.execute(delete(t.merchant_shops).where(t.merchant_shops.c.merchant_id.in_(merchant_ids)))
+        session.execute(delete(t.Merchant).where(t.Merchant.email.in_(emails)))
+        session.execute(delete(t.CannedReply).where(t.CannedReply.shop_id.in_(list(SHOPS))))
+        for email, name, password, shop_ids in DEMO_MERCHANTS:
+            shops = [session.get(t.Shop, shop_id) for shop_id in shop_ids]
+            session.add(t.Merchant(email=email, display_name=name, password_hash=hasher.hash(password),
+                                   created_at=now, shops=shops))
+        for shop_id in SHOPS:
+            for title, body in CANNED_REPLIES:
+                session.add(t.CannedReply(shop_id=shop_id, title=title, body=body))
 
 
 def _replay_history(session_factory: sessionmaker[Session], now: datetime) -> None:
@@ -189,6 +222,10 @@ def _remove_demo_data(session: Session) -> None:
     customer_ids = list(CUSTOMERS)
     order_ids = select(t.Order.id).where(t.Order.customer_id.in_(customer_ids)).scalar_subquery()
     session.execute(t.OrderItem.__table__.update().where(t.OrderItem.order_id.in_(order_ids)).values(refund_id=None))
+    ticket_ids = select(t.Ticket.id).where(t.Ticket.customer_id.in_(customer_ids)).scalar_subquery()
+    refund_ids = select(t.Refund.id).where(t.Refund.order_id.in_(order_ids)).scalar_subquery()
+    session.execute(delete(t.Notification).where(t.Notification.ticket_id.in_(ticket_ids)
+                                                 | t.Notification.refund_id.in_(refund_ids)))
     for table in (t.OrderItem, t.Refund, t.ReturnRequest, t.Interception, t.Ticket):
         session.execute(delete(table).where(table.order_id.in_(order_ids)))
     session.execute(delete(t.Ticket).where(t.Ticket.customer_id.in_(customer_ids)))

@@ -1,4 +1,4 @@
-"""Starts the whole system — action server, rasa server, web app — waits until each answers,
+"""Starts the whole system — action server, web app, notification worker, rasa server — waits until each answers,
 prints the URLs, and stops all of them cleanly on Ctrl-C (or when any one of them dies).
 
 Run by `make run` after install, migrations, demo seed and training; logs go to var/log/."""
@@ -44,12 +44,16 @@ def main() -> int:
         # Rasa reports telemetry and crashes to its servers unless told not to.
         "RASA_TELEMETRY_ENABLED": "false",
     }
-    services = {
+    services: dict[str, tuple[list[str], str | None]] = {
         "action server": ([str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
                            "--port", str(ACTIONS_PORT)], f"http://127.0.0.1:{ACTIONS_PORT}/health"),
         "web app": ([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"{HOST}:{WEB_PORT}", "--workers", "2",
                      "--access-logfile", "-", "aftersales.adapters.web.wsgi:app"],
                     f"http://127.0.0.1:{WEB_PORT}/healthz"),
+        # Delivers merchants' decisions and refund notices into the chats; the demo gateway's refunds
+        # are paid out by it too.
+        "worker": ([str(ROOT / ".venv/bin/aftersales"), "worker", "--interval", "2"]
+                   + ([] if settings.production else ["--settle-refunds"]), None),
         "rasa server": ([str(ROOT / ".venv-bot/bin/rasa"), "run", "--interface", HOST, "--port", str(RASA_PORT),
                          "--enable-api", "--auth-token", settings.rasa_api_token, "--cors", "*",
                          "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
@@ -89,7 +93,7 @@ def main() -> int:
                     print(f"{name} exited with code {running[name].returncode}; see var/log/", file=sys.stderr)
                     stop_all()
                     return 1
-                if _answers(pending[name][1]):
+                if pending[name][1] is None or _answers(pending[name][1]):
                     print(f"{name} is up")
                     del pending[name]
             if time.monotonic() > deadline:

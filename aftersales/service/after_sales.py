@@ -155,6 +155,30 @@ class AfterSalesService:
                     "interceptions": [interception_dict(i) for i in order.interceptions],
                     "open_tickets": [ticket_dict(tk) for tk in order.tickets if tk.status != "resolved"]}
 
+    def ticket(self, ticket_no: str) -> dict[str, Any]:
+        """A case as the system sees it (the case API); merchants read cases through the inbox."""
+        with self._uow() as uow:
+            ticket = uow.session.scalars(select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)).one_or_none()
+            if ticket is None:
+                raise NotFound(ticket_no)
+            return {**ticket_dict(ticket),
+                    "order_no": self._order_no_by_id(uow, ticket.order_id) if ticket.order_id else None}
+
+    def notification(self, notification_id: int, conversation_id: str) -> dict[str, Any]:
+        """What a queued chat notification tells, for the bot to put into words. Only the chat it
+        was written for may read it: anyone can type `/EXTERNAL_case_update{"notification_id": …}`."""
+        with self._uow() as uow:
+            row = uow.session.get(t.Notification, notification_id)
+            if row is None or row.conversation_id != conversation_id:
+                raise NotFound(f"notification {notification_id}")
+            ticket = uow.session.get(t.Ticket, row.ticket_id) if row.ticket_id else None
+            refund = uow.session.get(t.Refund, row.refund_id) if row.refund_id else None
+            order_id = ticket.order_id if ticket else refund.order_id if refund else None
+            ticket_view = {**ticket_dict(ticket), "action": ticket.pending_action.get("action")} if ticket else None
+            return {"kind": row.kind, "payload": dict(row.payload), "ticket": ticket_view,
+                    "refund": refund_dict(refund) if refund else None,
+                    "order_no": self._order_no_by_id(uow, order_id) if order_id else None}
+
     # -- shopper-side writes -----------------------------------------------------------------------
 
     def submit(self, customer_id: str, order_no: str, outcome: str, reason: str, item_ids: Iterable[int] = (),
@@ -181,6 +205,8 @@ class AfterSalesService:
             elif decision.execution is Execution.IMMEDIATE:
                 refund = self._cancel_items(uow, order, decision.item_ids, reason, actor, now, "cancellation",
                                             self._refund_channel(order, decision.outcome))
+                if refund is not None:
+                    refund.conversation_id = conversation_id
                 result = {"status": "done", "refund": refund_dict(refund) if refund else None}
             elif decision.outcome is Outcome.INTERCEPT:
                 result = self._request_interception(uow, order, decision, reason, actor, now, ticket_context)
@@ -278,8 +304,11 @@ class AfterSalesService:
                                                    note, actor, now)
             ticket.status, ticket.resolution, ticket.resolution_note = "resolved", resolution, note[:4000]
             ticket.updated_at = now
+            if refund is not None:
+                refund.conversation_id = ticket.conversation_id
             uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             uow.flush()
+            uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
             result = {"status": resolution, "ticket": ticket_dict(ticket),
                       "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order) if order else None}
@@ -302,6 +331,11 @@ class AfterSalesService:
                 raise Conflict(f"an order in state {order.state} cannot be cancelled for {reason}")
             active = tuple(i.id for i in order.items if i.cancelled_at is None)
             refund = self._cancel_items(uow, order, active, reason, actor, now, "merchant", order.payment_channel)
+            # Recorded as a resolved case, so it shows in the inbox's queue and in the figures.
+            uow.add(t.Ticket(ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
+                             customer_id=order.customer_id, kind="merchant_cancellation", status="resolved",
+                             priority="normal", reason=reason, desired_outcome="cancel_refund", assignee=actor,
+                             created_at=now, updated_at=now, resolution="approved", context={}, pending_action={}))
             result = {"status": "done", "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order)}
             uow.commit()
@@ -379,6 +413,7 @@ class AfterSalesService:
                 refund.status, refund.completed_at = "succeeded", now
                 uow.audit(now, "system:payments", "refund_succeeded", "refund", refund.refund_no,
                           {"status": "processing"}, {"status": "succeeded"})
+                uow.notify(refund.conversation_id, "refund_completed", now, refund=refund)
             result = [refund_dict(r) for r in due]
             uow.commit()
         return result

@@ -43,6 +43,16 @@ class UnitOfWork:
         self.session.add(t.AuditEvent(at=at, actor=actor, action=action, entity=entity,
                                       entity_id=str(entity_id), before=before, after=after))
 
+    def notify(self, conversation_id: str | None, kind: str, at: datetime, ticket: t.Ticket | None = None,
+               refund: t.Refund | None = None, payload: dict[str, Any] | None = None) -> None:
+        """Queue a message for the shopper's chat in this transaction (the outbox): it is sent only
+        if what it tells of is committed, and it is not lost if sending fails."""
+        if conversation_id:
+            self.session.add(t.Notification(
+                conversation_id=conversation_id, kind=kind, ticket_id=ticket.id if ticket else None,
+                refund_id=refund.id if refund else None, payload=payload or {}, status="pending", attempts=0,
+                next_attempt_at=at, created_at=at))
+
     def idempotent_response(self, key: str | None, operation: str) -> dict[str, Any] | None:
         if key is None:
             return None

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -122,6 +135,8 @@ class Refund(Base):
     expected_earliest: Mapped[datetime]
     expected_latest: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # The chat the shopper asked in: told there when the money arrives.
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class ReturnRequest(Base):
@@ -209,3 +224,52 @@ class IdempotencyRecord(Base):
     operation: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+merchant_shops = Table(
+    "merchant_shops", Base.metadata,
+    Column("merchant_id", ForeignKey("merchants.id"), primary_key=True),
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+)
+
+
+class Merchant(Base):
+    """A person who works the inbox for one or more shops."""
+
+    __tablename__ = "merchants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    shops: Mapped[list[Shop]] = relationship(secondary=merchant_shops, order_by="Shop.id")
+
+
+class CannedReply(Base):
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Notification(Base):
+    """Outbox: a message for the shopper's chat, written in the transaction that caused it and
+    delivered to Rasa afterwards (at least once, retried with backoff)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # decision | refund_completed | reply | hand_back
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)

@@ -1,20 +1,57 @@
-"""Flask application factory."""
+"""Flask application factory: the merchant inbox (HTML), the case API (JSON) and the health check."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, jsonify, render_template, send_file
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
+from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.inbox import InboxService
+from aftersales.service.notifications import NotificationDispatcher
+
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    after_sales: AfterSalesService
+    inbox: InboxService
+    conversations: RasaConversations
+    dispatcher: NotificationDispatcher
+
+
+def services() -> Services:
+    return current_app.extensions["aftersales"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.web_secret_key, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.production)
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.production,
+                      WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=256 * 1024)
     sessions = session_factory(settings.database_url)
+    after_sales = AfterSalesService(sessions)
+    # Short timeouts: a merchant's click waits for at most one attempt; the worker retries later.
+    conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, timeout=(2.0, 10.0), retries=1)
+    app.extensions["aftersales"] = Services(settings, after_sales, InboxService(sessions, after_sales), conversations,
+                                            NotificationDispatcher(sessions, conversations))
+
+    from aftersales.adapters.web.api import api
+    from aftersales.adapters.web.inbox import inbox
+
+    csrf = CSRFProtect(app)
+    csrf.exempt(api)  # bearer-token API: no cookies, so nothing for CSRF to ride on
+    app.register_blueprint(api)
+    app.register_blueprint(inbox)
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
@@ -25,5 +62,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
         return render_template("index.html", rasa_url=settings.rasa_url)
+
+    @app.get("/api/openapi.yaml")
+    def openapi():  # type: ignore[no-untyped-def]
+        return send_file(OPENAPI_PATH, mimetype="application/yaml")
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        return response
 
     return app

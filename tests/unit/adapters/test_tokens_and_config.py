@@ -40,7 +40,8 @@ def test_development_defaults_work_without_configuration():
 def test_production_refuses_development_secrets_and_sqlite():
     with pytest.raises(ConfigError, match="CUSTOMER_TOKEN_SECRET"):
         Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x"})
-    strong = {"CUSTOMER_TOKEN_SECRET": "a" * 40, "WEB_SECRET_KEY": "b" * 40, "RASA_API_TOKEN": "c" * 40}
+    strong = {"CUSTOMER_TOKEN_SECRET": "a" * 40, "WEB_SECRET_KEY": "b" * 40, "RASA_API_TOKEN": "c" * 40,
+              "HELPDESK_API_TOKEN": "d" * 40}
     with pytest.raises(ConfigError, match="PostgreSQL"):
         Settings.from_env({"AFTERSALES_ENV": "production", **strong})
     assert Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong}).production

@@ -1,0 +1,76 @@
+"""The case API (JSON), documented in openapi.yaml.
+
+The action server — or any system holding HELPDESK_API_TOKEN — opens cases here and reads them
+back. The token is compared in constant time; a repeated Idempotency-Key returns the case it
+opened the first time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from aftersales.adapters.web.app import services
+from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound, ServiceError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+CASE_FIELDS = {"kind", "customer_id", "order_no", "shop_id", "summary", "reason", "desired_outcome",
+               "conversation_id", "context"}
+STATUS_BY_ERROR = {InvalidInput: 422, InvalidOrderNumber: 422, OrderNotFound: 404, NotFound: 404, Conflict: 409}
+
+
+def error(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+    return jsonify(error=message, code=code), status
+
+
+def system_token_required(view):  # type: ignore[no-untyped-def]
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        header = request.headers.get("Authorization", "")
+        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        expected = services().settings.helpdesk_api_token
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+            return error(401, "unauthorized", "a valid bearer token is required")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@api.errorhandler(ServiceError)
+def service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
+    return error(STATUS_BY_ERROR.get(type(exc), 400), exc.code, str(exc) or exc.code)
+
+
+@api.post("/cases")
+@system_token_required
+def open_case():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "invalid_json", "the body must be a JSON object")
+    unknown = set(body) - CASE_FIELDS
+    if unknown:
+        return error(422, "invalid_input", f"unknown fields: {', '.join(sorted(unknown))}")
+    for name in ("kind", "summary"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            return error(422, "invalid_input", f"{name} is required")
+    for name in CASE_FIELDS - {"context"}:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return error(422, "invalid_input", f"{name} must be a string")
+    if body.get("context") is not None and not isinstance(body["context"], dict):
+        return error(422, "invalid_input", "context must be an object")
+    key = request.headers.get("Idempotency-Key")
+    result = services().after_sales.open_ticket(
+        body.get("customer_id"), body["kind"], body["summary"], order_no=body.get("order_no"),
+        shop_id=body.get("shop_id"), reason=body.get("reason"), desired_outcome=body.get("desired_outcome"),
+        conversation_id=body.get("conversation_id"), context=body.get("context"),
+        idempotency_key=hashlib.sha256(key.encode()).hexdigest()[:64] if key else None)
+    return jsonify(result), 201 if result["status"] == "opened" else 200
+
+
+@api.get("/cases/<ticket_no>")
+@system_token_required
+def read_case(ticket_no: str):  # type: ignore[no-untyped-def]
+    return jsonify(services().after_sales.ticket(ticket_no))

@@ -1,0 +1,215 @@
+"""The merchant inbox (HTML): sign-in, queues, a case with its conversation, replies, decisions,
+merchant cancellations, analytics. Forms carry Flask-WTF's CSRF token; Jinja escapes everything."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+
+from aftersales.adapters.rasa_api import RasaUnavailable
+from aftersales.adapters.web.app import services
+from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS, PLATFORM_TZ
+from aftersales.service.errors import NotFound, ServiceError
+from aftersales.service.inbox import OPEN_STATUSES, QUEUES
+
+log = logging.getLogger(__name__)
+inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+@inbox.app_template_filter("local_time")
+def local_time(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(PLATFORM_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@inbox.app_template_filter("yuan")
+def yuan(minor: int | None) -> str:
+    return "" if minor is None else f"¥{minor / 100:,.2f}"
+
+
+@inbox.app_context_processor
+def labels() -> dict[str, Any]:
+    return {"queues": QUEUES, "open_statuses": OPEN_STATUSES, "merchant_cancel_reasons": MERCHANT_CANCEL_REASONS,
+            "now_iso": datetime.now(UTC).isoformat()}
+
+
+def login_required(view):  # type: ignore[no-untyped-def]
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        merchant_id = session.get("merchant_id")
+        merchant = services().inbox.merchant(merchant_id) if merchant_id else None
+        if merchant is None:
+            session.clear()
+            return redirect(url_for("inbox.login", next=request.path))
+        g.merchant = merchant
+        g.shop_ids = set(merchant["shop_ids"])
+        g.actor = f"merchant:{merchant['email']}"
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@inbox.errorhandler(NotFound)
+def not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+    return render_template("inbox/error.html", message="没有找到，或不属于您的店铺。"), 404
+
+
+@inbox.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        merchant = services().inbox.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if merchant is None:
+            return render_template("inbox/login.html", error="邮箱或密码不正确。"), 401
+        session.clear()  # a fresh session at sign-in: no fixation
+        session["merchant_id"] = merchant["id"]
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/inbox") else url_for("inbox.cases"))
+    return render_template("inbox/login.html", error=None)
+
+
+@inbox.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("inbox.login"))
+
+
+@inbox.get("/")
+@login_required
+def cases():  # type: ignore[no-untyped-def]
+    queue = request.args.get("queue") or None
+    status = request.args.get("status") or "open"
+    if queue is not None and queue not in QUEUES:
+        abort(404)
+    if status not in ("open", "all", "resolved", *OPEN_STATUSES):
+        abort(404)
+    return render_template("inbox/cases.html", rows=services().inbox.cases(g.shop_ids, queue, status),
+                           counts=services().inbox.queue_counts(g.shop_ids), queue=queue, status=status)
+
+
+@inbox.get("/cases/<ticket_no>")
+@login_required
+def case(ticket_no: str):  # type: ignore[no-untyped-def]
+    detail = services().inbox.case(ticket_no, g.shop_ids)
+    transcript, live = transcript_of(detail["ticket"])
+    return render_template("inbox/case.html", case=detail, transcript=transcript, live_transcript=live)
+
+
+def transcript_of(ticket: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The whole conversation from Rasa's tracker; the copy saved with the case when Rasa is away."""
+    conversation = ticket.get("conversation_id")
+    if conversation:
+        try:
+            events = services().conversations.tracker(conversation).get("events", [])
+            lines = []
+            for event in events:
+                if event.get("event") in ("user", "bot") and event.get("text"):
+                    sender = (event.get("metadata") or {}).get("from") if event["event"] == "bot" else "shopper"
+                    lines.append({"from": sender or "bot", "text": event["text"],
+                                  "at": datetime.fromtimestamp(event["timestamp"], UTC).isoformat()})
+            return lines, True
+        except RasaUnavailable as exc:
+            log.warning("transcript of %s from Rasa failed: %s", conversation, exc)
+    return list((ticket.get("context") or {}).get("transcript") or []), False
+
+
+def act(ticket_no: str, operation, success: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """Run an inbox operation, tell the merchant how it went, deliver the shopper's notification."""
+    try:
+        result = operation(*args, **kwargs)
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        flash(f"没有执行：{exc}", "error")
+        return redirect(url_for("inbox.case", ticket_no=ticket_no)), None
+    flash(success, "ok")
+    notification_id = result.get("notification_id") if isinstance(result, dict) else None
+    if notification_id:
+        deliver(notification_id)
+    return redirect(url_for("inbox.case", ticket_no=ticket_no)), result
+
+
+def deliver(notification_id: int) -> None:
+    """Send the shopper's message now; if the bot is unreachable the worker retries it."""
+    try:
+        report = services().dispatcher.dispatch(only=[notification_id])
+    except Exception:  # noqa: BLE001 - the decision stands; delivery is retried by the worker
+        log.exception("delivering notification %s failed", notification_id)
+        report = None
+    if report is not None and notification_id in report.sent:
+        flash("已在对话中通知顾客。", "ok")
+    else:
+        flash("顾客通知已排队，机器人恢复后自动发送。", "warn")
+
+
+@inbox.post("/cases/<ticket_no>/assign")
+@login_required
+def assign(ticket_no: str):  # type: ignore[no-untyped-def]
+    assignee = g.merchant["email"] if request.form.get("assignee") == "me" else None
+    response, _ = act(ticket_no, services().inbox.assign, "已更新负责人。", ticket_no, g.shop_ids, assignee, g.actor)
+    return response
+
+
+@inbox.post("/cases/<ticket_no>/status")
+@login_required
+def set_status(ticket_no: str):  # type: ignore[no-untyped-def]
+    response, _ = act(ticket_no, services().inbox.set_status, "已更新状态。", ticket_no, g.shop_ids,
+                      request.form.get("status", ""), g.actor)
+    return response
+
+
+@inbox.post("/cases/<ticket_no>/reply")
+@login_required
+def reply(ticket_no: str):  # type: ignore[no-untyped-def]
+    response, _ = act(ticket_no, services().inbox.reply, "回复已保存。", ticket_no, g.shop_ids,
+                      request.form.get("text", ""), g.actor, g.merchant["display_name"])
+    return response
+
+
+@inbox.post("/cases/<ticket_no>/hand-back")
+@login_required
+def hand_back(ticket_no: str):  # type: ignore[no-untyped-def]
+    response, _ = act(ticket_no, services().inbox.hand_back, "对话已交还机器人。", ticket_no, g.shop_ids, g.actor)
+    return response
+
+
+@inbox.post("/cases/<ticket_no>/decision")
+@login_required
+def decide(ticket_no: str):  # type: ignore[no-untyped-def]
+    choice = request.form.get("decision")
+    if choice not in ("approve", "reject"):
+        abort(400)
+    response, _ = act(ticket_no, services().inbox.decide, "已同意并执行。" if choice == "approve" else "已拒绝。",
+                      ticket_no, g.shop_ids, choice == "approve", request.form.get("note", ""), g.actor)
+    return response
+
+
+@inbox.get("/orders/<order_no>")
+@login_required
+def order(order_no: str):  # type: ignore[no-untyped-def]
+    return render_template("inbox/order.html", order=services().inbox.order(order_no, g.shop_ids))
+
+
+@inbox.post("/orders/<order_no>/cancel")
+@login_required
+def cancel_order(order_no: str):  # type: ignore[no-untyped-def]
+    try:
+        services().inbox.merchant_cancel(order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
+        flash("订单已取消，退款已原路发起。", "ok")
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        flash(f"没有执行：{exc}", "error")
+    return redirect(url_for("inbox.order", order_no=order_no))
+
+
+@inbox.get("/analytics")
+@login_required
+def analytics():  # type: ignore[no-untyped-def]
+    days = request.args.get("days", "30")
+    days_value = int(days) if days.isdigit() and 0 < int(days) <= 365 else 30
+    return render_template("inbox/analytics.html", figures=services().inbox.analytics(g.shop_ids, days_value))

@@ -1,0 +1,308 @@
+"""The merchant's side: sign-in, queues, cases, replies, decisions, analytics.
+
+Every read and write takes the merchant's shop ids and treats a case or order of another shop
+exactly like one that does not exist (NotFound), so ids cannot be probed. Decisions and
+cancellations go through AfterSalesService, which carries them out and queues the shopper's
+notification in the same transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.adapters.db import tables as t
+from aftersales.service.after_sales import AfterSalesService, utcnow
+from aftersales.service.errors import Conflict, InvalidInput, NotFound
+from aftersales.service.unit_of_work import UnitOfWork
+from aftersales.service.views import iso, order_dict, ticket_dict
+
+# Queues of the inbox, by ticket kind.
+QUEUES: dict[str, tuple[str, ...]] = {
+    "escalations": ("escalation", "complaint"),
+    "reviews": ("cancellation_review",),
+    "interceptions": ("interception",),
+    "returns": ("return",),
+    "merchant_cancellations": ("merchant_cancellation",),
+}
+OPEN_STATUSES = ("new", "in_progress", "waiting_on_customer")
+SETTABLE_STATUSES = OPEN_STATUSES  # "resolved" only by a decision or by closing with a note
+MAX_REPLY = 2000
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+class InboxService:
+    def __init__(self, session_factory: sessionmaker[Session], after_sales: AfterSalesService,
+                 clock: Callable[[], datetime] = utcnow):
+        self._sessions = session_factory
+        self.after_sales = after_sales
+        self.clock = clock
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    # -- merchants ---------------------------------------------------------------------------------
+
+    def create_merchant(self, email: str, display_name: str, password: str, shop_ids: list[str]) -> dict[str, Any]:
+        email = email.strip().lower()
+        if "@" not in email or len(password) < 10:
+            raise InvalidInput("a merchant needs an e-mail address and a password of at least 10 characters")
+        with self._uow() as uow:
+            shops = [uow.session.get(t.Shop, shop_id) for shop_id in shop_ids]
+            if not shops or any(shop is None for shop in shops):
+                raise InvalidInput(f"unknown shop among {shop_ids}")
+            if uow.session.scalar(select(t.Merchant).where(t.Merchant.email == email)) is not None:
+                raise Conflict(f"a merchant with e-mail {email} exists")
+            merchant = t.Merchant(email=email, display_name=display_name[:100], password_hash=_hasher.hash(password),
+                                  created_at=self.clock(), shops=shops)
+            uow.add(merchant)
+            uow.flush()
+            result = _merchant_dict(merchant)
+            uow.commit()
+        return result
+
+    def authenticate(self, email: str, password: str) -> dict[str, Any] | None:
+        with self._uow() as uow:
+            merchant = uow.session.scalar(select(t.Merchant).where(t.Merchant.email == email.strip().lower()))
+            try:
+                _hasher.verify(merchant.password_hash if merchant else _DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            if merchant is None:
+                return None
+            if _hasher.check_needs_rehash(merchant.password_hash):
+                merchant.password_hash = _hasher.hash(password)
+            result = _merchant_dict(merchant)
+            uow.commit()
+        return result
+
+    def merchant(self, merchant_id: int) -> dict[str, Any] | None:
+        with self._uow() as uow:
+            merchant = uow.session.get(t.Merchant, merchant_id)
+            return _merchant_dict(merchant) if merchant else None
+
+    # -- reading the inbox -------------------------------------------------------------------------
+
+    def queue_counts(self, shop_ids: set[str]) -> dict[str, int]:
+        with self._uow() as uow:
+            rows = uow.session.execute(
+                select(t.Ticket.kind, func.count()).where(t.Ticket.shop_id.in_(shop_ids),
+                                                          t.Ticket.status.in_(OPEN_STATUSES))
+                .group_by(t.Ticket.kind)).all()
+        by_kind = dict(rows)
+        return {queue: sum(by_kind.get(kind, 0) for kind in kinds) for queue, kinds in QUEUES.items()}
+
+    def cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open",
+              limit: int = 200) -> list[dict[str, Any]]:
+        if queue is not None and queue not in QUEUES:
+            raise InvalidInput(f"queues are {', '.join(QUEUES)}")
+        now = self.clock()
+        with self._uow() as uow:
+            query = select(t.Ticket, t.Order.order_no).outerjoin(t.Order, t.Ticket.order_id == t.Order.id) \
+                .where(t.Ticket.shop_id.in_(shop_ids))
+            if queue is not None:
+                query = query.where(t.Ticket.kind.in_(QUEUES[queue]))
+            if status == "open":
+                query = query.where(t.Ticket.status.in_(OPEN_STATUSES))
+            elif status != "all":
+                query = query.where(t.Ticket.status == status)
+            rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id).limit(limit)).all()
+            return [{**ticket_dict(ticket), "order_no": order_no,
+                     "overdue": ticket.status != "resolved" and ticket.sla_due_at is not None
+                     and ticket.sla_due_at < now}
+                    for ticket, order_no in rows]
+
+    def case(self, ticket_no: str, shop_ids: set[str]) -> dict[str, Any]:
+        now = self.clock()
+        with self._uow() as uow:
+            ticket = self._ticket(uow, ticket_no, shop_ids)
+            order = uow.session.get(t.Order, ticket.order_id) if ticket.order_id else None
+            entity_ids = [ticket.ticket_no] + ([order.order_no] if order else [])
+            entity_ids += [r.refund_no for r in order.refunds] if order else []
+            entity_ids += [r.return_no for r in order.returns] if order else []
+            entity_ids += [i.interception_no for i in order.interceptions] if order else []
+            audit = uow.session.scalars(select(t.AuditEvent).where(t.AuditEvent.entity_id.in_(entity_ids))
+                                        .order_by(t.AuditEvent.at, t.AuditEvent.id)).all()
+            notifications = uow.session.scalars(select(t.Notification).where(t.Notification.ticket_id == ticket.id)
+                                                .order_by(t.Notification.id)).all()
+            canned = uow.session.scalars(select(t.CannedReply).where(t.CannedReply.shop_id == ticket.shop_id)
+                                         .order_by(t.CannedReply.id)).all()
+            return {
+                "ticket": {**ticket_dict(ticket), "context": ticket.context, "pending_action": ticket.pending_action,
+                           "overdue": ticket.status != "resolved" and ticket.sla_due_at is not None
+                           and ticket.sla_due_at < now},
+                "order": order_dict(order) if order else None,
+                "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "entity": a.entity,
+                           "entity_id": a.entity_id, "before": a.before, "after": a.after} for a in audit],
+                "notifications": [{"id": n.id, "kind": n.kind, "status": n.status, "text": n.payload.get("text"),
+                                   "created_at": iso(n.created_at), "sent_at": iso(n.sent_at)}
+                                  for n in notifications],
+                "canned_replies": [{"id": c.id, "title": c.title, "body": c.body} for c in canned],
+            }
+
+    # -- acting on a case --------------------------------------------------------------------------
+
+    def assign(self, ticket_no: str, shop_ids: set[str], assignee: str | None, actor: str) -> dict[str, Any]:
+        return self._update(ticket_no, shop_ids, actor, "ticket_assigned", assignee=(assignee or None))
+
+    def set_status(self, ticket_no: str, shop_ids: set[str], status: str, actor: str) -> dict[str, Any]:
+        if status not in SETTABLE_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(SETTABLE_STATUSES)}; a case is resolved by a "
+                               "decision")
+        return self._update(ticket_no, shop_ids, actor, "ticket_status_changed", status=status)
+
+    def reply(self, ticket_no: str, shop_ids: set[str], text: str, actor: str, sender_name: str) -> dict[str, Any]:
+        """The merchant's own words to the shopper, in the chat the case came from."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("the reply is empty")
+        if len(text) > MAX_REPLY:
+            raise InvalidInput(f"a reply has at most {MAX_REPLY} characters")
+        now = self.clock()
+        with self._uow() as uow:
+            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            if not ticket.conversation_id:
+                raise Conflict("this case did not come from a chat; there is no one to reply to there")
+            before = ticket_dict(ticket)
+            if ticket.status == "new":
+                ticket.status = "in_progress"
+            ticket.assignee = ticket.assignee or actor
+            ticket.updated_at = now
+            uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
+                       payload={"text": text, "from": sender_name, "ticket_no": ticket.ticket_no})
+            uow.audit(now, actor, "ticket_replied", "ticket", ticket.ticket_no, before,
+                      {**ticket_dict(ticket), "reply": text})
+            uow.flush()
+            notification_id = self._latest_notification_id(uow, ticket)
+            result = {"ticket": ticket_dict(ticket), "notification_id": notification_id}
+            uow.commit()
+        return result
+
+    def hand_back(self, ticket_no: str, shop_ids: set[str], actor: str) -> dict[str, Any]:
+        """The human is done with the chat: the bot takes it over again and says so."""
+        now = self.clock()
+        with self._uow() as uow:
+            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            if not ticket.conversation_id:
+                raise Conflict("this case did not come from a chat")
+            uow.notify(ticket.conversation_id, "hand_back", now, ticket=ticket)
+            uow.audit(now, actor, "conversation_handed_back", "ticket", ticket.ticket_no, None,
+                      {"conversation_id": ticket.conversation_id})
+            uow.flush()
+            result = {"ticket": ticket_dict(ticket), "notification_id": self._latest_notification_id(uow, ticket)}
+            uow.commit()
+        return result
+
+    def decide(self, ticket_no: str, shop_ids: set[str], approve: bool, note: str, actor: str) -> dict[str, Any]:
+        note = note.strip()
+        if not approve and not note:
+            raise InvalidInput("say why when rejecting: the shopper is told the reason")
+        if len(note) > MAX_REPLY:
+            raise InvalidInput(f"a note has at most {MAX_REPLY} characters")
+        result = self.after_sales.decide_ticket(ticket_no, approve, note, actor, shop_ids=shop_ids)
+        with self._uow() as uow:
+            ticket = self._ticket(uow, ticket_no, shop_ids)
+            result["notification_id"] = self._latest_notification_id(uow, ticket)
+        return result
+
+    def merchant_cancel(self, order_no: str, shop_ids: set[str], reason: str, actor: str) -> dict[str, Any]:
+        return self.after_sales.merchant_cancel(order_no, reason, actor, shop_ids=shop_ids)
+
+    def order(self, order_no: str, shop_ids: set[str]) -> dict[str, Any]:
+        with self._uow() as uow:
+            order = uow.orders.get(order_no.strip().upper())
+            if order is None or order.shop_id not in shop_ids:
+                raise NotFound(order_no)
+            return order_dict(order)
+
+    # -- analytics ---------------------------------------------------------------------------------
+
+    def analytics(self, shop_ids: set[str], days: int = 30) -> dict[str, Any]:
+        """The figures the seeds discuss, over the last `days` days: conversations and how many
+        ended without a human, cancellations by reason and by the state they came in, interception
+        outcomes, and how long refunds took to arrive."""
+        since = self.clock() - timedelta(days=days)
+        with self._uow() as uow:
+            session = uow.session
+            shop_orders = select(t.Order.id).where(t.Order.shop_id.in_(shop_ids))
+            cancelled = session.execute(
+                select(t.Order.cancel_reason, t.AuditEvent.before)
+                .join(t.AuditEvent, (t.AuditEvent.entity_id == t.Order.order_no)
+                      & (t.AuditEvent.action == "order_cancelled"))
+                .where(t.Order.shop_id.in_(shop_ids), t.Order.cancelled_at >= since)).all()
+            interceptions = session.execute(
+                select(t.Interception.stage, t.Interception.status)
+                .where(t.Interception.order_id.in_(shop_orders), t.Interception.requested_at >= since)).all()
+            refunds = session.execute(
+                select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at)
+                .where(t.Refund.order_id.in_(shop_orders), t.Refund.created_at >= since,
+                       t.Refund.status == "succeeded")).all()
+            tickets = session.execute(
+                select(t.Ticket.kind, t.Ticket.conversation_id)
+                .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since)).all()
+            refund_conversations = session.scalars(
+                select(t.Refund.conversation_id).where(t.Refund.order_id.in_(shop_orders),
+                                                       t.Refund.created_at >= since,
+                                                       t.Refund.conversation_id.is_not(None))).all()
+        with_human = {c for kind, c in tickets if c and kind in QUEUES["escalations"]}
+        conversations = {c for _, c in tickets if c} | set(refund_conversations)
+        refund_hours: dict[str, list[float]] = {}
+        for channel, created, completed in refunds:
+            if completed is not None:
+                refund_hours.setdefault(channel, []).append((completed - created).total_seconds() / 3600)
+        return {
+            "days": days,
+            "conversations_with_a_case": len(conversations),
+            "handed_to_a_human": len(with_human),
+            "automation_rate": (1 - len(with_human) / len(conversations)) if conversations else None,
+            "cancellations_by_reason": dict(Counter(reason or "other" for reason, _ in cancelled).most_common()),
+            "cancellations_by_state": dict(Counter((before or {}).get("state", "unknown")
+                                                   for _, before in cancelled).most_common()),
+            "interceptions": dict(Counter(f"{stage}:{status}" for stage, status in interceptions)),
+            "refund_hours_by_channel": {channel: {"count": len(hours), "average": sum(hours) / len(hours),
+                                                  "max": max(hours)}
+                                        for channel, hours in sorted(refund_hours.items())},
+        }
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _update(self, ticket_no: str, shop_ids: set[str], actor: str, action: str, **changes: Any) -> dict[str, Any]:
+        now = self.clock()
+        with self._uow() as uow:
+            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            if ticket.status == "resolved":
+                raise Conflict(f"case {ticket_no} is resolved")
+            before = ticket_dict(ticket)
+            for name, value in changes.items():
+                setattr(ticket, name, value)
+            ticket.updated_at = now
+            uow.audit(now, actor, action, "ticket", ticket.ticket_no, before, ticket_dict(ticket))
+            result = ticket_dict(ticket)
+            uow.commit()
+        return result
+
+    @staticmethod
+    def _ticket(uow: UnitOfWork, ticket_no: str, shop_ids: set[str], lock: bool = False) -> t.Ticket:
+        query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
+        ticket = uow.session.scalars(query.with_for_update() if lock else query).one_or_none()
+        if ticket is None or ticket.shop_id not in shop_ids:
+            raise NotFound(ticket_no)
+        return ticket
+
+    @staticmethod
+    def _latest_notification_id(uow: UnitOfWork, ticket: t.Ticket) -> int | None:
+        return uow.session.scalar(select(func.max(t.Notification.id)).where(t.Notification.ticket_id == ticket.id))
+
+
+def _merchant_dict(merchant: t.Merchant) -> dict[str, Any]:
+    return {"id": merchant.id, "email": merchant.email, "display_name": merchant.display_name,
+            "shop_ids": [s.id for s in merchant.shops], "shops": [{"id": s.id, "name": s.name} for s in merchant.shops]}
+

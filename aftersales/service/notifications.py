@@ -1,0 +1,141 @@
+"""Delivering the outbox: messages for the shopper's chat (a merchant's decision, a refund that
+arrived, a merchant's reply, the chat handed back to the bot).
+
+Rows are claimed with a lease (status `sending`, due again when the lease runs out), so two
+dispatchers never send one row at the same time and a crash mid-send only delays it. Delivery is
+at least once: a crash between Rasa's answer and marking the row sent repeats that message once.
+
+The words are the bot's: decisions and refunds are delivered by triggering the external intent
+`EXTERNAL_case_update`, whose action composes the message in the shopper's language. A merchant's
+reply is their own words and goes into the chat as it is. The bot does not speak in a chat a human
+has taken over: a refund notice there waits until the chat is handed back; a decision closes the
+case and hands the chat back itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.adapters.db import tables as t
+from aftersales.service.after_sales import utcnow
+from aftersales.service.unit_of_work import UnitOfWork
+
+EXTERNAL_INTENT = "EXTERNAL_case_update"
+LEASE = timedelta(minutes=2)
+WAIT_WHILE_PAUSED = timedelta(minutes=1)
+MAX_ATTEMPTS = 8
+
+
+class Conversations(Protocol):
+    """The part of Rasa's HTTP API the dispatcher needs (adapters.rasa_api.RasaConversations)."""
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]: ...
+
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+    def trigger_intent(self, conversation_id: str, intent: str, entities: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass
+class DispatchReport:
+    sent: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class NotificationDispatcher:
+    def __init__(self, session_factory: sessionmaker[Session], conversations: Conversations,
+                 clock: Callable[[], datetime] = utcnow):
+        self._sessions = session_factory
+        self.conversations = conversations
+        self.clock = clock
+
+    def dispatch(self, only: list[int] | None = None, limit: int = 50) -> DispatchReport:
+        """Send what is due (or just the rows in `only`, if due), oldest first."""
+        report = DispatchReport()
+        for row in self._claim(only, limit):
+            try:
+                outcome = self._deliver(row)
+            except Exception as exc:  # noqa: BLE001 - any failure leaves the row for a retry
+                self._retry(row["id"], f"{exc.__class__.__name__}: {exc}"[:1000], report)
+                continue
+            if outcome == "sent":
+                self._finish(row["id"], "sent", None)
+                report.sent.append(row["id"])
+            else:
+                self._postpone(row["id"], WAIT_WHILE_PAUSED, "the chat is with a human")
+                report.waiting.append(row["id"])
+        return report
+
+    def _claim(self, only: list[int] | None, limit: int) -> list[dict[str, Any]]:
+        now = self.clock()
+        with UnitOfWork(self._sessions) as uow:
+            query = (select(t.Notification)
+                     .where(or_(t.Notification.status == "pending", t.Notification.status == "sending"),
+                            t.Notification.next_attempt_at <= now)
+                     .order_by(t.Notification.id).limit(limit).with_for_update(skip_locked=True))
+            if only is not None:
+                query = query.where(t.Notification.id.in_(only))
+            rows = uow.session.scalars(query).all()
+            claimed = []
+            for row in rows:
+                row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + LEASE
+                claimed.append({"id": row.id, "conversation_id": row.conversation_id, "kind": row.kind,
+                                "payload": dict(row.payload), "attempts": row.attempts})
+            uow.commit()
+        return claimed
+
+    def _deliver(self, row: dict[str, Any]) -> str:
+        conversation = row["conversation_id"]
+        if row["kind"] == "reply":
+            self.conversations.append_events(conversation, [{
+                "event": "bot", "text": row["payload"]["text"],
+                "metadata": {"from": "merchant", "name": row["payload"].get("from"),
+                             "ticket_no": row["payload"].get("ticket_no")}}])
+            return "sent"
+        paused = bool(self.conversations.tracker(conversation).get("paused"))
+        if paused and row["kind"] == "refund_completed":
+            return "waiting"
+        if paused:
+            self.conversations.append_events(conversation, [{"event": "resume"}])
+        self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
+        return "sent"
+
+    def _retry(self, notification_id: int, error: str, report: DispatchReport) -> None:
+        with UnitOfWork(self._sessions) as uow:
+            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
+            assert row is not None
+            row.last_error = error
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                report.failed.append(notification_id)
+            else:
+                row.status, row.next_attempt_at = "pending", self.clock() + backoff(row.attempts)
+                report.waiting.append(notification_id)
+            uow.commit()
+
+    def _postpone(self, notification_id: int, delay: timedelta, why: str) -> None:
+        with UnitOfWork(self._sessions) as uow:
+            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
+            assert row is not None
+            # Waiting for a human to finish is not a failed attempt.
+            row.status, row.attempts, row.last_error = "pending", row.attempts - 1, why
+            row.next_attempt_at = self.clock() + delay
+            uow.commit()
+
+    def _finish(self, notification_id: int, status: str, error: str | None) -> None:
+        with UnitOfWork(self._sessions) as uow:
+            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
+            assert row is not None
+            row.status, row.last_error = status, error
+            row.sent_at = self.clock()
+            uow.commit()
