@@ -86,3 +86,34 @@ def test_order_card_escapes_nothing_itself_but_carries_plain_text():
     text, card = presenter.order_card(order, W)
     # Plain text: the widget renders it as text, never as HTML (issue 5 tests that side).
     assert "<script>x</script>" in text and card["items"][0]["title"] == "<script>x</script>"
+
+
+def _update(kind="decision", ticket_kind="interception", resolution="approved", note="", refund=None):
+    ticket = {"ticket_no": "TK1", "kind": ticket_kind, "resolution": resolution, "resolution_note": note}
+    return {"kind": kind, "ticket": ticket if kind == "decision" else None, "refund": refund, "order_no": "KS1"}
+
+
+REFUND = {"refund_no": "RF1", "amount": 3600, "currency": "CNY", "channel": "alipay",
+          "expected_latest": "2026-11-22T02:00:00+00:00"}
+
+
+def test_an_approved_interception_tells_the_outcome_the_refund_and_what_next():
+    lines = presenter.case_update_texts(_update(note="已联系快递", refund=REFUND), presenter.Words())
+    text = "\n".join(lines)
+    assert "KS1 的包裹已拦截成功" in lines[0] and "商家说明：已联系快递" in text
+    assert "¥36.00" in text and "支付宝" in text and "RF1" in text and "11月22日 10:00" in text
+
+
+def test_a_rejection_gives_the_merchants_reason_and_the_way_to_appeal():
+    text = "\n".join(presenter.case_update_texts(_update(ticket_kind="return", resolution="rejected",
+                                                         note="已超过七天"), presenter.Words()))
+    assert "没有同意" in text and "已超过七天" in text and "投诉" in text and "退款" not in text
+
+
+def test_refund_arrival_and_hand_back_words():
+    w = presenter.Words()
+    [arrived] = presenter.case_update_texts({"kind": "refund_completed", "ticket": None, "refund": REFUND,
+                                             "order_no": "KS1"}, w)
+    assert "KS1" in arrived and "¥36.00" in arrived and "请查收" in arrived
+    [back] = presenter.case_update_texts({"kind": "hand_back", "ticket": None, "refund": None, "order_no": None}, w)
+    assert "继续为您服务" in back
