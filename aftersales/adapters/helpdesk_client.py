@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from aftersales.adapters.http import retrying_session
 
 
 class HelpdeskError(Exception):
@@ -28,13 +28,9 @@ class HelpdeskClient:
     def __init__(self, base_url: str, token: str, timeout: tuple[float, float] = (3.05, 10.0), retries: int = 3):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
+        # A read timeout is retried as well: the idempotency key makes a repeat harmless.
+        self.session = retrying_session(retries, read_retries=1)
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
-        retry = Retry(total=retries, connect=retries, read=1, status=retries, backoff_factor=0.3,
-                      status_forcelist=(502, 503, 504), allowed_methods=None, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
 
     def open_case(self, case: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Open (or find again) a case; returns {"status": "opened"|"already_open", "ticket": {...}}."""

@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from aftersales.adapters.http import retrying_session
 
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 15.0
@@ -27,13 +27,8 @@ class RasaConversations:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
-        self.session = requests.Session()
-        # POSTs are retried too: the calls that change a conversation are only made once Rasa has
-        # answered the tracker read, and a connection refused means nothing was received.
-        retry = Retry(total=retries, connect=retries, read=0, status=retries, backoff_factor=0.3,
-                      status_forcelist=(502, 503, 504), allowed_methods=None, raise_on_status=False)
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        # No retry after a read timeout: Rasa may have acted on the call; the outbox retries later.
+        self.session = retrying_session(retries, read_retries=0)
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         """The conversation's current state: events, slots, `paused`."""
