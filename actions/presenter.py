@@ -246,7 +246,8 @@ def case_update_texts(update: dict[str, Any], w: Words) -> list[str]:
     if ticket.get("resolution_note"):
         lines.append(w("updates.merchant_note", note=ticket["resolution_note"]))
     if refund is not None:
-        lines.append(w("updates.refund", amount=w.money(refund["amount"], refund["currency"]),
+        lines.append(w("updates.refund_done" if refund.get("status") == "succeeded" else "updates.refund",
+                       amount=w.money(refund["amount"], refund["currency"]),
                        channel=w.label("channels", refund["channel"]), latest=w.when(refund["expected_latest"]),
                        refund_no=refund["refund_no"]))
     lines.append(w(f"updates.next.{ticket['resolution']}"))

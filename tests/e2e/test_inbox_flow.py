@@ -109,7 +109,7 @@ def test_merchant_approves_an_interception_in_the_browser_and_the_shopper_is_tol
 
     told = "\n".join(bot_texts(system, sender))
     assert f"订单 {order_no} 的包裹已拦截成功" in told and "已联系快递，包裹拦截成功" in told
-    assert "退款 ¥36.00 退回支付宝" in told
+    assert "退款 ¥36.00 已退回支付宝" in told
     order = system.service.lookup_order("c_1001", order_no)
     assert order["state"] == "cancelled" and [i["status"] for i in order["interceptions"]] == ["succeeded"]
     assert [r["amount"] for r in order["refunds"]] == [3600]

@@ -102,6 +102,9 @@ def test_an_approved_interception_tells_the_outcome_the_refund_and_what_next():
     text = "\n".join(lines)
     assert "KS1 的包裹已拦截成功" in lines[0] and "商家说明：已联系快递" in text
     assert "¥36.00" in text and "支付宝" in text and "RF1" in text and "11月22日 10:00" in text
+    done = "\n".join(presenter.case_update_texts(_update(refund={**REFUND, "status": "succeeded"}),
+                                                  presenter.Words()))
+    assert "退款 ¥36.00 已退回支付宝" in done and "预计" not in done
 
 
 def test_a_rejection_gives_the_merchants_reason_and_the_way_to_appeal():
