@@ -106,7 +106,10 @@ class NotificationDispatcher:
         if paused and row["kind"] == "refund_completed":
             return "waiting"
         if paused:
-            self.conversations.append_events(conversation, [{"event": "resume"}])
+            # A paused chat never got its action_listen after the handoff, and the shopper's messages
+            # to the human sit unanswered in it; the listen puts it back where rules expect a turn.
+            self.conversations.append_events(conversation, [{"event": "resume"},
+                                                            {"event": "action", "name": "action_listen"}])
         self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
         return "sent"
 

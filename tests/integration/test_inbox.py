@@ -230,4 +230,4 @@ def test_paused_chat_gets_replies_at_once_and_refund_notices_after_hand_back(fac
     inbox.decide(ticket_no, MINE, True, "", "merchant:k")
     rasa.calls.clear()
     NotificationDispatcher(factory, rasa, clock=lambda: NOW + timedelta(minutes=2)).dispatch()
-    assert ("events", "chat-1", [{"event": "resume"}]) in rasa.calls
+    assert ("events", "chat-1", [{"event": "resume"}, {"event": "action", "name": "action_listen"}]) in rasa.calls
