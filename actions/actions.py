@@ -420,19 +420,8 @@ class ActionSubmitRequest(Action):
             return done
         for text in presenter.result_texts(result, order, w):
             dispatcher.utter_message(text=text)
-        dispatcher.utter_message(json_message={"type": "result_card", "status": result["status"],
-                                               "order_no": order_no, "outcome": outcome,
-                                               "refund": result.get("refund"),
-                                               "reference": _reference(result)})
+        dispatcher.utter_message(json_message=presenter.result_card(result, w))
         return [*done, SlotSet("order_state", order["state"])]
-
-
-def _reference(result: dict[str, Any]) -> str | None:
-    for key, field in (("refund", "refund_no"), ("interception", "interception_no"), ("return", "return_no"),
-                       ("ticket", "ticket_no")):
-        if result.get(key):
-            return result[key][field]
-    return None
 
 
 class ActionAnswerQuery(Action):

@@ -177,6 +177,30 @@ def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Wor
     return "\n".join(lines)
 
 
+def result_card(result: dict[str, Any], w: Words) -> dict[str, Any]:
+    """The result as a structured card (references, money, when) for widgets that draw one."""
+    refund = result.get("refund")
+    decision_refund = (result.get("decision") or {}).get("refund") or {}
+    reference = next((result[key][f"{key}_no"] for key in ("refund", "interception", "return", "ticket")
+                      if result.get(key)), None)
+    return {
+        "type": "result_card",
+        "status": result["status"],
+        "title": w.t["card"]["result_titles"].get(result["status"], ""),
+        "order_no": result["order"]["order_no"],
+        "reference": reference,
+        "refund": None if refund is None else {
+            "refund_no": refund["refund_no"],
+            "amount": w.money(refund["amount"], refund["currency"]),
+            "channel": w.label("channels", refund["channel"]),
+            "status": refund["status"],
+            "status_label": w.t["card"]["refund_states"].get(refund["status"], refund["status"]),
+            "eta": w.eta(decision_refund.get("eta")) if refund["status"] != "succeeded" else None,
+            "latest": w.when(refund["expected_latest"]) if refund["status"] != "succeeded" else None,
+        },
+    }
+
+
 def result_texts(result: dict[str, Any], order: dict[str, Any], w: Words) -> list[str]:
     """What happened, with references, amounts, ETAs and what happens next."""
     status, decision = result["status"], result["decision"]

@@ -155,6 +155,15 @@ class AfterSalesService:
                     "interceptions": [interception_dict(i) for i in order.interceptions],
                     "open_tickets": [ticket_dict(tk) for tk in order.tickets if tk.status != "resolved"]}
 
+    def customer_orders(self, customer_id: str, limit: int = 30) -> list[dict[str, Any]]:
+        """The shopper's latest orders, newest first (the shop app's order list)."""
+        with self._uow() as uow:
+            orders = uow.session.scalars(
+                select(t.Order).where(t.Order.customer_id == customer_id)
+                .order_by(t.Order.created_at.desc(), t.Order.id.desc()).limit(limit)
+                .options(*uow.orders.children())).all()
+            return [order_dict(order) for order in orders]
+
     def ticket(self, ticket_no: str) -> dict[str, Any]:
         """A case as the system sees it (the case API); merchants read cases through the inbox."""
         with self._uow() as uow:

@@ -89,10 +89,11 @@ class OrderRepository:
         return order
 
     def get(self, order_no: str) -> t.Order | None:
-        statement = select(t.Order).where(t.Order.order_no == order_no).options(*self._children())
+        statement = select(t.Order).where(t.Order.order_no == order_no).options(*self.children())
         return self.session.scalars(statement).one_or_none()
 
-    def _children(self) -> list[Any]:
+    def children(self) -> list[Any]:
+        """Loader options that fetch an order's collections with it."""
         return [selectinload(t.Order.items), selectinload(t.Order.refunds), selectinload(t.Order.returns),
                 selectinload(t.Order.interceptions), selectinload(t.Order.tickets), selectinload(t.Order.shop)]
 

@@ -17,3 +17,21 @@ def test_readme_lists_every_demo_order_with_its_customer_and_state():
         row = next((line for line in README.splitlines() if f"`{order_no}`" in line), None)
         assert row is not None, order_no
         assert f"`{customer}`" in row and f"| {state} |" in row
+
+
+def test_the_readmes_token_minting_snippet_makes_tokens_the_bot_accepts():
+    import re
+
+    from aftersales.adapters.customer_tokens import verify
+
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "def chat_token" in block)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README's code, checked on purpose
+    assert verify("s" * 40, namespace["chat_token"]("c_1001", "s" * 40)) == "c_1001"
+
+
+def test_readme_demo_merchant_sign_ins_match_the_seed():
+    from aftersales.demo import DEMO_MERCHANTS
+
+    for email, _, password, _ in DEMO_MERCHANTS:
+        assert f"`{email}` / `{password}`" in README

@@ -5,6 +5,8 @@ PostgreSQL, each with freshly seeded demo data."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +15,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -21,6 +25,7 @@ import requests
 from aftersales.adapters.customer_tokens import mint
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.importing import import_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "aftersales.tar.gz"
@@ -133,3 +138,80 @@ def system_without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator
                            ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}/webhook")
     yield running
     stop_system(running)
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine's notes advise for a sandboxed root user on a closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (the distribution's) driven by Playwright; no browser download."""
+    if not os.path.exists(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+        if REQUIRE_E2E:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# -- helpers shared by the end-to-end tests ----------------------------------------------------
+
+FRESH_SHOP_MERCHANT = ("fresh@demo.shop", "demo-password-2")  # demo seed (aftersales.demo)
+LIFESTYLE_MERCHANT = ("lifestyle@demo.shop", "demo-password-1")
+
+
+def own_order(system, state: str = "shipped", channel: str = "alipay") -> str:
+    """An order of its own for each test, so tests sharing a system never meet."""
+    order_no = f"KS{datetime.now(UTC):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
+    now = datetime.now(UTC)
+    shipped = {"shipped_at": (now - timedelta(hours=1)).isoformat(), "carrier": "韵达快递",
+               "tracking_no": "YD0000001"} if state == "shipped" else {}
+    import_orders(session_factory(system.database_url), [(1, {
+        "order_no": order_no, "shop": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"},
+        "customer": {"id": "c_1001", "name": "Demo", "phone": "13800001001"}, "state": state,
+        "payment_channel": channel, "currency": "CNY", "created_at": (now - timedelta(hours=8)).isoformat(),
+        "paid_at": (now - timedelta(hours=7)).isoformat(), **shipped,
+        "items": [{"sku": "KS-E2E", "title": "手工红糖", "goods_type": "physical", "quantity": 1,
+                   "unit_price": "36.00"}]})])
+    return order_no
+
+
+def tracker(system, sender: str) -> dict:
+    token = system.env.get("RASA_API_TOKEN") or "dev-only-rasa_api_token-not-for-production"
+    response = requests.get(f"{system.rasa_url}/conversations/{sender}/tracker", params={"token": token}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def bot_texts(system, sender: str) -> list[str]:
+    return [e["text"] for e in tracker(system, sender)["events"] if e["event"] == "bot" and e.get("text")]
+
+
+def merchant_session(system, email: str, password: str) -> requests.Session:
+    session = requests.Session()
+    login = session.get(f"{system.web_url}/inbox/login", timeout=10).text
+    session.post(f"{system.web_url}/inbox/login", timeout=10,
+                 data={"email": email, "password": password, "csrf_token": csrf(login)}).raise_for_status()
+    return session
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def wait_for(condition, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    return condition()

@@ -4,108 +4,48 @@ then holds the news — told by the bot through Rasa's API, without the shopper 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import requests
 from sqlalchemy import update
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.db.engine import make_engine, session_factory
-from aftersales.service.importing import import_orders
+from aftersales.adapters.db.engine import make_engine
 
-from .conftest import texts
-
-REQUIRE_E2E = os.environ.get("AFTERSALES_REQUIRE_E2E") == "1"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine's notes advise for a sandboxed root user on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-FRESH_SHOP_MERCHANT = ("fresh@demo.shop", "demo-password-2")
-LIFESTYLE_MERCHANT = ("lifestyle@demo.shop", "demo-password-1")
-
-
-def own_order(system, state: str = "shipped", channel: str = "alipay") -> str:
-    """An order of its own for each test, so tests sharing a system never meet."""
-    order_no = f"KS{datetime.now(UTC):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
-    now = datetime.now(UTC)
-    shipped = {"shipped_at": (now - timedelta(hours=1)).isoformat(), "carrier": "韵达快递",
-               "tracking_no": "YD0000001"} if state == "shipped" else {}
-    import_orders(session_factory(system.database_url), [(1, {
-        "order_no": order_no, "shop": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"},
-        "customer": {"id": "c_1001", "name": "Demo", "phone": "13800001001"}, "state": state,
-        "payment_channel": channel, "currency": "CNY", "created_at": (now - timedelta(hours=8)).isoformat(),
-        "paid_at": (now - timedelta(hours=7)).isoformat(), **shipped,
-        "items": [{"sku": "KS-E2E", "title": "手工红糖", "goods_type": "physical", "quantity": 1,
-                   "unit_price": "36.00"}]})])
-    return order_no
+from .conftest import (
+    FRESH_SHOP_MERCHANT,
+    LIFESTYLE_MERCHANT,
+    bot_texts,
+    csrf,
+    merchant_session,
+    own_order,
+    texts,
+    tracker,
+    wait_for,
+)
 
 
-def tracker(system, sender: str) -> dict:
-    token = system.env.get("RASA_API_TOKEN") or "dev-only-rasa_api_token-not-for-production"
-    response = requests.get(f"{system.rasa_url}/conversations/{sender}/tracker", params={"token": token}, timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
-def bot_texts(system, sender: str) -> list[str]:
-    return [e["text"] for e in tracker(system, sender)["events"] if e["event"] == "bot" and e.get("text")]
-
-
-def merchant_session(system, email: str, password: str) -> requests.Session:
-    session = requests.Session()
-    login = session.get(f"{system.web_url}/inbox/login", timeout=10).text
-    session.post(f"{system.web_url}/inbox/login", timeout=10,
-                 data={"email": email, "password": password, "csrf_token": csrf(login)}).raise_for_status()
-    return session
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def wait_for(condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    return condition()
-
-
-def test_merchant_approves_an_interception_in_the_browser_and_the_shopper_is_told(system):
-    if not os.path.exists(CHROMIUM):
-        message = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-        if REQUIRE_E2E:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import expect, sync_playwright
+def test_merchant_approves_an_interception_in_the_browser_and_the_shopper_is_told(system, browser):
+    from playwright.sync_api import expect
 
     order_no = own_order(system)
     sender, replies = system.chat("c_1001", f"快递能拦截吗 {order_no}", "地址写错了", "确认")
     assert "已提交拦截申请" in texts(replies[-1])
     ticket_no = system.service.lookup_order("c_1001", order_no)["tickets"][0]["ticket_no"]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(f"{system.web_url}/inbox/")
-        page.get_by_label("邮箱").fill(FRESH_SHOP_MERCHANT[0])
-        page.get_by_label("密码").fill(FRESH_SHOP_MERCHANT[1])
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("link", name=re.compile("拦截申请")).click()
-        page.get_by_role("link", name=ticket_no).click()
-        expect(page.get_by_text(f"快递能拦截吗 {order_no}")).to_be_visible()  # the live transcript
-        page.get_by_label(re.compile("说明")).fill("已联系快递，包裹拦截成功")
-        page.get_by_role("button", name="同意并执行").click()
-        expect(page.get_by_text("已在对话中通知顾客")).to_be_visible()
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{system.web_url}/inbox/")
+    page.get_by_label("邮箱").fill(FRESH_SHOP_MERCHANT[0])
+    page.get_by_label("密码").fill(FRESH_SHOP_MERCHANT[1])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name=re.compile("拦截申请")).click()
+    page.get_by_role("link", name=ticket_no).click()
+    expect(page.get_by_text(f"快递能拦截吗 {order_no}")).to_be_visible()  # the live transcript
+    page.get_by_label(re.compile("说明")).fill("已联系快递，包裹拦截成功")
+    page.get_by_role("button", name="同意并执行").click()
+    expect(page.get_by_text("已在对话中通知顾客")).to_be_visible()
+    context.close()
 
     told = "\n".join(bot_texts(system, sender))
     assert f"订单 {order_no} 的包裹已拦截成功" in told and "已联系快递，包裹拦截成功" in told

@@ -47,11 +47,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from aftersales.adapters.web.api import api
     from aftersales.adapters.web.inbox import inbox
+    from aftersales.adapters.web.shop import shop
 
     csrf = CSRFProtect(app)
     csrf.exempt(api)  # bearer-token API: no cookies, so nothing for CSRF to ride on
     app.register_blueprint(api)
     app.register_blueprint(inbox)
+    app.register_blueprint(shop)
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

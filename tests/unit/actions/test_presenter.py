@@ -120,3 +120,17 @@ def test_refund_arrival_and_hand_back_words():
     assert "KS1" in arrived and "¥36.00" in arrived and "请查收" in arrived
     [back] = presenter.case_update_texts({"kind": "hand_back", "ticket": None, "refund": None, "order_no": None}, w)
     assert "继续为您服务" in back
+
+
+def test_result_card_carries_display_ready_money_and_references():
+    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"},
+              "refund": {**REFUND, "status": "processing"},
+              "decision": {"refund": {"eta": {"min": 1, "max": 3, "unit": "business_days"}}}}
+    card = presenter.result_card(result, presenter.Words())
+    assert card["type"] == "result_card" and card["reference"] == "RF1" and card["order_no"] == "P1"
+    assert card["refund"]["amount"] == "¥36.00" and card["refund"]["channel"] == "支付宝"
+    assert card["refund"]["status_label"] == "退款中" and "工作日" in card["refund"]["eta"]
+    review = presenter.result_card({"status": "under_review", "order": {"order_no": "P1"},
+                                    "ticket": {"ticket_no": "TK9"}, "decision": {"refund": None}},
+                                   presenter.Words())
+    assert (review["reference"], review["refund"], review["title"]) == ("TK9", None, "已提交商家审核")
