@@ -194,7 +194,7 @@ def _seed_inbox(session_factory: sessionmaker[Session], now: datetime) -> None:
         for email, name, password, shop_ids in DEMO_MERCHANTS:
             shops = [session.get(t.Shop, shop_id) for shop_id in shop_ids]
             session.add(t.Merchant(email=email, display_name=name, password_hash=hasher.hash(password),
-                                   created_at=now, shops=shops))
+                                   failed_logins=0, created_at=now, shops=shops))
         for shop_id in SHOPS:
             for title, body in CANNED_REPLIES:
                 session.add(t.CannedReply(shop_id=shop_id, title=title, body=body))

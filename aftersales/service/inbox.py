@@ -34,6 +34,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
 OPEN_STATUSES = ("new", "in_progress", "waiting_on_customer")
 SETTABLE_STATUSES = OPEN_STATUSES  # "resolved" only by a decision or by closing with a note
 MAX_REPLY = 2000
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
@@ -62,7 +64,7 @@ class InboxService:
             if uow.session.scalar(select(t.Merchant).where(t.Merchant.email == email)) is not None:
                 raise Conflict(f"a merchant with e-mail {email} exists")
             merchant = t.Merchant(email=email, display_name=display_name[:100], password_hash=_hasher.hash(password),
-                                  created_at=self.clock(), shops=shops)
+                                  failed_logins=0, created_at=self.clock(), shops=shops)
             uow.add(merchant)
             uow.flush()
             result = _merchant_dict(merchant)
@@ -70,14 +72,29 @@ class InboxService:
         return result
 
     def authenticate(self, email: str, password: str) -> dict[str, Any] | None:
+        """The merchant, or None for a wrong e-mail or password — or a sign-in locked after
+        MAX_FAILED_LOGINS failures in a row (for LOCKOUT; the right password does not open it)."""
+        now = self.clock()
         with self._uow() as uow:
-            merchant = uow.session.scalar(select(t.Merchant).where(t.Merchant.email == email.strip().lower()))
+            merchant = uow.session.scalar(select(t.Merchant).where(t.Merchant.email == email.strip().lower())
+                                          .with_for_update())
             try:
                 _hasher.verify(merchant.password_hash if merchant else _DUMMY_HASH, password)
+                verified = True
             except (VerificationError, InvalidHashError):
-                return None
+                verified = False
             if merchant is None:
                 return None
+            if merchant.locked_until is not None and merchant.locked_until > now:
+                return None
+            if not verified:
+                merchant.failed_logins += 1
+                if merchant.failed_logins >= MAX_FAILED_LOGINS:
+                    merchant.failed_logins, merchant.locked_until = 0, now + LOCKOUT
+                    uow.audit(now, f"merchant:{merchant.email}", "sign_in_locked", "merchant", merchant.id)
+                uow.commit()
+                return None
+            merchant.failed_logins, merchant.locked_until = 0, None
             if _hasher.check_needs_rehash(merchant.password_hash):
                 merchant.password_hash = _hasher.hash(password)
             result = _merchant_dict(merchant)

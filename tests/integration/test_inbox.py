@@ -231,3 +231,18 @@ def test_paused_chat_gets_replies_at_once_and_refund_notices_after_hand_back(fac
     rasa.calls.clear()
     NotificationDispatcher(factory, rasa, clock=lambda: NOW + timedelta(minutes=2)).dispatch()
     assert ("events", "chat-1", [{"event": "resume"}, {"event": "action", "name": "action_listen"}]) in rasa.calls
+
+
+def test_five_wrong_passwords_lock_the_sign_in_for_a_while(factory):
+    clock = [NOW]
+    inbox = InboxService(factory, service(factory), clock=lambda: clock[0])
+    add_order(factory, "KS1000000001", state="paid", profile="short_video")
+    inbox.create_merchant("k@shop.example", "K", "the right password", ["shop_k"])
+    for _ in range(4):
+        assert inbox.authenticate("k@shop.example", "wrong") is None
+    assert inbox.authenticate("k@shop.example", "the right password") is not None  # a success resets the count
+    for _ in range(5):
+        assert inbox.authenticate("k@shop.example", "wrong") is None
+    assert inbox.authenticate("k@shop.example", "the right password") is None  # locked
+    clock[0] += timedelta(minutes=16)
+    assert inbox.authenticate("k@shop.example", "the right password") is not None

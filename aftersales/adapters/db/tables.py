@@ -241,6 +241,9 @@ class Merchant(Base):
     email: Mapped[str] = mapped_column(String(200), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Password guessing: after a run of failures the sign-in is refused until locked_until.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     shops: Mapped[list[Shop]] = relationship(secondary=merchant_shops, order_by="Shop.id")

@@ -64,7 +64,8 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         merchant = services().inbox.authenticate(request.form.get("email", ""), request.form.get("password", ""))
         if merchant is None:
-            return render_template("inbox/login.html", error="邮箱或密码不正确。"), 401
+            return render_template("inbox/login.html",
+                                   error="邮箱或密码不正确（连续输错 5 次会锁定 15 分钟）。"), 401
         session.clear()  # a fresh session at sign-in: no fixation
         session["merchant_id"] = merchant["id"]
         target = request.args.get("next", "")
@@ -186,6 +187,15 @@ def decide(ticket_no: str):  # type: ignore[no-untyped-def]
     response, _ = act(ticket_no, services().inbox.decide, "已同意并执行。" if choice == "approve" else "已拒绝。",
                       ticket_no, g.shop_ids, choice == "approve", request.form.get("note", ""), g.actor)
     return response
+
+
+@inbox.get("/orders")
+@login_required
+def find_order():  # type: ignore[no-untyped-def]
+    order_no = (request.args.get("order_no") or "").strip()
+    if not order_no:
+        return redirect(url_for("inbox.cases"))
+    return redirect(url_for("inbox.order", order_no=order_no))
 
 
 @inbox.get("/orders/<order_no>")

@@ -22,6 +22,8 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=200), nullable=False),
     sa.Column('display_name', sa.String(length=100), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
