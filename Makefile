@@ -15,7 +15,7 @@ MODEL := models/aftersales.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 HELDOUT := $(sort $(wildcard tests/nlu/heldout_*.yml))
 
-.PHONY: help install run train test test-fast lint db demo clean nlu-report
+.PHONY: help install run train test test-fast lint db demo clean nlu-report bench
 
 help:
 	@echo "make run     install what is missing, migrate + seed the SQLite demo, train if data changed, start everything"
@@ -23,6 +23,7 @@ help:
 	@echo "make train   train the Rasa model if its inputs changed"
 	@echo "make lint    ruff"
 	@echo "make nlu-report   5-fold cross-validation + held-out accuracy → reports/nlu.md (~20 min)"
+	@echo "make bench   whole-system benchmark beside Rasa's starter bot → bench/results/ (~20 min)"
 
 # -- environments (from the lock files) ---------------------------------------------------------
 .venv/.installed: pyproject.toml uv.lock
@@ -58,7 +59,7 @@ run: install train demo
 
 # -- tests -----------------------------------------------------------------------------------------
 lint: install
-	.venv/bin/ruff check aftersales actions bot_extensions tests scripts
+	.venv/bin/ruff check aftersales actions bot_extensions tests scripts bench
 
 test: install train lint
 	scripts/ensure-services.sh
@@ -74,6 +75,11 @@ nlu-report: install train
 		--out results/cross-validation
 	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT) --report results/nlu-heldout.md
 	.venv-bot/bin/python scripts/nlu_report.py results/cross-validation results/nlu-heldout.md reports/nlu.md
+
+# Simulated shoppers at 1, 10 and 50 concurrent conversations against the whole system and against
+# Rasa's starter bot, plus training and load times (bench/run.py). Not part of `make test`.
+bench: install train
+	.venv/bin/python bench/run.py
 
 # Unit and database tests only (no model, no servers): the quick loop while coding.
 test-fast: install

@@ -1,0 +1,423 @@
+"""Benchmark: simulated shoppers against the whole system, beside Rasa's starter bot.
+
+    make bench                      # or: .venv/bin/python bench/run.py [--levels 1 10 50] [--no-training]
+
+Starts the full system (rasa + action server + web app + worker, SQLite, fresh database, demo seed
+plus one order per simulated conversation) exactly as `make run` does, and Rasa's `rasa init` bot
+beside it, both on loopback. Simulated shoppers hold whole conversations over the REST channel —
+cancel, intercept, return, refund status, FAQ — at each concurrency level; the starter bot gets the
+same number of turns of its own conversation. Reported: per-turn p50/p95/p99 latency, messages/s,
+errors, peak RSS of the rasa and action-server processes, model training and load time, latency at
+turn 5 against turn 100 of one long conversation, and our figures as ratios to the starter bot's.
+
+Writes bench/results/<timestamp>/results.md, results.json and latency.png, and bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aftersales.adapters.customer_tokens import mint  # noqa: E402
+from aftersales.adapters.db.engine import session_factory  # noqa: E402
+from aftersales.service.importing import import_orders  # noqa: E402
+
+BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
+TOKEN_SECRET = "bench-token-secret-" + "x" * 20
+CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
+SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
+         "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
+STARTER_TURNS = ["hello", "I am feeling sad", "yes", "great, thanks", "bye"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def pids_matching(*needles: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if all(n in cmdline for n in needles):
+            found.append(int(entry.name))
+    return found
+
+
+class PeakRss:
+    """Samples the summed RSS of a process group every half second; keeps the peak."""
+
+    def __init__(self, find: Callable[[], list[int]]):
+        self.find, self.peak, self._stop = find, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(rss_mb(pid) for pid in self.find()))
+            time.sleep(0.5)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Turn:
+    conversation: str
+    index: int
+    seconds: float
+    ok: bool
+
+
+@dataclass
+class LevelResult:
+    system: str
+    concurrency: int
+    turns: list[Turn] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    rasa_rss_mb: float = 0.0
+    actions_rss_mb: float = 0.0
+
+    def summary(self) -> dict[str, float | int | str]:
+        latencies = sorted(t.seconds * 1000 for t in self.turns)
+        return {"system": self.system, "concurrency": self.concurrency, "turns": len(self.turns),
+                "errors": sum(not t.ok for t in self.turns), "p50_ms": pct(latencies, 50),
+                "p95_ms": pct(latencies, 95), "p99_ms": pct(latencies, 99),
+                "messages_per_s": len(self.turns) / self.wall_seconds if self.wall_seconds else 0.0,
+                "rasa_rss_mb": self.rasa_rss_mb, "actions_rss_mb": self.actions_rss_mb}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+class Bot:
+    """One running Rasa (ours or the starter) and how to talk to it."""
+
+    def __init__(self, name: str, url: str, process: subprocess.Popen[bytes], load_seconds: float,
+                 rasa_port: int, actions_port: int | None):
+        self.name, self.url, self.process, self.load_seconds = name, url, process, load_seconds
+        self.rasa_port, self.actions_port = rasa_port, actions_port
+
+    def say(self, sender: str, text: str, metadata: dict[str, str]) -> tuple[float, bool]:
+        started = time.perf_counter()
+        try:
+            response = requests.post(f"{self.url}/webhooks/rest/webhook", timeout=60,
+                                     json={"sender": sender, "message": text, "metadata": metadata})
+            replies = response.json() if response.ok else []
+            ok = response.ok and bool(replies) and not any("系统暂时出了点问题" in (r.get("text") or "")
+                                                            for r in replies)
+        except (requests.RequestException, ValueError):
+            ok = False
+        return time.perf_counter() - started, ok
+
+    def rasa_pids(self) -> list[int]:
+        return pids_matching("rasa", "run", "--port", str(self.rasa_port))
+
+    def action_pids(self) -> list[int]:
+        return pids_matching("rasa_sdk", str(self.actions_port)) if self.actions_port else []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wait_until(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def start_ours(workdir: Path, orders_needed: int) -> tuple[Bot, dict[str, list[str]]]:
+    ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    env = {**os.environ, **{k: str(v) for k, v in ports.items()},
+           "DATABASE_URL": f"sqlite:///{workdir / 'aftersales.sqlite3'}",
+           "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"), "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+           "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false"}
+    cli = [str(ROOT / ".venv/bin/aftersales")]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "seed"], env=env, check=True, capture_output=True)
+    orders = seed_bench_orders(env["DATABASE_URL"], orders_needed)
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    load = wait_until(f"http://127.0.0.1:{ports['RASA_PORT']}/", process)
+    wait_until(f"http://127.0.0.1:{ports['WEB_PORT']}/healthz", process)
+    wait_until(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health", process)
+    return Bot("aftersales", f"http://127.0.0.1:{ports['RASA_PORT']}", process, load, ports["RASA_PORT"],
+               ports["ACTIONS_PORT"]), orders
+
+
+def seed_bench_orders(database_url: str, per_kind: int) -> dict[str, list[str]]:
+    """Fresh orders for every simulated conversation, so each one acts on its own order."""
+    now = datetime.now(UTC)
+    records, orders = [], {"paid": [], "shipped": [], "delivered": []}
+    for n in range(per_kind):
+        for state, profile, prefix in (("paid", "general", "P"), ("shipped", "short_video", "KS"),
+                                       ("delivered", "general", "P")):
+            order_no = f"{prefix}{now:%Y%m%d}{len(records):010d}"
+            orders[state].append(order_no)
+            record = {"order_no": order_no, "shop": SHOPS[profile], "customer": CUSTOMER, "state": state,
+                      "payment_channel": "alipay", "currency": "CNY",
+                      "created_at": (now - timedelta(days=3)).isoformat(),
+                      "paid_at": (now - timedelta(days=3)).isoformat(),
+                      "items": [{"sku": f"B{n}", "title": "压测商品", "goods_type": "physical", "quantity": 1,
+                                 "unit_price": "50.00"}]}
+            if state in ("shipped", "delivered"):
+                record["shipped_at"] = (now - timedelta(days=2)).isoformat()
+            if state == "delivered":
+                record["delivered_at"] = (now - timedelta(days=1)).isoformat()
+            records.append((len(records) + 1, record))
+    import_orders(session_factory(database_url), records)
+    return orders
+
+
+def start_starter(workdir: Path, train: bool) -> tuple[Bot, float | None]:
+    project = workdir / "starter"
+    project.mkdir()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(workdir / "starter-cache")}
+    subprocess.run([str(BOT_RASA), "init", "--no-prompt", "--init-dir", str(project)], cwd=workdir, env=env,
+                   check=True, capture_output=True)
+    training = None
+    if train:
+        shutil.rmtree(project / "models", ignore_errors=True)
+        shutil.rmtree(workdir / "starter-cache", ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run([str(BOT_RASA), "train"], cwd=project, env=env, check=True, capture_output=True)
+        training = time.monotonic() - started
+    port = free_port()
+    process = subprocess.Popen([str(BOT_RASA), "run", "--port", str(port), "--interface", "127.0.0.1",
+                                "--enable-api", "--model", "models"], cwd=project, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    load = wait_until(f"http://127.0.0.1:{port}/status", process)
+    return Bot("starter", f"http://127.0.0.1:{port}", process, load, port, None), training
+
+
+def train_ours(workdir: Path) -> float:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(workdir / "ours-cache")}
+    started = time.monotonic()
+    subprocess.run([str(BOT_RASA), "train", "--out", str(workdir / "ours-models")], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    return time.monotonic() - started
+
+
+class Scenarios:
+    """Our five conversations, each on an order of its own."""
+
+    def __init__(self, orders: dict[str, list[str]]):
+        self.orders = {k: list(v) for k, v in orders.items()}
+        self.lock = threading.Lock()
+        self.counter = 0
+
+    def next(self) -> list[str]:
+        with self.lock:
+            n = self.counter
+            self.counter += 1
+            kind = n % 5
+            if kind == 0:
+                return [f"我要取消订单 {self.orders['paid'].pop()}", "拍错了", "确认"]
+            if kind == 1:
+                return [f"快递能拦截吗 {self.orders['shipped'].pop()}", "地址写错了", "确认"]
+            if kind == 2:
+                return [f"东西坏了我要退货 {self.orders['delivered'].pop()}",
+                        '/inform{"reason":"quality_defect"}', "确认"]
+            if kind == 3:
+                return ["我的退款到哪了", self.orders["paid"].pop(), "谢谢"]
+            return ["退款多久能到账", "退货运费谁出", "好的谢谢"]
+
+
+def run_level(bot: Bot, concurrency: int, conversations: int, script: Callable[[], list[str]],
+              metadata: dict[str, str]) -> LevelResult:
+    result = LevelResult(bot.name, concurrency)
+    lock = threading.Lock()
+
+    def converse(_: int) -> None:
+        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        for index, text in enumerate(script(), start=1):
+            seconds, ok = bot.say(sender, text, metadata)
+            with lock:
+                result.turns.append(Turn(sender, index, seconds, ok))
+
+    with PeakRss(bot.rasa_pids) as rasa_rss, PeakRss(bot.action_pids) as actions_rss:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(converse, range(conversations)))
+        result.wall_seconds = time.perf_counter() - started
+    result.rasa_rss_mb, result.actions_rss_mb = rasa_rss.peak, actions_rss.peak
+    return result
+
+
+def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: list[str]) -> list[float]:
+    sender = f"bench-long-{uuid.uuid4().hex[:8]}"
+    return [bot.say(sender, messages[i % len(messages)], metadata)[0] * 1000 for i in range(turns)]
+
+
+def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]) -> str:
+    rows = [level.summary() for level in levels]
+    by = {(r["system"], r["concurrency"]): r for r in rows}
+    lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, SQLite, one rasa "
+             "process, one action server, REST channel. Each turn is one HTTP request and its full answer.", "",
+             "| system | concurrent conversations | turns | errors | p50 ms | p95 ms | p99 ms | messages/s "
+             "| rasa RSS MB | action server RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['system']} | {r['concurrency']} | {r['turns']} | {r['errors']} | {r['p50_ms']:.0f} | "
+                     f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['messages_per_s']:.1f} | {r['rasa_rss_mb']:.0f} | "
+                     f"{r['actions_rss_mb']:.0f} |")
+    lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50: lower is better; "
+              "throughput: higher is better):", "", "| concurrent | p50 ratio | throughput ratio |", "|---|---|---|"]
+    for level in sorted({r["concurrency"] for r in rows}):
+        ours, starter = by.get(("aftersales", level)), by.get(("starter", level))
+        if ours and starter:
+            lines.append(f"| {level} | {ours['p50_ms'] / starter['p50_ms']:.2f} | "
+                         f"{ours['messages_per_s'] / starter['messages_per_s']:.2f} |")
+    lines += ["", "| measure | aftersales | starter bot |", "|---|---|---|",
+              f"| model load (process start → answering) | {extras['load_ours']:.1f} s | "
+              f"{extras['load_starter']:.1f} s |",
+              f"| training (empty cache) | {fmt_seconds(extras.get('train_ours'))} | "
+              f"{fmt_seconds(extras.get('train_starter'))} |",
+              f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
+              f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
+              "![latency](latency.png)", ""]
+    text = "\n".join(lines)
+    (out / "results.md").write_text(text, encoding="utf-8")
+    (out / "results.json").write_text(json.dumps({"levels": rows, **extras}, indent=2, default=str), encoding="utf-8")
+    chart(out / "latency.png", rows)
+    return text
+
+
+def fmt_seconds(value: object) -> str:
+    return "not measured (--no-training)" if value is None else f"{float(value):.0f} s"
+
+
+def chart(path: Path, rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for system, colour in (("aftersales", "#e4393c"), ("starter", "#3b6fd8")):
+        mine = sorted((r for r in rows if r["system"] == system), key=lambda r: r["concurrency"])
+        xs = [r["concurrency"] for r in mine]
+        left.plot(xs, [r["p50_ms"] for r in mine], "o-", color=colour, label=f"{system} p50")
+        left.plot(xs, [r["p95_ms"] for r in mine], "o--", color=colour, alpha=0.6, label=f"{system} p95")
+        right.plot(xs, [r["messages_per_s"] for r in mine], "o-", color=colour, label=system)
+    left.set(xlabel="concurrent conversations", ylabel="ms per turn", title="Latency", xscale="log")
+    right.set(xlabel="concurrent conversations", ylabel="messages / s", title="Throughput", xscale="log")
+    left.legend()
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--conversations", type=int, default=0, help="per level (default: max(10, 2×level))")
+    parser.add_argument("--long-turns", type=int, default=100)
+    parser.add_argument("--no-training", action="store_true", help="skip the two training-time measurements")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    plan = {level: args.conversations or max(10, 2 * level) for level in args.levels}
+    workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-"))
+    extras: dict[str, object] = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                                 "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+                                 "plan": plan}
+    if not args.no_training:
+        print("training our model with an empty cache …", flush=True)
+        extras["train_ours"] = train_ours(workdir)
+    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns)
+    starter = None
+    try:
+        print("starting Rasa's starter bot …", flush=True)
+        starter, extras["train_starter"] = start_starter(workdir, train=not args.no_training)
+        extras["load_ours"], extras["load_starter"] = ours.load_seconds, starter.load_seconds
+        metadata = {"customer_token": mint(TOKEN_SECRET, CUSTOMER["id"], 600)}
+        levels = []
+        scenarios = Scenarios(orders)
+        for level, conversations in plan.items():
+            ours_level = run_level(ours, level, conversations, scenarios.next, metadata)
+            # The same number of turns for the starter bot.
+            starter_conversations = -(-len(ours_level.turns) // len(STARTER_TURNS))
+            starter_level = run_level(starter, level, starter_conversations, lambda: list(STARTER_TURNS), {})
+            levels += [ours_level, starter_level]
+            for result in (ours_level, starter_level):
+                s = result.summary()
+                print(f"{s['system']:>10} ×{level:<3} p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms  "
+                      f"{s['messages_per_s']:.1f} msg/s  errors {s['errors']}", flush=True)
+        long = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
+        extras["long_early"] = statistics.median(long[:10])
+        extras["long_late"] = statistics.median(long[-10:])
+    finally:
+        ours.stop()
+        if starter is not None:
+            starter.stop()
+    out = args.out / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True, exist_ok=True)
+    report = write_report(out, levels, extras)
+    (args.out / "latest.md").write_text(report.replace("](latency.png)", f"]({out.name}/latency.png)"),
+                                        encoding="utf-8")
+    print(report)
+    print(f"\nwritten to {out}/")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
