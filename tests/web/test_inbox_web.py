@@ -70,6 +70,7 @@ def test_inbox_needs_a_sign_in_and_a_wrong_password_is_refused(app, cases):
     assert sign_in(client, "k@shop.example", "password-of-k").status_code == 302
     page = client.get("/inbox/?queue=interceptions").get_data(as_text=True)
     assert cases[0] in page and cases[1] not in page
+    assert "不想要了" in page and "changed_mind" not in page  # codes in the shopper's words
 
 
 def test_merchant_cannot_read_or_act_on_another_shops_case_or_order(app, factory, cases):

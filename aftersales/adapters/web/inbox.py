@@ -3,11 +3,14 @@ merchant cancellations, analytics. Forms carry Flask-WTF's CSRF token; Jinja esc
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from aftersales.adapters.rasa_api import RasaUnavailable
@@ -18,6 +21,16 @@ from aftersales.service.inbox import OPEN_STATUSES, QUEUES
 
 log = logging.getLogger(__name__)
 inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
+WORDS_FILE = Path(__file__).resolve().parents[3] / "actions" / "texts" / "zh.yml"
+# Words only the merchant's side needs.
+EXTRA_LABELS = {
+    "priority": {"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"},
+    "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复"},
+    "ticket_status": {"waiting_on_customer": "等待顾客回复"},
+    "refund_status": {"failed": "退款失败"},
+    "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
+                "wrong_listing": "商品信息有误"},
+}
 
 
 @inbox.app_template_filter("local_time")
@@ -32,10 +45,23 @@ def yuan(minor: int | None) -> str:
     return "" if minor is None else f"¥{minor / 100:,.2f}"
 
 
+@functools.cache
+def _words() -> dict[str, Any]:
+    # The same names for states, reasons, outcomes and channels as the bot uses with shoppers.
+    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+
+
+def label(section: str, key: str | None) -> str:
+    """A code in plain words ("interception" → 拦截); the code itself when there are none."""
+    if key is None:
+        return "—"
+    return str({**_words().get(section, {}), **EXTRA_LABELS.get(section, {})}.get(key, key))
+
+
 @inbox.app_context_processor
 def labels() -> dict[str, Any]:
     return {"queues": QUEUES, "open_statuses": OPEN_STATUSES, "merchant_cancel_reasons": MERCHANT_CANCEL_REASONS,
-            "now_iso": datetime.now(UTC).isoformat()}
+            "label": label}
 
 
 def login_required(view):  # type: ignore[no-untyped-def]
