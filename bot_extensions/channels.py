@@ -33,27 +33,13 @@ class ResilientRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        agent_ref: dict[str, Any] = {}
-
         async def handle(message: UserMessage) -> None:
-            failed = False
-            try:
-                await on_new_message(message)
-            except Exception:  # noqa: BLE001 - the base channel would log and answer nothing
-                log.exception("handling a message failed")
-                failed = True
             collector = message.output_channel
-            silent = isinstance(collector, CollectingOutputChannel) and not collector.messages
-            if silent and (failed or not await _paused(agent_ref.get("agent"), message.sender_id)):
-                await collector.send_text_message(message.sender_id, _apology(agent_ref.get("agent")))
+            # Only a collecting channel can tell whether the turn said something.
+            await never_silent(on_new_message, message,
+                               lambda: not isinstance(collector, CollectingOutputChannel) or bool(collector.messages))
 
-        blueprint = super().blueprint(handle)
-
-        @blueprint.on_request
-        async def remember_agent(request: Any) -> None:
-            agent_ref["agent"] = getattr(request.app.ctx, "agent", None)
-
-        return blueprint
+        return super().blueprint(handle)
 
 
 class CardSocketIOOutput(SocketIOOutput):
@@ -127,17 +113,26 @@ class ChatSocketIOInput(SocketIOInput):
             output = CardSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(str(data.get("message") or "")[:MAX_MESSAGE_CHARS], output, sender_id,
                                   input_channel=self.name(), metadata=metadata if isinstance(metadata, dict) else {})
-            failed = False
-            try:
-                await on_new_message(message)
-            except Exception:  # noqa: BLE001 - answer with an apology instead of nothing
-                log.exception("handling a socket.io message failed")
-                failed = True
-            agent = _agent()
-            if output.sent == 0 and (failed or not await _paused(agent, sender_id)):
-                await output.send_text_message(sender_id, _apology(agent))
+            await never_silent(on_new_message, message, lambda: output.sent > 0)
 
         return blueprint
+
+
+async def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                       answered: Callable[[], bool]) -> None:
+    """Handle the message; if the turn said nothing and the chat is not with a human (or handling
+    failed), say the apology with a next step."""
+    failed = False
+    try:
+        await on_new_message(message)
+    except Exception:  # noqa: BLE001 - the base channels would log and answer nothing
+        log.exception("handling a message failed")
+        failed = True
+    if answered():
+        return
+    agent = _agent()
+    if failed or not await _paused(agent, message.sender_id):
+        await message.output_channel.send_text_message(message.sender_id, _apology(agent))
 
 
 def _agent() -> Any:

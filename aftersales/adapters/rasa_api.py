@@ -30,10 +30,11 @@ class RasaConversations:
         # No retry after a read timeout: Rasa may have acted on the call; the outbox retries later.
         self.session = retrying_session(retries, read_retries=0)
 
-    def tracker(self, conversation_id: str) -> dict[str, Any]:
-        """The conversation's current state: events, slots, `paused`."""
+    def tracker(self, conversation_id: str, include_events: str = "ALL") -> dict[str, Any]:
+        """The conversation's current state: slots, `paused` and — unless `include_events` is NONE —
+        its events (Rasa's verbosity: ALL, AFTER_RESTART, APPLIED, NONE)."""
         return self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/tracker",
-                          params={"include_events": "ALL"})
+                          params={"include_events": include_events})
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         """Append events; bot messages among them are also sent to the shopper's latest channel."""

@@ -167,9 +167,7 @@ class AfterSalesService:
     def ticket(self, ticket_no: str) -> dict[str, Any]:
         """A case as the system sees it (the case API); merchants read cases through the inbox."""
         with self._uow() as uow:
-            ticket = uow.session.scalars(select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)).one_or_none()
-            if ticket is None:
-                raise NotFound(ticket_no)
+            ticket = uow.ticket(ticket_no)
             return {**ticket_dict(ticket),
                     "order_no": self._order_no_by_id(uow, ticket.order_id) if ticket.order_id else None}
 
@@ -285,7 +283,7 @@ class AfterSalesService:
         interception outcome. ``shop_ids`` limits a merchant to their own shops (None: the system)."""
         now = self.clock()
         with self._uow() as uow:
-            ticket = self._lock_ticket(uow, ticket_no, shop_ids)
+            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
             order = uow.orders.lock(self._order_no_by_id(uow, ticket.order_id)) if ticket.order_id else None
             resolution = "approved" if approve else "rejected"
             if ticket.status == "resolved":
@@ -317,10 +315,11 @@ class AfterSalesService:
                 refund.conversation_id = ticket.conversation_id
             uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             uow.flush()
-            uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
+            notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
             result = {"status": resolution, "ticket": ticket_dict(ticket),
                       "refund": refund_dict(refund) if refund else None,
-                      "order": order_dict(order) if order else None}
+                      "order": order_dict(order) if order else None,
+                      "notification_id": notification.id if notification else None}
             uow.commit()
         return result
 
@@ -674,15 +673,6 @@ class AfterSalesService:
         uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
                   interception_dict(interception))
         return refund
-
-    @staticmethod
-    def _lock_ticket(uow: UnitOfWork, ticket_no: str, shop_ids: set[str] | None) -> t.Ticket:
-        ticket = uow.session.scalars(
-            select(t.Ticket).where(t.Ticket.ticket_no == ticket_no).with_for_update()
-        ).one_or_none()
-        if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
-            raise NotFound(ticket_no)
-        return ticket
 
     @staticmethod
     def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain import order_numbers
 from aftersales.service.after_sales import AfterSalesService, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
@@ -132,15 +133,13 @@ class InboxService:
             elif status != "all":
                 query = query.where(t.Ticket.status == status)
             rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id).limit(limit)).all()
-            return [{**ticket_dict(ticket), "order_no": order_no,
-                     "overdue": ticket.status != "resolved" and ticket.sla_due_at is not None
-                     and ticket.sla_due_at < now}
+            return [{**ticket_dict(ticket), "order_no": order_no, "overdue": self._overdue(ticket, now)}
                     for ticket, order_no in rows]
 
     def case(self, ticket_no: str, shop_ids: set[str]) -> dict[str, Any]:
         now = self.clock()
         with self._uow() as uow:
-            ticket = self._ticket(uow, ticket_no, shop_ids)
+            ticket = uow.ticket(ticket_no, shop_ids)
             order = uow.session.get(t.Order, ticket.order_id) if ticket.order_id else None
             entity_ids = [ticket.ticket_no] + ([order.order_no] if order else [])
             entity_ids += [r.refund_no for r in order.refunds] if order else []
@@ -154,8 +153,7 @@ class InboxService:
                                          .order_by(t.CannedReply.id)).all()
             return {
                 "ticket": {**ticket_dict(ticket), "context": ticket.context, "pending_action": ticket.pending_action,
-                           "overdue": ticket.status != "resolved" and ticket.sla_due_at is not None
-                           and ticket.sla_due_at < now},
+                           "overdue": self._overdue(ticket, now)},
                 "order": order_dict(order) if order else None,
                 "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "entity": a.entity,
                            "entity_id": a.entity_id, "before": a.before, "after": a.after} for a in audit],
@@ -185,7 +183,7 @@ class InboxService:
             raise InvalidInput(f"a reply has at most {MAX_REPLY} characters")
         now = self.clock()
         with self._uow() as uow:
-            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
             if not ticket.conversation_id:
                 raise Conflict("this case did not come from a chat; there is no one to reply to there")
             before = ticket_dict(ticket)
@@ -193,13 +191,11 @@ class InboxService:
                 ticket.status = "in_progress"
             ticket.assignee = ticket.assignee or actor
             ticket.updated_at = now
-            uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
-                       payload={"text": text, "from": sender_name, "ticket_no": ticket.ticket_no})
+            notification = uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
+                                      payload={"text": text, "from": sender_name, "ticket_no": ticket.ticket_no})
             uow.audit(now, actor, "ticket_replied", "ticket", ticket.ticket_no, before,
                       {**ticket_dict(ticket), "reply": text})
-            uow.flush()
-            notification_id = self._latest_notification_id(uow, ticket)
-            result = {"ticket": ticket_dict(ticket), "notification_id": notification_id}
+            result = {"ticket": ticket_dict(ticket), "notification_id": notification.id if notification else None}
             uow.commit()
         return result
 
@@ -207,14 +203,13 @@ class InboxService:
         """The human is done with the chat: the bot takes it over again and says so."""
         now = self.clock()
         with self._uow() as uow:
-            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
             if not ticket.conversation_id:
                 raise Conflict("this case did not come from a chat")
-            uow.notify(ticket.conversation_id, "hand_back", now, ticket=ticket)
+            notification = uow.notify(ticket.conversation_id, "hand_back", now, ticket=ticket)
             uow.audit(now, actor, "conversation_handed_back", "ticket", ticket.ticket_no, None,
                       {"conversation_id": ticket.conversation_id})
-            uow.flush()
-            result = {"ticket": ticket_dict(ticket), "notification_id": self._latest_notification_id(uow, ticket)}
+            result = {"ticket": ticket_dict(ticket), "notification_id": notification.id if notification else None}
             uow.commit()
         return result
 
@@ -224,18 +219,15 @@ class InboxService:
             raise InvalidInput("say why when rejecting: the shopper is told the reason")
         if len(note) > MAX_REPLY:
             raise InvalidInput(f"a note has at most {MAX_REPLY} characters")
-        result = self.after_sales.decide_ticket(ticket_no, approve, note, actor, shop_ids=shop_ids)
-        with self._uow() as uow:
-            ticket = self._ticket(uow, ticket_no, shop_ids)
-            result["notification_id"] = self._latest_notification_id(uow, ticket)
-        return result
+        return self.after_sales.decide_ticket(ticket_no, approve, note, actor, shop_ids=shop_ids)
 
     def merchant_cancel(self, order_no: str, shop_ids: set[str], reason: str, actor: str) -> dict[str, Any]:
         return self.after_sales.merchant_cancel(order_no, reason, actor, shop_ids=shop_ids)
 
     def order(self, order_no: str, shop_ids: set[str]) -> dict[str, Any]:
+        normalized = order_numbers.normalize(order_no)
         with self._uow() as uow:
-            order = uow.orders.get(order_no.strip().upper())
+            order = uow.orders.get(normalized) if normalized else None
             if order is None or order.shop_id not in shop_ids:
                 raise NotFound(order_no)
             return order_dict(order)
@@ -259,20 +251,15 @@ class InboxService:
                 select(t.Interception.stage, t.Interception.status)
                 .where(t.Interception.order_id.in_(shop_orders), t.Interception.requested_at >= since)).all()
             refunds = session.execute(
-                select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at)
-                .where(t.Refund.order_id.in_(shop_orders), t.Refund.created_at >= since,
-                       t.Refund.status == "succeeded")).all()
+                select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at, t.Refund.conversation_id)
+                .where(t.Refund.order_id.in_(shop_orders), t.Refund.created_at >= since)).all()
             tickets = session.execute(
                 select(t.Ticket.kind, t.Ticket.conversation_id)
                 .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since)).all()
-            refund_conversations = session.scalars(
-                select(t.Refund.conversation_id).where(t.Refund.order_id.in_(shop_orders),
-                                                       t.Refund.created_at >= since,
-                                                       t.Refund.conversation_id.is_not(None))).all()
         with_human = {c for kind, c in tickets if c and kind in QUEUES["escalations"]}
-        conversations = {c for _, c in tickets if c} | set(refund_conversations)
+        conversations = {c for _, c in tickets if c} | {c for *_, c in refunds if c}
         refund_hours: dict[str, list[float]] = {}
-        for channel, created, completed in refunds:
+        for channel, created, completed, _ in refunds:
             if completed is not None:
                 refund_hours.setdefault(channel, []).append((completed - created).total_seconds() / 3600)
         return {
@@ -294,7 +281,7 @@ class InboxService:
     def _update(self, ticket_no: str, shop_ids: set[str], actor: str, action: str, **changes: Any) -> dict[str, Any]:
         now = self.clock()
         with self._uow() as uow:
-            ticket = self._ticket(uow, ticket_no, shop_ids, lock=True)
+            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
             if ticket.status == "resolved":
                 raise Conflict(f"case {ticket_no} is resolved")
             before = ticket_dict(ticket)
@@ -307,17 +294,8 @@ class InboxService:
         return result
 
     @staticmethod
-    def _ticket(uow: UnitOfWork, ticket_no: str, shop_ids: set[str], lock: bool = False) -> t.Ticket:
-        query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
-        ticket = uow.session.scalars(query.with_for_update() if lock else query).one_or_none()
-        if ticket is None or ticket.shop_id not in shop_ids:
-            raise NotFound(ticket_no)
-        return ticket
-
-    @staticmethod
-    def _latest_notification_id(uow: UnitOfWork, ticket: t.Ticket) -> int | None:
-        return uow.session.scalar(select(func.max(t.Notification.id)).where(t.Notification.ticket_id == ticket.id))
-
+    def _overdue(ticket: t.Ticket, now: datetime) -> bool:
+        return ticket.status != "resolved" and ticket.sla_due_at is not None and ticket.sla_due_at < now
 
 def _merchant_dict(merchant: t.Merchant) -> dict[str, Any]:
     return {"id": merchant.id, "email": merchant.email, "display_name": merchant.display_name,

@@ -34,7 +34,7 @@ MAX_ATTEMPTS = 8
 class Conversations(Protocol):
     """The part of Rasa's HTTP API the dispatcher needs (adapters.rasa_api.RasaConversations)."""
 
-    def tracker(self, conversation_id: str) -> dict[str, Any]: ...
+    def tracker(self, conversation_id: str, include_events: str = "ALL") -> dict[str, Any]: ...
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> dict[str, Any]: ...
 
@@ -64,16 +64,22 @@ class NotificationDispatcher:
         report = DispatchReport()
         for row in self._claim(only, limit):
             try:
-                outcome = self._deliver(row)
+                sent = self._deliver(row)
             except Exception as exc:  # noqa: BLE001 - any failure leaves the row for a retry
-                self._retry(row["id"], f"{exc.__class__.__name__}: {exc}"[:1000], report)
+                error = f"{exc.__class__.__name__}: {exc}"[:1000]
+                gave_up = row["attempts"] >= MAX_ATTEMPTS
+                (report.failed if gave_up else report.waiting).append(row["id"])
+                self._update(row["id"], status="failed" if gave_up else "pending", last_error=error,
+                             next_attempt_at=self.clock() + backoff(row["attempts"]))
                 continue
-            if outcome == "sent":
-                self._finish(row["id"], "sent", None)
+            if sent:
                 report.sent.append(row["id"])
+                self._update(row["id"], status="sent", last_error=None, sent_at=self.clock())
             else:
-                self._postpone(row["id"], WAIT_WHILE_PAUSED, "the chat is with a human")
+                # Waiting for a human to finish is not a failed attempt.
                 report.waiting.append(row["id"])
+                self._update(row["id"], status="pending", attempts=row["attempts"] - 1,
+                             last_error="the chat is with a human", next_attempt_at=self.clock() + WAIT_WHILE_PAUSED)
         return report
 
     def _claim(self, only: list[int] | None, limit: int) -> list[dict[str, Any]]:
@@ -94,51 +100,30 @@ class NotificationDispatcher:
             uow.commit()
         return claimed
 
-    def _deliver(self, row: dict[str, Any]) -> str:
+    def _deliver(self, row: dict[str, Any]) -> bool:
+        """True when delivered; False when it must wait for the human to hand the chat back."""
         conversation = row["conversation_id"]
         if row["kind"] == "reply":
             self.conversations.append_events(conversation, [{
                 "event": "bot", "text": row["payload"]["text"],
                 "metadata": {"from": "merchant", "name": row["payload"].get("from"),
                              "ticket_no": row["payload"].get("ticket_no")}}])
-            return "sent"
-        paused = bool(self.conversations.tracker(conversation).get("paused"))
+            return True
+        paused = bool(self.conversations.tracker(conversation, include_events="NONE").get("paused"))
         if paused and row["kind"] == "refund_completed":
-            return "waiting"
+            return False
         if paused:
             # A paused chat never got its action_listen after the handoff, and the shopper's messages
             # to the human sit unanswered in it; the listen puts it back where rules expect a turn.
             self.conversations.append_events(conversation, [{"event": "resume"},
                                                             {"event": "action", "name": "action_listen"}])
         self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
-        return "sent"
+        return True
 
-    def _retry(self, notification_id: int, error: str, report: DispatchReport) -> None:
+    def _update(self, notification_id: int, **changes: Any) -> None:
         with UnitOfWork(self._sessions) as uow:
             row = uow.session.get(t.Notification, notification_id, with_for_update=True)
             assert row is not None
-            row.last_error = error
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
-                report.failed.append(notification_id)
-            else:
-                row.status, row.next_attempt_at = "pending", self.clock() + backoff(row.attempts)
-                report.waiting.append(notification_id)
-            uow.commit()
-
-    def _postpone(self, notification_id: int, delay: timedelta, why: str) -> None:
-        with UnitOfWork(self._sessions) as uow:
-            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
-            assert row is not None
-            # Waiting for a human to finish is not a failed attempt.
-            row.status, row.attempts, row.last_error = "pending", row.attempts - 1, why
-            row.next_attempt_at = self.clock() + delay
-            uow.commit()
-
-    def _finish(self, notification_id: int, status: str, error: str | None) -> None:
-        with UnitOfWork(self._sessions) as uow:
-            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
-            assert row is not None
-            row.status, row.last_error = status, error
-            row.sent_at = self.clock()
+            for name, value in changes.items():
+                setattr(row, name, value)
             uow.commit()

@@ -44,14 +44,29 @@ class UnitOfWork:
                                       entity_id=str(entity_id), before=before, after=after))
 
     def notify(self, conversation_id: str | None, kind: str, at: datetime, ticket: t.Ticket | None = None,
-               refund: t.Refund | None = None, payload: dict[str, Any] | None = None) -> None:
+               refund: t.Refund | None = None, payload: dict[str, Any] | None = None) -> t.Notification | None:
         """Queue a message for the shopper's chat in this transaction (the outbox): it is sent only
-        if what it tells of is committed, and it is not lost if sending fails."""
-        if conversation_id:
-            self.session.add(t.Notification(
-                conversation_id=conversation_id, kind=kind, ticket_id=ticket.id if ticket else None,
-                refund_id=refund.id if refund else None, payload=payload or {}, status="pending", attempts=0,
-                next_attempt_at=at, created_at=at))
+        if what it tells of is committed, and it is not lost if sending fails. None without a chat."""
+        if not conversation_id:
+            return None
+        notification = t.Notification(
+            conversation_id=conversation_id, kind=kind, ticket_id=ticket.id if ticket else None,
+            refund_id=refund.id if refund else None, payload=payload or {}, status="pending", attempts=0,
+            next_attempt_at=at, created_at=at)
+        self.session.add(notification)
+        self.session.flush()
+        return notification
+
+    def ticket(self, ticket_no: str, shop_ids: set[str] | None = None, lock: bool = False) -> t.Ticket:
+        """A case by its number, row-locked if asked. ``shop_ids`` limits it to a merchant's shops
+        (None: the system); another shop's case is NotFound exactly like a missing one."""
+        from aftersales.service.errors import NotFound
+
+        query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
+        ticket = self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+        if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
+            raise NotFound(ticket_no)
+        return ticket
 
     def idempotent_response(self, key: str | None, operation: str) -> dict[str, Any] | None:
         if key is None:

@@ -165,7 +165,7 @@ class FakeRasa:
     def __init__(self, paused=False, fail=False):
         self.paused, self.fail, self.calls = paused, fail, []
 
-    def tracker(self, conversation_id):
+    def tracker(self, conversation_id, include_events="ALL"):
         if self.fail:
             raise ConnectionError("rasa is down")
         return {"paused": self.paused}

@@ -46,16 +46,18 @@ def yuan(minor: int | None) -> str:
 
 
 @functools.cache
-def _words() -> dict[str, Any]:
+def _labels() -> dict[str, dict[str, str]]:
     # The same names for states, reasons, outcomes and channels as the bot uses with shoppers.
-    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    sections = {name: value for name, value in words.items() if isinstance(value, dict)}
+    return {name: {**sections.get(name, {}), **EXTRA_LABELS.get(name, {})} for name in {*sections, *EXTRA_LABELS}}
 
 
 def label(section: str, key: str | None) -> str:
     """A code in plain words ("interception" → 拦截); the code itself when there are none."""
     if key is None:
         return "—"
-    return str({**_words().get(section, {}), **EXTRA_LABELS.get(section, {})}.get(key, key))
+    return str(_labels().get(section, {}).get(key, key))
 
 
 @inbox.app_context_processor
@@ -144,20 +146,20 @@ def transcript_of(ticket: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     return list((ticket.get("context") or {}).get("transcript") or []), False
 
 
-def act(ticket_no: str, operation, success: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-    """Run an inbox operation, tell the merchant how it went, deliver the shopper's notification."""
+def act(back_to: str, operation, success: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """Run an inbox operation, tell the merchant how it went, deliver the shopper's notification,
+    and go back to the page it came from. NotFound (another shop's id included) stays a 404."""
     try:
         result = operation(*args, **kwargs)
     except NotFound:
         raise
     except ServiceError as exc:
         flash(f"没有执行：{exc}", "error")
-        return redirect(url_for("inbox.case", ticket_no=ticket_no)), None
+        return redirect(back_to)
     flash(success, "ok")
-    notification_id = result.get("notification_id") if isinstance(result, dict) else None
-    if notification_id:
-        deliver(notification_id)
-    return redirect(url_for("inbox.case", ticket_no=ticket_no)), result
+    if result.get("notification_id"):
+        deliver(result["notification_id"])
+    return redirect(back_to)
 
 
 def deliver(notification_id: int) -> None:
@@ -173,35 +175,36 @@ def deliver(notification_id: int) -> None:
         flash("顾客通知已排队，机器人恢复后自动发送。", "warn")
 
 
+def case_page(ticket_no: str) -> str:
+    return url_for("inbox.case", ticket_no=ticket_no)
+
+
 @inbox.post("/cases/<ticket_no>/assign")
 @login_required
 def assign(ticket_no: str):  # type: ignore[no-untyped-def]
     assignee = g.merchant["email"] if request.form.get("assignee") == "me" else None
-    response, _ = act(ticket_no, services().inbox.assign, "已更新负责人。", ticket_no, g.shop_ids, assignee, g.actor)
-    return response
+    return act(case_page(ticket_no), services().inbox.assign, "已更新负责人。", ticket_no, g.shop_ids, assignee,
+               g.actor)
 
 
 @inbox.post("/cases/<ticket_no>/status")
 @login_required
 def set_status(ticket_no: str):  # type: ignore[no-untyped-def]
-    response, _ = act(ticket_no, services().inbox.set_status, "已更新状态。", ticket_no, g.shop_ids,
-                      request.form.get("status", ""), g.actor)
-    return response
+    return act(case_page(ticket_no), services().inbox.set_status, "已更新状态。", ticket_no, g.shop_ids,
+               request.form.get("status", ""), g.actor)
 
 
 @inbox.post("/cases/<ticket_no>/reply")
 @login_required
 def reply(ticket_no: str):  # type: ignore[no-untyped-def]
-    response, _ = act(ticket_no, services().inbox.reply, "回复已保存。", ticket_no, g.shop_ids,
-                      request.form.get("text", ""), g.actor, g.merchant["display_name"])
-    return response
+    return act(case_page(ticket_no), services().inbox.reply, "回复已保存。", ticket_no, g.shop_ids,
+               request.form.get("text", ""), g.actor, g.merchant["display_name"])
 
 
 @inbox.post("/cases/<ticket_no>/hand-back")
 @login_required
 def hand_back(ticket_no: str):  # type: ignore[no-untyped-def]
-    response, _ = act(ticket_no, services().inbox.hand_back, "对话已交还机器人。", ticket_no, g.shop_ids, g.actor)
-    return response
+    return act(case_page(ticket_no), services().inbox.hand_back, "对话已交还机器人。", ticket_no, g.shop_ids, g.actor)
 
 
 @inbox.post("/cases/<ticket_no>/decision")
@@ -210,9 +213,8 @@ def decide(ticket_no: str):  # type: ignore[no-untyped-def]
     choice = request.form.get("decision")
     if choice not in ("approve", "reject"):
         abort(400)
-    response, _ = act(ticket_no, services().inbox.decide, "已同意并执行。" if choice == "approve" else "已拒绝。",
-                      ticket_no, g.shop_ids, choice == "approve", request.form.get("note", ""), g.actor)
-    return response
+    return act(case_page(ticket_no), services().inbox.decide, "已同意并执行。" if choice == "approve" else "已拒绝。",
+               ticket_no, g.shop_ids, choice == "approve", request.form.get("note", ""), g.actor)
 
 
 @inbox.get("/orders")
@@ -233,14 +235,8 @@ def order(order_no: str):  # type: ignore[no-untyped-def]
 @inbox.post("/orders/<order_no>/cancel")
 @login_required
 def cancel_order(order_no: str):  # type: ignore[no-untyped-def]
-    try:
-        services().inbox.merchant_cancel(order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
-        flash("订单已取消，退款已原路发起。", "ok")
-    except NotFound:
-        raise
-    except ServiceError as exc:
-        flash(f"没有执行：{exc}", "error")
-    return redirect(url_for("inbox.order", order_no=order_no))
+    return act(url_for("inbox.order", order_no=order_no), services().inbox.merchant_cancel,
+               "订单已取消，退款已原路发起。", order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
 
 
 @inbox.get("/analytics")
