@@ -202,10 +202,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         tagged = next((v for v in tracker.get_latest_entity_values("reason") if v in known), None)
         if tagged:
             return tagged, text[:500]
-        for code, keywords in w.t["keywords"]["reasons"].items():
-            if any(k in text for k in keywords):
-                return code, text[:500]
-        return "other", text[:500]
+        return presenter.keyword_code("reasons", text) or "other", text[:500]
 
     async def explain_refusal(self, outcome: str, reason: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> None:
@@ -223,9 +220,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
             return {"outcome": None}
         w = words(tracker)
         text = str(value or "")
-        outcome = text if text in w.t["outcomes"] else next(
-            (code for code, keywords in w.t["keywords"]["outcomes"].items() if any(k in text for k in keywords)),
-            None)
+        outcome = text if text in w.t["outcomes"] else presenter.keyword_code("outcomes", text)
         if outcome is None or not tracker.get_slot("reason"):
             return {"outcome": None}
         decision = await runtime.call(runtime.service().preview, customer_of(tracker),
@@ -253,7 +248,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         active = presenter.active_items(order)
         if len(active) <= 1:
             return {"item": "all"}
-        if any(k in text for k in ("全部", "整单", "都", "所有")):
+        if presenter.keyword_code("items", text) == "all":
             return {"item": "all"}
         named = presenter.item_named(active, text)
         if named is not None:

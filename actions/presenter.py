@@ -4,6 +4,7 @@ actions/texts/<language>.yml, so a language is a file, not code."""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -16,6 +17,7 @@ from aftersales.service.after_sales import PLATFORM_TZ
 
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 DEFAULT_LANGUAGE = "zh"
+LANGUAGES = tuple(sorted(path.stem for path in TEXTS_DIR.glob("*.yml")))
 
 
 @functools.lru_cache(maxsize=8)
@@ -24,6 +26,25 @@ def texts(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     if not path.exists():
         path = TEXTS_DIR / f"{DEFAULT_LANGUAGE}.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)
+def _keywords(section: str) -> dict[str, list[re.Pattern[str]]]:
+    """The keywords of every language for one section, as patterns: Latin words match whole words
+    ("all" is not in "small"), Chinese ones anywhere in the text."""
+    merged: dict[str, list[re.Pattern[str]]] = {}
+    for language in LANGUAGES:
+        for code, words in texts(language)["keywords"][section].items():
+            merged.setdefault(code, []).extend(
+                re.compile(rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)) for word in words)
+    return merged
+
+
+def keyword_code(section: str, text: str) -> str | None:
+    """The first code (reasons, outcomes, items) one of whose keywords the shopper's free text mentions."""
+    lowered = text.lower()
+    return next((code for code, patterns in _keywords(section).items() if any(p.search(lowered) for p in patterns)),
+                None)
 
 
 class Words:
@@ -133,14 +154,14 @@ def item_named(items: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
     return scored[0][1]
 
 
-def chosen_items_text(order: dict[str, Any], item_ids: list[int]) -> str:
+def chosen_items_text(order: dict[str, Any], item_ids: list[int], w: Words) -> str:
     chosen = [i for i in order["items"] if i["id"] in item_ids] if item_ids else active_items(order)
-    return "、".join(f'{i["title"]}×{i["quantity"]}' for i in chosen)
+    return w.t["list_separator"].join(f'{i["title"]}×{i["quantity"]}' for i in chosen)
 
 
 def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Words) -> str:
     lines = [w("summary.intro"), w("summary.order", order_no=order["order_no"]),
-             w("summary.items", items=chosen_items_text(order, decision["item_ids"])),
+             w("summary.items", items=chosen_items_text(order, decision["item_ids"], w)),
              w("summary.request", outcome=w.label("outcomes", decision["outcome"]), reason=w.label("reasons", reason))]
     refund = decision["refund"]
     if refund and refund["timing"] == "none_due":
@@ -210,7 +231,7 @@ def result_texts(result: dict[str, Any], order: dict[str, Any], w: Words) -> lis
         return [w("result.already_requested", ref=ref)]
     if status == "done":
         texts_ = [w("result.cancelled", order_no=order_no) if result["order"]["state"] == "cancelled"
-                  else w("result.items_cancelled", items=chosen_items_text(order, decision["item_ids"]))]
+                  else w("result.items_cancelled", items=chosen_items_text(order, decision["item_ids"], w))]
         refund = result.get("refund")
         if refund is None:
             texts_.append(w("result.no_refund"))

@@ -50,8 +50,9 @@ def metadata(tracker: Tracker) -> dict[str, Any]:
 
 
 def language(tracker: Tracker) -> str:
-    """The shopper's language: what the app says in the metadata, else Chinese."""
-    return str(metadata(tracker).get("language") or "zh")[:2].lower()
+    """The shopper's language: the slot the bot keeps per message (the app's metadata, else what the
+    shopper writes in; bot_extensions.language), so the actions' words match the bot's replies."""
+    return str(tracker.get_slot("language") or metadata(tracker).get("language") or "zh")[:2].lower()
 
 
 def customer_id(tracker: Tracker) -> str | None:

@@ -21,9 +21,16 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
+from bot_extensions.language import language_of
+
 log = logging.getLogger(__name__)
 APOLOGY_RESPONSE = "utter_service_unavailable"
-FALLBACK_APOLOGY = "抱歉，系统暂时出了点问题，这一步没有执行。请稍后再试，或说“转人工”。"
+# When even the conversation cannot be read (tracker store down), in the message's language.
+FALLBACK_APOLOGY = {
+    "zh": "抱歉，系统暂时出了点问题，这一步没有执行。请稍后再试，或说“转人工”。",
+    "en": "Sorry, something went wrong on our side and nothing was done. Please try again shortly, "
+          "or say \"human agent\".",
+}
 MAX_MESSAGE_CHARS = 2000  # longer messages are cut here, as the REST channel's callers do
 
 
@@ -131,8 +138,9 @@ async def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]], 
     if answered():
         return
     agent = _agent()
-    if failed or not await _paused(agent, message.sender_id):
-        await message.output_channel.send_text_message(message.sender_id, _apology(agent))
+    tracker = await _tracker(agent, message.sender_id)
+    if failed or tracker is None or not tracker.is_paused():
+        await message.output_channel.send_text_message(message.sender_id, await _apology(agent, tracker, message))
 
 
 def _agent() -> Any:
@@ -142,18 +150,22 @@ def _agent() -> Any:
         return None
 
 
-async def _paused(agent: Any, sender_id: str) -> bool:
+async def _tracker(agent: Any, sender_id: str) -> Any:
     if agent is None:
-        return False
+        return None
     try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        return await agent.tracker_store.retrieve(sender_id)
     except Exception:  # noqa: BLE001
-        return False
-    return tracker is not None and tracker.is_paused()
+        return None
 
 
-def _apology(agent: Any) -> str:
-    try:
-        return agent.domain.responses[APOLOGY_RESPONSE][0]["text"]
-    except Exception:  # noqa: BLE001
-        return FALLBACK_APOLOGY
+async def _apology(agent: Any, tracker: Any, message: UserMessage) -> str:
+    """The domain's apology in the conversation's language (its slot), as any reply is chosen."""
+    if tracker is not None:
+        try:
+            response = await agent.nlg.generate(APOLOGY_RESPONSE, tracker, message.output_channel.name())
+            if response and response.get("text"):
+                return response["text"]
+        except Exception:  # noqa: BLE001
+            log.exception("could not word the apology")
+    return FALLBACK_APOLOGY[language_of(message.text, message.metadata) or "zh"]

@@ -1,10 +1,13 @@
-"""A message that is nothing but a number is the shopper answering the bot's question.
+"""Our NLU components.
 
-Asked for an order number or the last four digits of a phone, shoppers type just the digits. DIET
-has too little to go on in "9999" and, trained on another machine, may call it goodbye or thanks —
-and the form then drops the answer. A bare number is never a greeting, a complaint or a goodbye, so
-this component states it outright instead of leaving it to the classifier: such a message is
-`inform`, with full confidence (so the FallbackClassifier after it leaves it alone)."""
+BareValueIsInform — a message that is nothing but a number is the shopper answering the bot's
+question. Asked for an order number or the last four digits of a phone, shoppers type just the
+digits. DIET has too little to go on in "9999" and, trained on another machine, may call it goodbye
+or thanks — and the form then drops the answer. A bare number is never a greeting, a complaint or a
+goodbye, so this component states it outright instead of leaving it to the classifier: such a
+message is `inform`, with full confidence (so the FallbackClassifier after it leaves it alone).
+
+LanguageDetector — which language to answer in (bot_extensions.language)."""
 
 from __future__ import annotations
 
@@ -16,8 +19,17 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+
+from bot_extensions.language import LANGUAGE, language_of
 
 INFORM = "inform"
 # An order number (optional letter prefix, spaces or dashes between digits) or a phone's last four
@@ -49,4 +61,32 @@ class BareValueIsInform(GraphComponent):
             top = {INTENT_NAME_KEY: INFORM, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """Tags each message with the language to answer in, as the entity `language`; the slot of the
+    same name follows it, and the responses and the actions' words follow the slot. A message that
+    does not tell leaves the slot alone, so "P2026…" or "9999" mid-form keeps the shopper's
+    language. Messages sent as `/intent{…}` (buttons) skip the pipeline and never change it."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageDetector:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            language = language_of(message.get(TEXT), message.get("metadata"))
+            if language is None:
+                continue
+            entity = {"entity": LANGUAGE, "value": language, "start": 0, "end": 0, "confidence": 1.0,
+                      "extractor": type(self).__name__}
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
         return messages

@@ -57,10 +57,10 @@ class System:
         response.raise_for_status()
         return response.json()
 
-    def chat(self, customer: str | None, *messages: str) -> tuple[str, list[list[dict]]]:
+    def chat(self, customer: str | None, *messages: str, **metadata: str) -> tuple[str, list[list[dict]]]:
         """A new conversation: every message in turn; returns its id and every reply."""
         sender = f"e2e-{uuid.uuid4().hex[:10]}"
-        return sender, [self.say(sender, m, customer=customer) for m in messages]
+        return sender, [self.say(sender, m, customer=customer, **metadata) for m in messages]
 
 
 def texts(messages: list[dict]) -> str:
@@ -173,7 +173,10 @@ def own_order(system, state: str = "shipped", channel: str = "alipay") -> str:
     order_no = f"KS{datetime.now(UTC):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
     now = datetime.now(UTC)
     shipped = {"shipped_at": (now - timedelta(hours=1)).isoformat(), "carrier": "韵达快递",
-               "tracking_no": "YD0000001"} if state == "shipped" else {}
+               "tracking_no": "YD0000001"} if state in ("shipped", "delivered") else {}
+    if state == "delivered":
+        shipped = {**shipped, "shipped_at": (now - timedelta(days=3)).isoformat(),
+                   "delivered_at": (now - timedelta(days=1)).isoformat()}
     import_orders(session_factory(system.database_url), [(1, {
         "order_no": order_no, "shop": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"},
         "customer": {"id": "c_1001", "name": "Demo", "phone": "13800001001"}, "state": state,

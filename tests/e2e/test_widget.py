@@ -88,4 +88,8 @@ def test_english_ui_strings_and_markup_shown_as_text(system, browser):
     expect(page.get_by_role("log")).to_contain_text('<img src=x onerror="window.pwned=1">')
     assert page.evaluate("() => window.pwned") is None
     assert page.get_by_role("log").locator("img").count() == 0
+    # The page says English, so the bot answers in English even to Chinese typing.
+    page.get_by_label("Message").fill("我要取消订单")
+    page.get_by_label("Message").press("Enter")
+    expect(page.get_by_role("log")).to_contain_text("Please send the order number", timeout=WAIT_MS)
     context.close()

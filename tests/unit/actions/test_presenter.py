@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from actions import presenter
 
 W = presenter.Words("zh")
@@ -134,3 +136,38 @@ def test_result_card_carries_display_ready_money_and_references():
                                     "ticket": {"ticket_no": "TK9"}, "decision": {"refund": None}},
                                    presenter.Words())
     assert (review["reference"], review["refund"], review["title"]) == ("TK9", None, "已提交商家审核")
+
+
+EN = presenter.Words("en")
+
+
+def test_english_summary_and_update_carry_the_same_facts():
+    text = presenter.summary({**ORDER, "items": ITEMS[:2]}, decision(), "wrong_address", EN)
+    for expected in ("¥89.00", "Alipay", "once the parcel is back", "1–2 hours", "92.5%", "2 free interceptions left",
+                     "paid by you", "Shall I submit it?", "陶瓷马克杯 2只装×1, 纯棉毛巾 3条×1"):
+        assert expected in text, expected
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace(ITEMS[0]["title"], "").replace(ITEMS[1]["title"], ""))
+    lines = presenter.case_update_texts(_update(ticket_kind="return", resolution="rejected", note="outside 7 days"),
+                                        EN)
+    assert lines == ["Sorry, the shop did not approve your request for order KS1 (TK1).",
+                     "The shop says: outside 7 days",
+                     "If you disagree, say \"complaint\" to ask the platform to step in, or \"human agent\"."]
+    refund = {**REFUND, "status": "processing"}
+    assert "expected by Nov 22, 10:00" in "\n".join(presenter.case_update_texts(_update(refund=refund), EN))
+
+
+def test_an_unknown_language_falls_back_to_chinese():
+    assert presenter.Words("fr")("buttons.human") == "转人工"
+
+
+def test_free_text_keywords_of_either_language_point_to_a_code():
+    assert presenter.keyword_code("reasons", "It arrived BROKEN") == "quality_defect"
+    assert presenter.keyword_code("reasons", "质量不行") == "quality_defect"
+    assert presenter.keyword_code("reasons", "I simply changed my mind") == "changed_mind"
+    assert presenter.keyword_code("reasons", "no idea") is None
+    assert presenter.keyword_code("outcomes", "a refund to my balance please") == "refund_to_balance"
+    assert presenter.keyword_code("outcomes", "I'd rather exchange it") == "exchange"
+    assert presenter.keyword_code("items", "the whole order") == "all"
+    assert presenter.keyword_code("items", "整单") == "all"
+    # Latin keywords are whole words: "all" is not in "small".
+    assert presenter.keyword_code("items", "the small towel") is None

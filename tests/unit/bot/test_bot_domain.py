@@ -1,5 +1,6 @@
 """The bot's files agree with the domain code that drives them."""
 
+import re
 from pathlib import Path
 
 import yaml
@@ -59,3 +60,44 @@ def test_every_custom_action_is_implemented():
     implemented = {cls().name() for cls in vars(module).values()
                    if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__}
     assert set(DOMAIN["actions"]) == implemented
+
+
+def _keys(node, prefix=""):
+    keys = set()
+    for key, value in node.items():
+        keys.add(prefix + str(key))
+        if isinstance(value, dict):
+            keys |= _keys(value, f"{prefix}{key}.")
+    return keys
+
+
+def test_every_language_has_every_composed_text():
+    english = yaml.safe_load((ROOT / "actions" / "texts" / "en.yml").read_text(encoding="utf-8"))
+    assert _keys(english) == _keys(TEXTS)
+    for section in ("reasons", "outcomes", "states", "channels"):
+        assert all(english[section].values()), section
+
+
+def test_every_response_has_an_english_variant_and_a_default():
+    """Rasa sends nothing when no variant's condition matches and there is no unconditional one."""
+    english_only = {"type": "slot", "name": "language", "value": "en"}
+    for name, variants in DOMAIN["responses"].items():
+        conditioned = [v for v in variants if v.get("condition")]
+        defaults = [v for v in variants if not v.get("condition")]
+        assert [v["condition"] for v in conditioned] == [[english_only]], name
+        assert len(defaults) == 1, name
+        english, chinese = conditioned[0], defaults[0]
+        assert not re.search(r"[\u4e00-\u9fff]", english["text"]), name
+        assert re.search(r"[\u4e00-\u9fff]", chinese["text"]), name
+        # The same placeholders and the same buttons (payloads), in both languages.
+        assert set(re.findall(r"{(\w+)}", english["text"])) == set(re.findall(r"{(\w+)}", chinese["text"])), name
+        assert [b["payload"] for b in english.get("buttons", [])] == [b["payload"] for b in chinese.get("buttons", [])]
+
+
+def test_the_language_slot_follows_the_detector_and_never_steers_the_dialogue():
+    slot = DOMAIN["slots"]["language"]
+    assert slot["influence_conversation"] is False
+    assert slot["mappings"] == [{"type": "from_entity", "entity": "language"}]
+    assert {"language": {"influence_conversation": False}} in DOMAIN["entities"]
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    assert "bot_extensions.nlu.LanguageDetector" in [c["name"] for c in config["pipeline"]]

@@ -3,6 +3,7 @@
  *
  *   <div id="aftersales-chat" data-rasa-url="https://bot.example.com" data-token="<signed customer token>"
  *        data-lang="zh" data-shop-id="shop_lifestyle"></div>
+ *   (data-lang: "zh" or "en", the app's language; leave it out to let the bot follow the shopper's)
  *   <script src="https://inbox.example.com/static/widget/aftersales-chat.js" defer></script>
  *
  * Talks to Rasa over socket.io (so the merchant's decisions arrive live), sends the customer token
@@ -65,7 +66,11 @@
   }
 
   function Widget(container) {
-    var lang = (container.dataset.lang || navigator.language || "zh").slice(0, 2).toLowerCase();
+    // The page's data-lang is the app's language and goes to the bot with every message; without
+    // it the widget's own strings follow the browser and the bot follows what the shopper writes.
+    var declared = (container.dataset.lang || "").slice(0, 2).toLowerCase();
+    this.declaredLang = STRINGS[declared] ? declared : null;
+    var lang = this.declaredLang || (navigator.language || "zh").slice(0, 2).toLowerCase();
     this.lang = STRINGS[lang] ? lang : "zh";
     this.t = STRINGS[this.lang];
     this.container = container;
@@ -195,7 +200,9 @@
     if (this.socket) {
       this.socket.emit("user_uttered", {
         session_id: this.sessionId, message: payload,
-        metadata: { customer_token: this.token, language: this.lang, shop_id: this.shopId }
+        metadata: this.declaredLang
+          ? { customer_token: this.token, language: this.declaredLang, shop_id: this.shopId }
+          : { customer_token: this.token, shop_id: this.shopId }
       });
     }
     this.showTyping(true);
