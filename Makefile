@@ -16,11 +16,12 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 HELDOUT_ZH := $(sort $(wildcard tests/nlu/heldout_zh*.yml))
 HELDOUT_EN := $(sort $(wildcard tests/nlu/heldout_en*.yml))
 
-.PHONY: help install run train test test-fast lint db demo clean nlu-report language-report bench
+.PHONY: help install run run-scaled train test test-faults test-fast lint db demo clean nlu-report language-report bench
 
 help:
 	@echo "make run     install what is missing, migrate + seed the SQLite demo, train if data changed, start everything"
 	@echo "make test    install what is missing, run every test (PostgreSQL required)"
+	@echo "make run-scaled   PostgreSQL + Redis locks + 2 rasa replicas and 2 action servers behind nginx"
 	@echo "make train   train the Rasa model if its inputs changed"
 	@echo "make lint    ruff"
 	@echo "make nlu-report   5-fold cross-validation + held-out accuracy → reports/nlu.md (~30 min)"
@@ -59,6 +60,15 @@ demo: db
 run: install train demo
 	.venv/bin/python scripts/run.py
 
+# The production-like profile on loopback (README "Scale-out"): PostgreSQL for orders and
+# conversations, Redis locks, 2 rasa replicas and 2 action servers behind nginx.
+SCALED_DATABASE_URL := $(or $(DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/aftersales)
+run-scaled: install train
+	scripts/ensure-services.sh --with-redis
+	DATABASE_URL=$(SCALED_DATABASE_URL) .venv/bin/aftersales db upgrade
+	DATABASE_URL=$(SCALED_DATABASE_URL) .venv/bin/aftersales demo seed
+	DATABASE_URL=$(SCALED_DATABASE_URL) .venv/bin/python scripts/run.py --replicas $(or $(RASA_REPLICAS),2)
+
 # -- tests -----------------------------------------------------------------------------------------
 lint: install
 	.venv/bin/ruff check aftersales actions bot_extensions tests scripts bench
@@ -70,6 +80,13 @@ test: install train lint
 	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_ZH) --min-accuracy 0.95 --report results/nlu-heldout.md
 	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_EN) --min-accuracy 0.93 --report results/nlu-heldout-en.md
 	AFTERSALES_REQUIRE_POSTGRES=1 AFTERSALES_REQUIRE_E2E=1 .venv/bin/python -m pytest
+	@$(MAKE) --no-print-directory test-faults
+
+# The production-like profile broken on purpose (tests/faults): a rasa replica killed mid-conversation,
+# the action servers and PostgreSQL restarted mid-form. Last, alone: it stops the PostgreSQL server.
+test-faults: install train
+	scripts/ensure-services.sh --with-redis
+	AFTERSALES_REQUIRE_POSTGRES=1 AFTERSALES_REQUIRE_E2E=1 .venv/bin/python -m pytest -m faults tests/faults
 
 # NLU quality report (reports/nlu.md): 5-fold cross-validation on the training data plus the
 # held-out sets. Takes ~20 minutes on 2 cores; run it when the training data changes.

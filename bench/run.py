@@ -140,9 +140,9 @@ class Bot:
     """One running Rasa (ours or the starter) and how to talk to it."""
 
     def __init__(self, name: str, url: str, process: subprocess.Popen[bytes], load_seconds: float,
-                 rasa_port: int, actions_port: int | None):
+                 rasa_port: int, actions_port: int | None, replicas: int = 1):
         self.name, self.url, self.process, self.load_seconds = name, url, process, load_seconds
-        self.rasa_port, self.actions_port = rasa_port, actions_port
+        self.rasa_port, self.actions_port, self.replicas = rasa_port, actions_port, replicas
 
     def say(self, sender: str, text: str, metadata: dict[str, str]) -> tuple[float, bool]:
         started = time.perf_counter()
@@ -157,9 +157,13 @@ class Bot:
         return time.perf_counter() - started, ok
 
     def rasa_pids(self) -> list[int]:
+        if self.replicas > 1:  # every replica, on ports of the launcher's choosing
+            return pids_matching("rasa", "run", "endpoints.scaled.yml")
         return pids_matching("rasa", "run", "--port", str(self.rasa_port))
 
     def action_pids(self) -> list[int]:
+        if self.replicas > 1:
+            return pids_matching("rasa_sdk", "--actions")
         return pids_matching("rasa_sdk", str(self.actions_port)) if self.actions_port else []
 
     def stop(self) -> None:
@@ -185,23 +189,30 @@ def wait_until(url: str, process: subprocess.Popen[bytes], timeout: float = 600)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def start_ours(workdir: Path, orders_needed: int) -> tuple[Bot, dict[str, list[str]]]:
+def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bot, dict[str, list[str]]]:
+    """`make run` (SQLite), or with replicas > 1 `make run-scaled` (PostgreSQL, Redis locks, nginx)
+    on a database of its own."""
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    database_url = (f"sqlite:///{workdir / 'aftersales.sqlite3'}" if replicas == 1 else
+                    f"{os.environ.get('BENCH_POSTGRES_URL', 'postgresql+psycopg://postgres@127.0.0.1:5432')}"
+                    f"/aftersales_bench_{uuid.uuid4().hex[:8]}")
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
-           "DATABASE_URL": f"sqlite:///{workdir / 'aftersales.sqlite3'}",
+           "DATABASE_URL": database_url,
            "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"), "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
            "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false"}
     cli = [str(ROOT / ".venv/bin/aftersales")]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo", "seed"], env=env, check=True, capture_output=True)
     orders = seed_bench_orders(env["DATABASE_URL"], orders_needed)
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py"), "--replicas", str(replicas)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     load = wait_until(f"http://127.0.0.1:{ports['RASA_PORT']}/", process)
     wait_until(f"http://127.0.0.1:{ports['WEB_PORT']}/healthz", process)
     wait_until(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health", process)
-    return Bot("aftersales", f"http://127.0.0.1:{ports['RASA_PORT']}", process, load, ports["RASA_PORT"],
-               ports["ACTIONS_PORT"]), orders
+    name = "aftersales" if replicas == 1 else f"aftersales ×{replicas}"
+    return Bot(name, f"http://127.0.0.1:{ports['RASA_PORT']}", process, load, ports["RASA_PORT"],
+               ports["ACTIONS_PORT"], replicas), orders
 
 
 def seed_bench_orders(database_url: str, per_kind: int) -> dict[str, list[str]]:
@@ -373,6 +384,8 @@ def main() -> int:
     parser.add_argument("--long-turns", type=int, default=100)
     parser.add_argument("--no-training", action="store_true", help="skip the two training-time measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="run the scaled profile (PostgreSQL, Redis locks, N rasa replicas behind nginx)")
     args = parser.parse_args()
     plan = {level: args.conversations or max(10, 2 * level) for level in args.levels}
     workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-"))
@@ -382,7 +395,7 @@ def main() -> int:
     if not args.no_training:
         print("training our model with an empty cache …", flush=True)
         extras["train_ours"] = train_ours(workdir)
-    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns)
+    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns, replicas=args.replicas)
     starter = None
     try:
         print("starting Rasa's starter bot …", flush=True)

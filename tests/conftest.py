@@ -5,6 +5,7 @@ PostgreSQL tests are skipped on a machine without a server, except where AFTERSA
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,10 +22,12 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://p
 REQUIRE_POSTGRES = os.environ.get("AFTERSALES_REQUIRE_POSTGRES") == "1"
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str = "aftersales_test") -> Iterator[str]:
+    """A new, migrated database on the test server, dropped afterwards (with any database whose
+    name starts with it, such as the scaled profile's `<name>_tracker`)."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"aftersales_test_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -36,10 +39,21 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(message)
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            names = connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :n"),
+                                       {"n": f"{name}%"}).scalars().all()
+            for each in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{each}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

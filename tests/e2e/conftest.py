@@ -41,6 +41,7 @@ class System:
     database_url: str
     env: dict[str, str]
     process: subprocess.Popen[str]
+    startup_output: list[str] = field(default_factory=list)
     service: AfterSalesService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -73,7 +74,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_system(workdir: Path, database_url: str, **extra_env: str) -> System:
+def start_system(workdir: Path, database_url: str, *args: str, **extra_env: str) -> System:
     if not MODEL.exists():
         message = f"no trained model at {MODEL}: run `make train`"
         if REQUIRE_E2E:
@@ -92,7 +93,7 @@ def start_system(workdir: Path, database_url: str, **extra_env: str) -> System:
     cli = [str(ROOT / ".venv/bin/aftersales")]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo", "seed"], env=env, check=True, capture_output=True)
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py"), *args], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     deadline = time.monotonic() + 300
@@ -103,7 +104,7 @@ def start_system(workdir: Path, database_url: str, **extra_env: str) -> System:
         output.append(line)
         if "Press Ctrl-C" in line:
             return System(f"http://127.0.0.1:{ports['RASA_PORT']}", f"http://127.0.0.1:{ports['WEB_PORT']}",
-                          f"http://127.0.0.1:{ports['ACTIONS_PORT']}", database_url, env, process)
+                          f"http://127.0.0.1:{ports['ACTIONS_PORT']}", database_url, env, process, output)
     process.kill()
     pytest.fail("the system did not start:\n" + "".join(output))
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -20,6 +22,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     _ensure_sqlite_folder(database_url)
+    create_database_if_missing(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -29,6 +32,24 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def new_revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def create_database_if_missing(database_url: str) -> None:
+    """On PostgreSQL, create the URL's database when the server has none by that name, connecting to
+    the server's `postgres` database to do it (the role needs CREATEDB). Other dialects: nothing."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        return
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": url.database}).scalar()
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(url.database)
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        engine.dispose()
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:
