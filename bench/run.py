@@ -10,7 +10,12 @@ same number of turns of its own conversation. Reported: per-turn p50/p95/p99 lat
 errors, peak RSS of the rasa and action-server processes, model training and load time, latency at
 turn 5 against turn 100 of one long conversation, and our figures as ratios to the starter bot's.
 
-Writes bench/results/<timestamp>/results.md, results.json and latency.png, and bench/results/latest.md.
+Then a soak: whole conversations at moderate concurrency for a few minutes (it stops by itself), with
+errors and the RSS drift of both servers. `--replicas 2` runs all of it against the production-like
+profile (PostgreSQL, Redis locks, replicas behind nginx) instead.
+
+Writes bench/results/<timestamp>/results.md, results.json and latency.png, and bench/results/latest.md
+(bench/results/scaled.md for --replicas).
 """
 
 from __future__ import annotations
@@ -319,11 +324,54 @@ def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: 
     return [bot.say(sender, messages[i % len(messages)], metadata)[0] * 1000 for i in range(turns)]
 
 
+SOAK_SAMPLE_S = 5
+
+
+def soak(bot: Bot, minutes: float, concurrency: int, scenarios: Scenarios,
+         metadata: dict[str, str]) -> dict[str, float]:
+    """Whole conversations at a steady concurrency until the time is up; RSS sampled throughout."""
+    deadline = time.monotonic() + minutes * 60
+    turns: list[tuple[float, bool]] = []
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        started = time.monotonic()
+        while not stop.is_set():
+            samples.append((time.monotonic() - started, sum(rss_mb(p) for p in bot.rasa_pids()),
+                            sum(rss_mb(p) for p in bot.action_pids())))
+            stop.wait(SOAK_SAMPLE_S)
+
+    def converse(_: int) -> None:
+        while time.monotonic() < deadline:
+            sender = f"soak-{uuid.uuid4().hex[:12]}"
+            for text in scenarios.next():
+                turns.append(bot.say(sender, text, metadata))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(converse, range(concurrency)))
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    latencies = sorted(seconds * 1000 for seconds, _ in turns)
+    first = [s for s in samples if s[0] <= 60] or samples[:1]
+    last = [s for s in samples if s[0] >= samples[-1][0] - 60] or samples[-1:]
+    return {"minutes": minutes, "concurrency": concurrency, "turns": len(turns),
+            "errors": sum(not ok for _, ok in turns), "messages_per_s": len(turns) / wall,
+            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
+            "rasa_first": statistics.mean(s[1] for s in first), "rasa_last": statistics.mean(s[1] for s in last),
+            "rasa_max": max(s[1] for s in samples), "actions_first": statistics.mean(s[2] for s in first),
+            "actions_last": statistics.mean(s[2] for s in last), "actions_max": max(s[2] for s in samples)}
+
+
 def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]) -> str:
     rows = [level.summary() for level in levels]
     by = {(r["system"], r["concurrency"]): r for r in rows}
-    lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, SQLite, one rasa "
-             "process, one action server, REST channel. Each turn is one HTTP request and its full answer.", "",
+    lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, {extras['profile']}, "
+             "REST channel. Each turn is one HTTP request and its full answer.", "",
              "| system | concurrent conversations | turns | errors | p50 ms | p95 ms | p99 ms | messages/s "
              "| rasa RSS MB | action server RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -333,7 +381,7 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
     lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50: lower is better; "
               "throughput: higher is better):", "", "| concurrent | p50 ratio | throughput ratio |", "|---|---|---|"]
     for level in sorted({r["concurrency"] for r in rows}):
-        ours, starter = by.get(("aftersales", level)), by.get(("starter", level))
+        ours, starter = by.get((extras["ours"], level)), by.get(("starter", level))
         if ours and starter:
             lines.append(f"| {level} | {ours['p50_ms'] / starter['p50_ms']:.2f} | "
                          f"{ours['messages_per_s'] / starter['messages_per_s']:.2f} |")
@@ -345,6 +393,17 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
               f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
               f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
               "![latency](latency.png)", ""]
+    soak = extras.get("soak")
+    if soak:
+        lines += ["## Soak", "", f"{soak['minutes']:g} minutes at {soak['concurrency']} concurrent conversations "
+                  "(the same five conversations, each on a fresh order), stopping by itself. RSS sampled every "
+                  f"{SOAK_SAMPLE_S} s; drift = last minute's mean against the first minute's.", "",
+                  "| turns | errors | messages/s | p50 ms | p99 ms | rasa RSS first → last min (max) | "
+                  "action server RSS first → last min (max) |", "|---|---|---|---|---|---|---|",
+                  f"| {soak['turns']} | {soak['errors']} | {soak['messages_per_s']:.1f} | {soak['p50_ms']:.0f} | "
+                  f"{soak['p99_ms']:.0f} | {soak['rasa_first']:.0f} → {soak['rasa_last']:.0f} MB "
+                  f"({soak['rasa_max']:.0f}) | {soak['actions_first']:.0f} → {soak['actions_last']:.0f} MB "
+                  f"({soak['actions_max']:.0f}) |", ""]
     text = "\n".join(lines)
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps({"levels": rows, **extras}, indent=2, default=str), encoding="utf-8")
@@ -363,7 +422,8 @@ def chart(path: Path, rows: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for system, colour in (("aftersales", "#e4393c"), ("starter", "#3b6fd8")):
+    systems = sorted({r["system"] for r in rows}, key=lambda name: name == "starter")
+    for system, colour in zip(systems, ("#e4393c", "#3b6fd8"), strict=False):
         mine = sorted((r for r in rows if r["system"] == system), key=lambda r: r["concurrency"])
         xs = [r["concurrency"] for r in mine]
         left.plot(xs, [r["p50_ms"] for r in mine], "o-", color=colour, label=f"{system} p50")
@@ -384,6 +444,8 @@ def main() -> int:
     parser.add_argument("--long-turns", type=int, default=100)
     parser.add_argument("--no-training", action="store_true", help="skip the two training-time measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--soak-minutes", type=float, default=5.0, help="0 skips the soak")
+    parser.add_argument("--soak-concurrency", type=int, default=5)
     parser.add_argument("--replicas", type=int, default=1,
                         help="run the scaled profile (PostgreSQL, Redis locks, N rasa replicas behind nginx)")
     args = parser.parse_args()
@@ -395,7 +457,14 @@ def main() -> int:
     if not args.no_training:
         print("training our model with an empty cache …", flush=True)
         extras["train_ours"] = train_ours(workdir)
-    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns, replicas=args.replicas)
+    # The soak needs fresh orders too: enough for ~2 conversations per second.
+    soak_orders = int(args.soak_minutes * 60 * 2)
+    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns + soak_orders,
+                              replicas=args.replicas)
+    extras["ours"] = ours.name
+    extras["profile"] = ("SQLite, one rasa process, one action server" if args.replicas == 1 else
+                         f"PostgreSQL + Redis locks, {args.replicas} rasa replicas and {args.replicas} action "
+                         "servers behind nginx")
     starter = None
     try:
         print("starting Rasa's starter bot …", flush=True)
@@ -417,6 +486,9 @@ def main() -> int:
         long = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
         extras["long_early"] = statistics.median(long[:10])
         extras["long_late"] = statistics.median(long[-10:])
+        if args.soak_minutes > 0:
+            print(f"soak: {args.soak_minutes:g} min at {args.soak_concurrency} concurrent …", flush=True)
+            extras["soak"] = soak(ours, args.soak_minutes, args.soak_concurrency, scenarios, metadata)
     finally:
         ours.stop()
         if starter is not None:
@@ -424,8 +496,8 @@ def main() -> int:
     out = args.out / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     report = write_report(out, levels, extras)
-    (args.out / "latest.md").write_text(report.replace("](latency.png)", f"]({out.name}/latency.png)"),
-                                        encoding="utf-8")
+    latest = args.out / ("latest.md" if args.replicas == 1 else "scaled.md")
+    latest.write_text(report.replace("](latency.png)", f"]({out.name}/latency.png)"), encoding="utf-8")
     print(report)
     print(f"\nwritten to {out}/")
     shutil.rmtree(workdir, ignore_errors=True)

@@ -2,9 +2,10 @@
 
 import importlib.util
 
-# The speed-ups patch Rasa; the pure modules here (language) are also imported by the app
-# runtime's tests, where Rasa is not installed.
+# Both patch Rasa (speed; a failed conversation read is an error); the pure modules here (language)
+# are also imported by the app runtime's tests, where Rasa is not installed.
 if importlib.util.find_spec("rasa") is not None:
-    from bot_extensions.speedups import install
+    from bot_extensions import speedups, tracker_reads
 
-    install()
+    speedups.install()
+    tracker_reads.install()

@@ -108,7 +108,10 @@ def scaled_profile(settings, env: dict[str, str], replicas: int) -> list[Service
 def _write_nginx_conf(rasa_ports: list[int], action_ports: list[int]) -> None:
     """REST and the HTTP API go to the least busy replica (any replica can serve any conversation);
     socket.io sticks to one replica per client, because its session lives in that process. A replica
-    that refuses connections is skipped for 10 s; a request already sent is never sent twice."""
+    that refuses connections is skipped for 10 s; a request already sent is never sent twice. No
+    keep-alive to the replicas: a pooled connection to a replica that died fails only after the request
+    went out, which nginx (rightly, for POST) will not retry elsewhere; a fresh connection is refused
+    before anything is sent, and the next replica gets the request."""
     prefix = ROOT / "var" / "nginx"
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
 
@@ -128,18 +131,17 @@ http {{
   uwsgi_temp_path {prefix}/tmp/uwsgi;
   scgi_temp_path {prefix}/tmp/scgi;
   client_max_body_size 1m;
+  client_body_buffer_size 256k;
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
   upstream rasa {{
     least_conn;
-{servers(rasa_ports)}    keepalive 32;
-  }}
+{servers(rasa_ports)}  }}
   upstream rasa_socketio {{
     hash $remote_addr consistent;
 {servers(rasa_ports)}  }}
   upstream actions {{
     least_conn;
-{servers(action_ports)}    keepalive 32;
-  }}
+{servers(action_ports)}  }}
   server {{
     listen {HOST}:{RASA_PORT};
     location /socket.io/ {{
@@ -153,8 +155,6 @@ http {{
       proxy_pass http://rasa;
       # Which replica answered: for tracing a conversation across replicas (and the fault tests).
       add_header X-Upstream $upstream_addr always;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
       proxy_read_timeout 120s;
     }}
   }}
@@ -162,8 +162,6 @@ http {{
     listen 127.0.0.1:{ACTIONS_PORT};
     location / {{
       proxy_pass http://actions;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
       proxy_read_timeout 60s;
     }}
   }}

@@ -26,7 +26,8 @@ REQUIRE_POSTGRES = os.environ.get("AFTERSALES_REQUIRE_POSTGRES") == "1"
 def fresh_postgres_database(prefix: str = "aftersales_test") -> Iterator[str]:
     """A new, migrated database on the test server, dropped afterwards (with any database whose
     name starts with it, such as the scaled profile's `<name>_tracker`)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # pre-ping: the fault tests restart the server while this engine's connection sits in its pool.
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     try:
         with admin.connect() as connection:

@@ -44,6 +44,7 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_other_carries_on(scaled_sy
 
     served_by = asked.headers["X-Upstream"]
     kill(replicas(system, "rasa replica")[served_by])
+    assert wait_for(lambda: not up(f"http://{served_by}/"), timeout=10)  # gone, not dying
     summary = say(system, sender, "拍错了")
     assert summary.headers["X-Upstream"] != served_by
     assert "确认提交吗" in texts(summary.json())  # the form went on where it was
@@ -65,8 +66,9 @@ def test_action_servers_restart_mid_form_apology_then_the_request_goes_on(scaled
         say(system, sender, text)
     assert "确认提交吗" in texts(say(system, sender, "拍错了").json())
 
-    for pid in replicas(system, "action server").values():
+    for address, pid in replicas(system, "action server").items():
         kill(pid)
+        assert wait_for(lambda address=address: not up(f"http://{address}/health"), timeout=10)
     reply = texts(say(system, sender, "确认").json())
     assert "没有执行" in reply and "转人工" in reply
     order = system.service.lookup_order("c_1001", order_no)
