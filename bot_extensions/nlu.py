@@ -7,7 +7,13 @@ or thanks — and the form then drops the answer. A bare number is never a greet
 goodbye, so this component states it outright instead of leaving it to the classifier: such a
 message is `inform`, with full confidence (so the FallbackClassifier after it leaves it alone).
 
-LanguageDetector — which language to answer in (bot_extensions.language)."""
+LanguageDetector — which language to answer in (bot_extensions.language).
+
+SpacelessJiebaTokenizer — Rasa's JiebaTokenizer with the spaces left out. jieba returns every space
+as a token of its own, so "will it rain tomorrow" reaches DIET as seven tokens, three of them empty
+(no features); Chinese text has no spaces, English text is half spaces. Measured on the English
+held-out phrasings: with the spaces, confident nonsense (weather questions as check_order_status at
+1.00) and 86.9 %; figures without them in reports/nlu.md."""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -90,3 +98,9 @@ class LanguageDetector(GraphComponent):
                       "extractor": type(self).__name__}
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
         return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)
+class SpacelessJiebaTokenizer(JiebaTokenizer):
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        return [token for token in super().tokenize(message, attribute) if token.text.strip()]
