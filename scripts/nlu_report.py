@@ -51,9 +51,9 @@ def main(cv_dir: str, heldout_zh: str, heldout_en: str, out: str) -> None:
     lines = ["# NLU quality (Chinese and English)", "",
              "Made by `make nlu-report`: 5-fold cross-validation over `data/` (both languages, one model), then",
              "intent accuracy on held-out phrasings that are not in the training data (`tests/nlu/heldout_*.yml`).",
-             "`make test` fails when held-out accuracy drops below 95 % (Chinese) or 93 % (English).", "",
+             "`make test` fails when held-out accuracy drops below 93 % (Chinese) or 90 % (English).", "",
              "| language | held-out phrasings | intent accuracy | gate in `make test` |", "|---|---|---|---|",
-             f"| Chinese | {overall(chinese)} | 95 % |", f"| English | {overall(english)} | 93 % |", "",
+             f"| Chinese | {overall(chinese)} | 93 % |", f"| English | {overall(english)} | 90 % |", "",
              "## 5-fold cross-validation (test folds)", "", CV_NOTE, "",
              f"Accuracy **{report['accuracy']:.1%}**, macro F1 {report['macro avg']['f1-score']:.3f}, "
              f"weighted F1 {report['weighted avg']['f1-score']:.3f}.", "",
