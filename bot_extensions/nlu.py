@@ -49,8 +49,9 @@ def is_bare_value(text: str) -> bool:
     return bool(_BARE_VALUE.fullmatch(unicodedata.normalize("NFKC", text or "").strip()))
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class BareValueIsInform(GraphComponent):
+class _Rule(GraphComponent):
+    """A component with nothing to train or keep: built the same way every time."""
+
     @classmethod
     def create(
         cls,
@@ -58,9 +59,12 @@ class BareValueIsInform(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> BareValueIsInform:
+    ) -> _Rule:
         return cls()
 
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class BareValueIsInform(_Rule):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if not is_bare_value(message.get(TEXT)):
@@ -73,21 +77,11 @@ class BareValueIsInform(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(_Rule):
     """Tags each message with the language to answer in, as the entity `language`; the slot of the
     same name follows it, and the responses and the actions' words follow the slot. A message that
     does not tell leaves the slot alone, so "P2026…" or "9999" mid-form keeps the shopper's
     language. Messages sent as `/intent{…}` (buttons) skip the pipeline and never change it."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -16,14 +16,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-_installed = False
 
-
+@functools.cache  # once per process
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     _reuse_action_response_validator()
     _cache_event_type_lookup()
 

@@ -13,16 +13,12 @@ then the turn has happened, and its replies have been sent."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-_installed = False
 
-
+@functools.cache  # once per process
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     from rasa.core.tracker_store import FailSafeTrackerStore
 
     async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:

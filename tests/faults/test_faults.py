@@ -33,6 +33,16 @@ def up(url: str) -> bool:
         return False
 
 
+def at_confirmation(system) -> tuple[str, str]:
+    """A new conversation cancelling a paid order of its own, stopped at "确认提交吗"."""
+    order_no = own_order(system, state="paid")
+    sender = f"fault-{uuid.uuid4().hex[:8]}"
+    for text in ("我要取消订单", order_no):
+        say(system, sender, text)
+    assert "确认提交吗" in texts(say(system, sender, "拍错了").json())
+    return order_no, sender
+
+
 def test_a_rasa_replica_dies_mid_conversation_and_the_other_carries_on(scaled_system):
     system = scaled_system
     order_no = own_order(system, state="paid")
@@ -60,11 +70,7 @@ def test_a_rasa_replica_dies_mid_conversation_and_the_other_carries_on(scaled_sy
 
 def test_action_servers_restart_mid_form_apology_then_the_request_goes_on(scaled_system):
     system = scaled_system
-    order_no = own_order(system, state="paid")
-    sender = f"fault-{uuid.uuid4().hex[:8]}"
-    for text in ("我要取消订单", order_no):
-        say(system, sender, text)
-    assert "确认提交吗" in texts(say(system, sender, "拍错了").json())
+    order_no, sender = at_confirmation(system)
 
     for address, pid in replicas(system, "action server").items():
         kill(pid)
@@ -91,11 +97,7 @@ def test_postgresql_restarts_mid_form_apology_then_the_request_goes_on(scaled_sy
     if not Path("/etc/postgresql").is_dir():
         pytest.fail("this test restarts the machine's PostgreSQL cluster (pg_ctlcluster)")
     system = scaled_system
-    order_no = own_order(system, state="paid")
-    sender = f"fault-{uuid.uuid4().hex[:8]}"
-    for text in ("我要取消订单", order_no):
-        say(system, sender, text)
-    assert "确认提交吗" in texts(say(system, sender, "拍错了").json())
+    order_no, sender = at_confirmation(system)
 
     pg_ctl("stop")
     try:
