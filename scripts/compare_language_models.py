@@ -39,8 +39,8 @@ Measured here: per language, a model of its own reads its held-out phrasings a l
 +0.3 points, English +3 points in the run above), at the same parse latency (~20 ms per message), and
 two smaller trainings take no longer than the combined one. (The combined model here is trained
 NLU-only; the bot's full `rasa train` of the same data lands a point or two apart — reports/nlu.md —
-which is the size of the run-to-run difference between data changes, too.) The bot still runs one model, because a Rasa model is
-the whole bot — NLU *and* dialogue — and a conversation lives in one server's model:
+which is the size of the run-to-run difference between data changes, too.) The bot still runs one
+model, because a Rasa model is the whole bot — NLU *and* dialogue — and a conversation lives in one server's model:
 
 - a shopper who switches language mid-request must keep the form, its slots and its confirmation;
   with a model per language, the switch is a jump to another server whose tracker knows nothing of the
