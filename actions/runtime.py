@@ -52,7 +52,7 @@ def metadata(tracker: Tracker) -> dict[str, Any]:
 def language(tracker: Tracker) -> str:
     """The shopper's language: the slot the bot keeps per message (the app's metadata, else what the
     shopper writes in; bot_extensions.language), so the actions' words match the bot's replies."""
-    return str(tracker.get_slot("language") or metadata(tracker).get("language") or "zh")[:2].lower()
+    return tracker.get_slot("language") or "zh"
 
 
 def customer_id(tracker: Tracker) -> str | None:

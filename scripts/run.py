@@ -86,9 +86,8 @@ def scaled_profile(settings, env: dict[str, str], replicas: int) -> list[Service
     if shutil.which("nginx") is None:
         raise SystemExit("the scaled profile needs nginx: apt-get install nginx")
     orders = make_url(settings.database_url)
-    tracker = make_url(os.environ.get("RASA_TRACKER_URL")
-                       or orders.set(drivername="postgresql", database=f"{orders.database}_tracker")
-                       .render_as_string(hide_password=False))
+    tracker = (make_url(os.environ["RASA_TRACKER_URL"]) if os.environ.get("RASA_TRACKER_URL")
+               else orders.set(database=f"{orders.database}_tracker"))
     create_database_if_missing(tracker.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     redis = make_url(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1")
     env.update({"RASA_TRACKER_URL": tracker.set(drivername="postgresql").render_as_string(hide_password=False),
