@@ -12,7 +12,8 @@ UV = $(shell scripts/ensure-uv.sh)
 APP_PYTHON = $(shell scripts/find-python.sh 3.11 3.12 3.13)
 BOT_PYTHON = $(shell scripts/find-python.sh 3.10)
 MODEL := models/aftersales.tar.gz
-MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
+# The NLU components of our own are inputs too (the pipeline in config.yml names them).
+MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) bot_extensions/nlu.py bot_extensions/language.py
 HELDOUT_ZH := $(sort $(wildcard tests/nlu/heldout_zh*.yml))
 HELDOUT_EN := $(sort $(wildcard tests/nlu/heldout_en*.yml))
 
