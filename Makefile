@@ -78,8 +78,8 @@ test: install train lint
 	scripts/ensure-services.sh
 	.venv-bot/bin/python scripts/validate_data.py
 	.venv-bot/bin/python scripts/test_conversations.py tests/conversations results/conversations
-	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_ZH) --min-accuracy 0.93 --report results/nlu-heldout.md
-	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_EN) --min-accuracy 0.90 --report results/nlu-heldout-en.md
+	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_ZH) --min-accuracy 0.95 --report results/nlu-heldout.md
+	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_EN) --min-accuracy 0.93 --report results/nlu-heldout-en.md
 	AFTERSALES_REQUIRE_POSTGRES=1 AFTERSALES_REQUIRE_E2E=1 .venv/bin/python -m pytest
 	@$(MAKE) --no-print-directory test-faults
 
