@@ -7,7 +7,7 @@ import sqlite3
 
 from .conftest import own_order, texts, tracker
 
-RECENT_USER_TURNS = 10  # the store's default (endpoints.yml sets none)
+RECENT_USER_TURNS = 6  # the store's default (endpoints.yml sets none)
 
 
 def test_a_request_started_long_ago_is_finished_with_what_was_said_then(system):
