@@ -77,6 +77,7 @@ lint: install
 test: install train lint
 	scripts/ensure-services.sh
 	.venv-bot/bin/python scripts/validate_data.py
+	.venv-bot/bin/python -m pytest -c tests/bot_runtime/pytest.ini tests/bot_runtime
 	.venv-bot/bin/python scripts/test_conversations.py tests/conversations results/conversations
 	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_ZH) --min-accuracy 0.95 --report results/nlu-heldout.md
 	.venv-bot/bin/python scripts/evaluate_nlu.py $(HELDOUT_EN) --min-accuracy 0.93 --report results/nlu-heldout-en.md

@@ -18,6 +18,9 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import make_engine
 from aftersales.adapters.db.migrate import upgrade
 
+# Runs with the bot runtime's Python, which has Rasa and not the app (tests/bot_runtime/pytest.ini).
+collect_ignore = ["bot_runtime"]
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("AFTERSALES_REQUIRE_POSTGRES") == "1"
 

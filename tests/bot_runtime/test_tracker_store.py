@@ -1,0 +1,116 @@
+"""The tracker store that hands Rasa only the recent turns (bot_extensions/tracker_store.py), on a
+real SQLite file: what it hands over must put the bot where the whole history would, every event
+must be stored once, and its per-process snapshots must agree with a fresh read."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+
+from bot_extensions.tracker_store import RecentTurnsSQLTrackerStore
+
+DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+TURNS = 3
+
+
+def store(path: Path) -> RecentTurnsSQLTrackerStore:
+    return RecentTurnsSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(path), recent_user_turns=TURNS)
+
+
+def user(text: str) -> UserUttered:
+    return UserUttered(text, {"name": "inform", "confidence": 1.0})
+
+
+def end_of_turn(n: int) -> list:
+    return [ActionExecuted("utter_ask_reason"), BotUttered(f"reply {n}"), ActionExecuted("action_listen")]
+
+
+def test_a_long_conversation_is_handed_over_short_and_stored_whole(tmp_path):
+    async def scenario():
+        kept = store(tmp_path / "t.db")
+        tracker = await kept.get_or_create_tracker("s")
+        tracker.update(user("cancel P1"))
+        for event in [SlotSet("order_no", "P1"), ActiveLoop("after_sales_form"), *end_of_turn(0)]:
+            tracker.update(event)
+        for n in range(1, 8):
+            tracker.update(user(f"question {n}"))
+            for event in end_of_turn(n):
+                tracker.update(event)
+        await kept.save(tracker)
+        handed = await kept.retrieve("s")
+        whole = await kept.retrieve_full_tracker("s")
+        return handed, whole
+
+    handed, whole = asyncio.run(scenario())
+    said = [e.text for e in handed.events if isinstance(e, UserUttered)]
+    assert said == ["question 5", "question 6", "question 7"]
+    assert handed.get_slot("order_no") == "P1" and handed.active_loop_name == "after_sales_form"
+    assert [e.text for e in whole.events if isinstance(e, UserUttered)][:2] == ["cancel P1", "question 1"]
+    assert len(whole.events) == 1 + 6 + 7 * 4  # action_listen, the first turn, seven more: nothing lost
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_turn_the_recent_turns_put_the_bot_where_the_whole_history_would(tmp_path, seed):
+    """A random conversation with slots set, forms started and ended, pauses, a rewound message and
+    a restart: after each saved turn the store with its snapshots, a fresh store and the whole
+    stored history agree on slots, form and pause, and saving twice stores nothing twice."""
+    chance = random.Random(seed)
+
+    async def scenario():
+        warm = store(tmp_path / "t.db")
+        tracker = await warm.get_or_create_tracker("s")
+        for turn in range(30):
+            tracker = await warm.retrieve("s")
+            cold = await store(tmp_path / "t.db").retrieve("s")
+            whole = await warm.retrieve_full_tracker("s")
+            for shortened in (tracker, cold):
+                assert shortened.current_slot_values() == whole.current_slot_values(), turn
+                assert shortened.active_loop_name == whole.active_loop_name, turn
+                assert shortened.is_paused() == whole.is_paused(), turn
+            assert [e.as_dict() for e in tracker.events][-6:] == [e.as_dict() for e in cold.events][-6:]
+            stored_before = len(whole.events)
+            tracker.update(user(f"message {turn}"))
+            roll = chance.random()
+            added = {0: [SlotSet("order_no", f"P{turn}")], 1: [ActiveLoop("after_sales_form")], 2: [ActiveLoop(None)],
+                     3: [ConversationPaused()], 4: [ConversationResumed()],
+                     5: [SlotSet("reason", f"r{turn}"), UserUtteranceReverted()],
+                     6: [SlotSet("outcome", "refund_only")], 7: [Restarted()]}.get(int(roll * 9), [])
+            for event in [*added, *end_of_turn(turn)]:
+                tracker.update(event)
+            await warm.save(tracker)
+            await warm.save(tracker)  # a second save of the same tracker adds nothing
+            assert len((await warm.retrieve_full_tracker("s")).events) == stored_before + 1 + len(added) + 3
+
+    asyncio.run(scenario())
+
+
+def test_a_new_conversation_is_saved_by_counting_what_is_stored(tmp_path):
+    async def scenario():
+        kept = store(tmp_path / "t.db")
+        tracker = await kept.get_or_create_tracker("new")  # created, not loaded: Rasa's count applies
+        tracker.update(user("hi"))
+        await kept.save(tracker)
+        return await kept.retrieve_full_tracker("new")
+
+    whole = asyncio.run(scenario())
+    assert [e.type_name for e in whole.events] == ["action", "user"]
+
+
+def test_recent_user_turns_must_be_positive(tmp_path):
+    with pytest.raises(ValueError):
+        RecentTurnsSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), recent_user_turns=0)
