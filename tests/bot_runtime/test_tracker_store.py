@@ -5,6 +5,7 @@ must be stored once, and its per-process snapshots must agree with a fresh read.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from pathlib import Path
 
@@ -114,3 +115,42 @@ def test_a_new_conversation_is_saved_by_counting_what_is_stored(tmp_path):
 def test_recent_user_turns_must_be_positive(tmp_path):
     with pytest.raises(ValueError):
         RecentTurnsSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), recent_user_turns=0)
+
+
+def test_rows_are_the_ones_rasas_own_store_writes(tmp_path):
+    """One multi-row insert instead of Rasa's ORM objects: the same columns, the same JSON."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    events = [user("cancel P1"), SlotSet("order_no", "P1"), ActiveLoop("after_sales_form"), *end_of_turn(0),
+              user("wrong size"), ConversationPaused(), *end_of_turn(1)]
+
+    async def rows_of(kept) -> tuple[list[tuple], int]:
+        tracker = await kept.get_or_create_tracker("s")
+        for event in events:
+            tracker.update(event)
+        await kept.save(tracker)
+        with kept.session_scope() as session:
+            return [(r.sender_id, r.type_name, r.timestamp, r.intent_name, r.action_name, r.data)
+                    for r in session.query(kept.SQLEvent).order_by(kept.SQLEvent.id)], len(tracker.events)
+
+    ours, in_tracker = asyncio.run(rows_of(store(tmp_path / "ours.db")))
+    rasas, _ = asyncio.run(rows_of(SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))))
+    assert len(ours) == in_tracker > len(events)
+    assert [row[:2] + row[3:5] for row in ours] == [row[:2] + row[3:5] for row in rasas]
+    # Timestamps differ between the two runs; everything else in the JSON is the same.
+    assert [json.loads(row[5]) | {"timestamp": 0} for row in ours] == [
+        json.loads(row[5]) | {"timestamp": 0} for row in rasas]
+    assert all(json.loads(row[5])["timestamp"] == row[2] for row in ours)
+
+
+def test_sqlite_connections_are_pooled_and_commits_append_to_the_log(tmp_path):
+    kept = store(tmp_path / "t.db")
+    with kept.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    first = kept.engine.raw_connection()
+    used = first.driver_connection
+    first.close()  # back to the pool
+    again = kept.engine.raw_connection()
+    assert again.driver_connection is used
+    again.close()
