@@ -25,6 +25,7 @@ VALID = [
     {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
                                                                "entities": []}}]},
     {"responses": [{"text": 3}], "events": []},  # Rasa's schema leaves a response's fields open
+    {"events": [{"event": "active_loop", "name": 3}]},  # and the form's name
 ]
 BROKEN = [
     {"events": "not a list"},
@@ -33,6 +34,9 @@ BROKEN = [
     {"events": [{"event": "slot", "name": 5}]},
     {"events": [{"event": "slot", "name": "x", "timestamp": "yesterday"}]},
     {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},  # entity without value
+    {"events": [{"event": "slot", "name": "x"}, "not an event"]},
+    {"events": [{"event": 7}]},
+    "a string",
     [],
 ]
 
