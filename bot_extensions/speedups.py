@@ -19,6 +19,11 @@ in-process without changing behaviour:
    headers, so connections are reused. The client closes an idle connection after 15 s, before the
    action server (rasa-sdk: 120 s) or nginx (75 s) would, so a request never goes out on a
    connection the other side is closing.
+4. Every call to the action server carried the whole domain (40 kB of JSON, written by the rasa
+   server and read by the action server two or three times a turn). Calls now carry the domain's
+   fingerprint instead, the protocol rasa-sdk 3.21 speaks (Rasa 3.7 and later send it): an action
+   server that does not hold that domain answers 449, and the call is repeated once with the domain,
+   which that server then keeps. So each action-server process gets the domain once per model.
 
 Installed when the rasa server imports bot_extensions (channels, NLU component)."""
 
@@ -34,6 +39,7 @@ def install() -> None:
     _compile_action_response_validator()
     _cache_event_type_lookup()
     _keep_endpoint_sessions()
+    _send_domain_on_request()
 
 
 def _compile_action_response_validator() -> None:
@@ -163,3 +169,52 @@ def _keep_endpoint_sessions() -> None:
         return _KeptSession(found)
 
     EndpointConfig.session = session  # type: ignore[method-assign,assignment]
+
+
+DOMAIN_MISSING = 449  # rasa-sdk's answer to a domain fingerprint it holds no domain for
+
+
+def _send_domain_on_request() -> None:
+    import contextvars
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.exceptions import RasaException
+    from rasa.utils.endpoints import ClientResponseError
+
+    with_domain = contextvars.ContextVar("aftersales_send_domain", default=False)
+    original_format, original_run = RemoteAction._action_call_format, RemoteAction.run
+
+    # By identity: a Domain's hash *is* its fingerprint (5 ms), so no dict or cache may hash it.
+    fingerprints: dict[int, tuple[Domain, str]] = {}
+
+    def fingerprint(domain: Domain) -> str:
+        known = fingerprints.get(id(domain))
+        if known is None or known[0] is not domain:
+            if len(fingerprints) > 4:  # models replaced since: forget them
+                fingerprints.clear()
+            known = fingerprints[id(domain)] = (domain, domain.fingerprint())
+        return known[1]
+
+    def _action_call_format(self: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
+        call = original_format(self, tracker, domain)
+        call["domain_digest"] = fingerprint(domain)
+        if not with_domain.get():
+            call.pop("domain", None)
+        return call
+
+    async def run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original_run(self, *args, **kwargs)
+        except RasaException as failed:
+            cause = failed.__cause__
+            if not (isinstance(cause, ClientResponseError) and cause.status == DOMAIN_MISSING):
+                raise
+        token = with_domain.set(True)
+        try:
+            return await original_run(self, *args, **kwargs)
+        finally:
+            with_domain.reset(token)
+
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    RemoteAction.run = run  # type: ignore[method-assign]

@@ -91,3 +91,77 @@ def unused_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_domain_goes_to_an_action_server_once(unused_port):
+    """rasa-sdk's protocol: calls carry the domain's fingerprint; a server without that domain
+    answers 449 and gets the call again with the domain, which it keeps."""
+    from pathlib import Path
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+
+    async def scenario() -> tuple[list[tuple[bool, str]], list]:
+        calls: list[tuple[bool, str]] = []
+        held: dict[str, str] = {}
+
+        async def webhook(request: web.Request) -> web.Response:
+            body = await request.json()
+            calls.append(("domain" in body, body["domain_digest"]))
+            if "domain" in body:
+                held["digest"] = body["domain_digest"]
+            elif held.get("digest") != body["domain_digest"]:
+                return web.json_response({"error": "domain missing", "action_name": body["next_action"]},
+                                         status=449)
+            return web.json_response({"events": [{"event": "slot", "name": "order_no", "value": "P1"}],
+                                      "responses": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", unused_port).start()
+        try:
+            action = RemoteAction("action_start_request", EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook"))
+            tracker = DialogueStateTracker("s", domain.slots)
+            results = [await action.run(None, None, tracker, domain) for _ in range(3)]
+        finally:
+            await runner.cleanup()
+        return calls, results
+
+    calls, results = asyncio.run(scenario())
+    assert [with_domain for with_domain, _ in calls] == [False, True, False, False]
+    assert {digest for _, digest in calls} == {domain.fingerprint()}
+    assert all(events[0].key == "order_no" and events[0].value == "P1" for events in results)
+
+
+def test_other_action_server_errors_stay_errors(unused_port):
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.exceptions import RasaException
+
+    async def scenario() -> int:
+        attempts = []
+
+        async def webhook(request: web.Request) -> web.Response:
+            attempts.append(1)
+            return web.json_response({"error": "boom"}, status=500)
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", unused_port).start()
+        try:
+            action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook"))
+            with pytest.raises(RasaException):
+                await action.run(None, None, DialogueStateTracker("s", []), Domain.empty())
+        finally:
+            await runner.cleanup()
+        return len(attempts)
+
+    assert asyncio.run(scenario()) == 1  # not repeated
