@@ -72,6 +72,35 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def with_descendants(pids: list[int]) -> list[int]:
+    """The processes and all their children: rasa-sdk serves from a Sanic worker process that its
+    command line does not name."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found = list(pids)
+    for pid in found:  # grows while walking: breadth first
+        found.extend(children.get(pid, []))
+    return found
+
+
 def pids_matching(*needles: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -123,6 +152,8 @@ class LevelResult:
     wall_seconds: float = 0.0
     rasa_rss_mb: float = 0.0
     actions_rss_mb: float = 0.0
+    rasa_cpu_s: float = 0.0
+    actions_cpu_s: float = 0.0
 
     def summary(self) -> dict[str, float | int | str]:
         latencies = sorted(t.seconds * 1000 for t in self.turns)
@@ -130,7 +161,9 @@ class LevelResult:
                 "errors": sum(not t.ok for t in self.turns), "p50_ms": pct(latencies, 50),
                 "p95_ms": pct(latencies, 95), "p99_ms": pct(latencies, 99),
                 "messages_per_s": len(self.turns) / self.wall_seconds if self.wall_seconds else 0.0,
-                "rasa_rss_mb": self.rasa_rss_mb, "actions_rss_mb": self.actions_rss_mb}
+                "rasa_rss_mb": self.rasa_rss_mb, "actions_rss_mb": self.actions_rss_mb,
+                "rasa_cpu_ms_per_turn": 1000 * self.rasa_cpu_s / len(self.turns) if self.turns else 0.0,
+                "actions_cpu_ms_per_turn": 1000 * self.actions_cpu_s / len(self.turns) if self.turns else 0.0}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -163,13 +196,13 @@ class Bot:
 
     def rasa_pids(self) -> list[int]:
         if self.replicas > 1:  # every replica, on ports of the launcher's choosing
-            return pids_matching("rasa", "run", "endpoints.scaled.yml")
-        return pids_matching("rasa", "run", "--port", str(self.rasa_port))
+            return with_descendants(pids_matching("rasa", "run", "endpoints.scaled.yml"))
+        return with_descendants(pids_matching("rasa", "run", "--port", str(self.rasa_port)))
 
     def action_pids(self) -> list[int]:
         if self.replicas > 1:
-            return pids_matching("rasa_sdk", "--actions")
-        return pids_matching("rasa_sdk", str(self.actions_port)) if self.actions_port else []
+            return with_descendants(pids_matching("rasa_sdk", "--actions"))
+        return with_descendants(pids_matching("rasa_sdk", str(self.actions_port))) if self.actions_port else []
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -314,12 +347,16 @@ def run_level(bot: Bot, concurrency: int, conversations: int, script: Callable[[
             with lock:
                 result.turns.append(Turn(sender, index, seconds, ok))
 
+    rasa, actions = bot.rasa_pids(), bot.action_pids()
+    cpu_before = [sum(cpu_seconds(p) for p in group) for group in (rasa, actions)]
     with PeakRss(bot.rasa_pids) as rasa_rss, PeakRss(bot.action_pids) as actions_rss:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(converse, range(conversations)))
         result.wall_seconds = time.perf_counter() - started
     result.rasa_rss_mb, result.actions_rss_mb = rasa_rss.peak, actions_rss.peak
+    result.rasa_cpu_s, result.actions_cpu_s = (sum(cpu_seconds(p) for p in group) - before
+                                               for group, before in zip((rasa, actions), cpu_before, strict=True))
     return result
 
 
@@ -375,13 +412,17 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
     rows = [level.summary() for level in levels]
     by = {(r["system"], r["concurrency"]): r for r in rows}
     lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, {extras['profile']}, "
-             "REST channel. Each turn is one HTTP request and its full answer.", "",
+             "REST channel. Each turn is one HTTP request and its full answer. RSS and CPU count each server's "
+             "processes with their children (rasa-sdk serves from a worker process); CPU ms/turn is the CPU time "
+             "they used during the level over its turns — what bounds throughput on a machine of this size.", "",
              "| system | concurrent conversations | turns | errors | p50 ms | p95 ms | p99 ms | messages/s "
-             "| rasa RSS MB | action server RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| rasa RSS MB | action server RSS MB | rasa CPU ms/turn | action server CPU ms/turn |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['system']} | {r['concurrency']} | {r['turns']} | {r['errors']} | {r['p50_ms']:.0f} | "
                      f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['messages_per_s']:.1f} | {r['rasa_rss_mb']:.0f} | "
-                     f"{r['actions_rss_mb']:.0f} |")
+                     f"{r['actions_rss_mb']:.0f} | {r['rasa_cpu_ms_per_turn']:.1f} | "
+                     f"{r['actions_cpu_ms_per_turn']:.1f} |")
     lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50: lower is better; "
               "throughput: higher is better):", "", "| concurrent | p50 ratio | throughput ratio |", "|---|---|---|"]
     for level in sorted({r["concurrency"] for r in rows}):
