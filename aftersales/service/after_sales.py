@@ -132,7 +132,7 @@ class AfterSalesService:
         """What the shopper may ask for on this order now, given the reason (the dialogue's buttons)."""
         now = self.clock()
         with self._uow() as uow:
-            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            order = self._owned(uow.orders.get(self._order_no(order_no), records=False), customer_id)
             profile = self._profile(order)
             self._check_reason(reason, profile)
             history = self._history(uow, customer_id, profile, now)
@@ -143,7 +143,7 @@ class AfterSalesService:
         """The decision a submit would get now, without changing anything (for the confirmation)."""
         now = self.clock()
         with self._uow() as uow:
-            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            order = self._owned(uow.orders.get(self._order_no(order_no), records=False), customer_id)
             return decision_dict(self._decide(uow, order, customer_id, outcome, reason, item_ids, now))
 
     def refund_status(self, customer_id: str, order_no: str) -> dict[str, Any]:
@@ -453,11 +453,9 @@ class AfterSalesService:
         since = now - timedelta(days=profile.high_cancellation_window_days)
         local = now.astimezone(PLATFORM_TZ)
         month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        return CustomerHistory(
-            orders_in_window=uow.orders.count_orders_since(customer_id, since),
-            cancellations_in_window=uow.orders.count_customer_cancellations_since(customer_id, since),
-            interceptions_this_month=uow.orders.count_interceptions_since(customer_id, month_start),
-        )
+        orders, cancellations, interceptions = uow.orders.customer_counts(customer_id, since, month_start)
+        return CustomerHistory(orders_in_window=orders, cancellations_in_window=cancellations,
+                               interceptions_this_month=interceptions)
 
     def _decide(self, uow: UnitOfWork, order: t.Order, customer_id: str, outcome: str, reason: str,
                 item_ids: Iterable[int], now: datetime) -> Decision:

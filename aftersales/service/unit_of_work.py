@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from aftersales.adapters.db import tables as t
 
@@ -103,34 +103,33 @@ class OrderRepository:
             self._load_children(order)
         return order
 
-    def get(self, order_no: str) -> t.Order | None:
-        statement = select(t.Order).where(t.Order.order_no == order_no).options(*self.children())
-        return self.session.scalars(statement).one_or_none()
+    def get(self, order_no: str, records: bool = True) -> t.Order | None:
+        """The order with its items and shop, and with ``records`` its refunds, returns,
+        interceptions and tickets too. The policy reads only items and shop (a collection not
+        loaded here is still loaded when touched)."""
+        options = self.children() if records else [selectinload(t.Order.items), joinedload(t.Order.shop)]
+        return self.session.scalars(select(t.Order).where(t.Order.order_no == order_no).options(*options)).one_or_none()
 
     def children(self) -> list[Any]:
-        """Loader options that fetch an order's collections with it."""
+        """Loader options that fetch an order's collections with it (the shop in the same query)."""
         return [selectinload(t.Order.items), selectinload(t.Order.refunds), selectinload(t.Order.returns),
-                selectinload(t.Order.interceptions), selectinload(t.Order.tickets), selectinload(t.Order.shop)]
+                selectinload(t.Order.interceptions), selectinload(t.Order.tickets), joinedload(t.Order.shop)]
 
     def _load_children(self, order: t.Order) -> None:
         for relation in ("items", "refunds", "returns", "interceptions", "tickets"):
             self.session.refresh(order, [relation])
 
-    def count_orders_since(self, customer_id: str, since: datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(t.Order)
-            .where(t.Order.customer_id == customer_id, t.Order.created_at >= since)
-        ) or 0
-
-    def count_customer_cancellations_since(self, customer_id: str, since: datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(t.Order)
-            .where(t.Order.customer_id == customer_id, t.Order.cancelled_at >= since,
-                   t.Order.cancelled_by == f"customer:{customer_id}")
-        ) or 0
-
-    def count_interceptions_since(self, customer_id: str, since: datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(t.Interception)
-            .where(t.Interception.customer_id == customer_id, t.Interception.requested_at >= since)
-        ) or 0
+    def customer_counts(self, customer_id: str, since: datetime, interceptions_since: datetime) -> tuple[int, int, int]:
+        """In one query: the customer's orders and own cancellations since ``since``, and their
+        interception requests since ``interceptions_since``."""
+        orders = (select(func.count()).select_from(t.Order)
+                  .where(t.Order.customer_id == customer_id, t.Order.created_at >= since))
+        cancellations = (select(func.count()).select_from(t.Order)
+                         .where(t.Order.customer_id == customer_id, t.Order.cancelled_at >= since,
+                                t.Order.cancelled_by == f"customer:{customer_id}"))
+        interceptions = (select(func.count()).select_from(t.Interception)
+                         .where(t.Interception.customer_id == customer_id,
+                                t.Interception.requested_at >= interceptions_since))
+        row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
+                                          interceptions.scalar_subquery())).one()
+        return row[0] or 0, row[1] or 0, row[2] or 0
