@@ -108,20 +108,20 @@ class AfterSalesService:
         self.gateway = gateway or DemoRefundGateway()
         self._profiles = profiles
 
-    def _uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+    def _uow(self, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._sessions, read_only)
 
     # -- shopper-side reads ------------------------------------------------------------------------
 
     def lookup_order(self, customer_id: str, order_no: str) -> dict[str, Any]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             return order_dict(self._owned(uow.orders.get(self._order_no(order_no)), customer_id))
 
     def identify_by_phone(self, order_no: str, phone_last4: str) -> str:
         """The customer an order belongs to, if ``phone_last4`` matches the phone on it (for chats
         without a signed customer token). Wrong digits and unknown orders fail the same way."""
         normalized = self._order_no(order_no)
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             order = uow.orders.get(normalized)
             expected = order.customer.phone[-4:] if order is not None else "----"
             if not hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) or order is None:
@@ -131,7 +131,7 @@ class AfterSalesService:
     def options(self, customer_id: str, order_no: str, reason: str) -> list[dict[str, Any]]:
         """What the shopper may ask for on this order now, given the reason (the dialogue's buttons)."""
         now = self.clock()
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no), records=False), customer_id)
             profile = self._profile(order)
             self._check_reason(reason, profile)
@@ -142,12 +142,12 @@ class AfterSalesService:
                 item_ids: Iterable[int] = ()) -> dict[str, Any]:
         """The decision a submit would get now, without changing anything (for the confirmation)."""
         now = self.clock()
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no), records=False), customer_id)
             return decision_dict(self._decide(uow, order, customer_id, outcome, reason, item_ids, now))
 
     def refund_status(self, customer_id: str, order_no: str) -> dict[str, Any]:
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
             return {"order_no": order.order_no, "state": order.state, "payment_channel": order.payment_channel,
                     "refunds": [refund_dict(r) for r in order.refunds],
@@ -157,7 +157,7 @@ class AfterSalesService:
 
     def customer_orders(self, customer_id: str, limit: int = 30) -> list[dict[str, Any]]:
         """The shopper's latest orders, newest first (the shop app's order list)."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             orders = uow.session.scalars(
                 select(t.Order).where(t.Order.customer_id == customer_id)
                 .order_by(t.Order.created_at.desc(), t.Order.id.desc()).limit(limit)
@@ -166,7 +166,7 @@ class AfterSalesService:
 
     def ticket(self, ticket_no: str) -> dict[str, Any]:
         """A case as the system sees it (the case API); merchants read cases through the inbox."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             ticket = uow.ticket(ticket_no)
             return {**ticket_dict(ticket),
                     "order_no": self._order_no_by_id(uow, ticket.order_id) if ticket.order_id else None}
@@ -174,7 +174,7 @@ class AfterSalesService:
     def notification(self, notification_id: int, conversation_id: str) -> dict[str, Any]:
         """What a queued chat notification tells, for the bot to put into words. Only the chat it
         was written for may read it: anyone can type `/EXTERNAL_case_update{"notification_id": …}`."""
-        with self._uow() as uow:
+        with self._uow(read_only=True) as uow:
             row = uow.session.get(t.Notification, notification_id)
             if row is None or row.conversation_id != conversation_id:
                 raise NotFound(f"notification {notification_id}")

@@ -10,16 +10,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from aftersales.adapters.db import tables as t
+from aftersales.adapters.db.engine import READ_ONLY
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]):
+    """``read_only``: a unit of work that only reads — on SQLite it takes no lock, and it cannot commit."""
+
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False):
         self._factory = session_factory
+        self.read_only = read_only
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         self.session.begin()
+        if self.read_only:
+            self.session.connection(execution_options={READ_ONLY: True})
         self.orders = OrderRepository(self.session)
         return self
 
@@ -30,6 +36,8 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def add(self, row: Any) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict
+from aftersales.service.unit_of_work import UnitOfWork
 
 from .fixtures import add_order, service
 
@@ -87,3 +88,23 @@ def test_parallel_merchant_approvals_execute_once(database_url):
     statuses = sorted(r["status"] for r in results)
     assert statuses == ["already_decided"] * 7 + ["approved"]
     assert refunds_of(factory, "8800000000001") == 1
+
+
+def test_reads_do_not_wait_for_a_writer(database_url):
+    """A shopper's look-up runs while another transaction holds the write lock (SQLite: WAL readers
+    take no lock; PostgreSQL: readers never wait for row locks), and sees the last commit."""
+    factory = session_factory(database_url)
+    add_order(factory, "P1000000009", channel="alipay")
+    svc = service(factory)
+    with UnitOfWork(factory) as writer:
+        writer.orders.lock("P1000000009").state = "shipped"  # row locked, write lock held, not committed
+        writer.flush()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            read = pool.submit(svc.lookup_order, "alice", "P1000000009")
+            seen = read.result(timeout=10)  # before: waited for the writer (30 s busy timeout on SQLite)
+    assert seen["state"] == "paid"
+
+
+def test_a_read_only_unit_of_work_cannot_commit(database_url):
+    with UnitOfWork(session_factory(database_url), read_only=True) as uow, pytest.raises(RuntimeError):
+        uow.commit()
