@@ -12,10 +12,11 @@ form and a paused (handed-off) conversation. No rule spans more than one shopper
 bot predicts what it would from the whole history (tests/e2e/test_long_conversation.py). The
 handoff's saved summary (12 lines) comes from those six turns; the inbox shows the whole
 conversation, read from Rasa. Reading skips what it can: rows come as JSON, not ORM objects (half
-the server's CPU at turn 120, py-spy), and the snapshot of what came before the recent turns is kept
-per conversation in the process and extended by one turn each time — stored rows never change, so
-it stays true; another process builds its own from the rows. Saving appends only the events added
-since loading, counted at loading (Rasa counts the stored rows with a query on every save: 7 % of
+the server's CPU at turn 120, py-spy), through a statement built once, and the snapshot of what
+came before the recent turns is kept per conversation in the process and extended by one turn each
+time — stored rows never change, so it stays true; another process builds its own from the rows.
+Saving appends only the events added since loading, counted at loading (Rasa counts the stored
+rows with a query on every save: 7 % of
 the server's CPU), in one multi-row insert rather than an ORM object per event (Rasa's unit of
 work and its SQL compilation were another 5 %). The database keeps every event: the conversation
 API, the inbox and `rasa export` read them all (`retrieve_full_tracker` is Rasa's own). Measured by
@@ -45,6 +46,7 @@ from rasa.shared.core.events import (
     ActiveLoop,
     ConversationPaused,
     Event,
+    SessionStarted,
     SlotSet,
     UserUttered,
     deserialise_events,
@@ -93,6 +95,18 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         self.recent_user_turns = int(recent_user_turns)
         if self.recent_user_turns < 1:
             raise ValueError("recent_user_turns must be at least 1")
+        # Rasa's query (`_event_query`: the events since the latest session start, in order) built
+        # once as a Core statement: building and compiling the ORM query was 5 % of every turn.
+        events = self.SQLEvent.__table__
+        session_start = (sa.select(sa.func.max(events.c.timestamp))
+                         .where(events.c.sender_id == sa.bindparam("sender_id"),
+                                events.c.type_name == SessionStarted.type_name)
+                         .scalar_subquery())
+        self._latest_session_rows = (
+            sa.select(events.c.id, events.c.type_name, events.c.action_name, events.c.data)
+            .where(events.c.sender_id == sa.bindparam("sender_id"),
+                   sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+            .order_by(events.c.id))
         # sender → (row id where its recent turns started, the snapshot of everything before it).
         # Stored rows never change, so a snapshot stays true; each turn extends it by one turn.
         self._snapshots: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
@@ -104,9 +118,7 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         if self.domain is None:
             return None
         with self.session_scope() as session:
-            rows = (self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-                    .with_entities(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.action_name,
-                                   self.SQLEvent.data).all())
+            rows = session.execute(self._latest_session_rows, {"sender_id": sender_id}).all()
         if not rows:
             return None  # as Rasa's: no conversation yet
 

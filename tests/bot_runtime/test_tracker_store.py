@@ -154,3 +154,30 @@ def test_sqlite_connections_are_pooled_and_commits_append_to_the_log(tmp_path):
     again = kept.engine.raw_connection()
     assert again.driver_connection is used
     again.close()
+
+
+def test_only_the_latest_session_is_read_as_rasa_reads_it(tmp_path):
+    """Rasa's own store and this one, on the same rows: the same events of the latest session."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    async def scenario() -> tuple[list, list, list]:
+        kept = store(tmp_path / "t.db")
+        tracker = await kept.get_or_create_tracker("s")
+        for event in [user("cancel P1"), SlotSet("order_no", "P1"), *end_of_turn(0),
+                      ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                      user("hello again"), *end_of_turn(1)]:
+            tracker.update(event)
+        await kept.save(tracker)
+        other = await kept.get_or_create_tracker("other")  # another conversation's rows beside them
+        other.update(user("not mine"))
+        await kept.save(other)
+        rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+        return ([e.as_dict() for e in (await kept.retrieve("s")).events],
+                [e.as_dict() for e in (await rasas.retrieve("s")).events],
+                [e.as_dict() for e in (await kept.retrieve_full_tracker("s")).events])
+
+    ours, rasas, whole = asyncio.run(scenario())
+    assert ours == rasas
+    assert [e.get("text") for e in ours if e["event"] == "user"] == ["hello again"]
+    assert len(whole) > len(ours)
