@@ -16,10 +16,10 @@ the server's CPU at turn 120, py-spy), through a statement built once, and the s
 came before the recent turns is kept per conversation in the process and extended by one turn each
 time — stored rows never change, so it stays true; another process builds its own from the rows.
 Saving appends only the events added since loading, counted at loading (Rasa counts the stored
-rows with a query on every save: 7 % of
-the server's CPU), in one multi-row insert rather than an ORM object per event (Rasa's unit of
-work and its SQL compilation were another 5 %). The database keeps every event: the conversation
-API, the inbox and `rasa export` read them all (`retrieve_full_tracker` is Rasa's own). Measured by
+rows with a query on every save: 7 % of the server's CPU), in one multi-row insert rather than an
+ORM object per event (Rasa's unit of work and its SQL compilation were another 5 %). The database
+keeps every event: the conversation API, the inbox and `rasa export` read them all
+(`retrieve_full_tracker` is Rasa's own). Measured by
 `make bench`: turns 91–100 cost what turns 1–10 do.
 
 On SQLite (the embedded default) connections are pooled — SQLAlchemy 1.4 opens a new one for every
