@@ -165,3 +165,39 @@ def test_other_action_server_errors_stay_errors(unused_port):
         return len(attempts)
 
     assert asyncio.run(scenario()) == 1  # not repeated
+
+
+def test_a_runner_builds_the_graph_for_its_targets_once(tmp_path, monkeypatch):
+    from typing import Any
+
+    from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    class Add(GraphComponent):
+        @classmethod
+        def create(cls, config: dict, model_storage: Any, resource: Any, execution_context: Any) -> Add:
+            return cls(config["n"])
+
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def add(self, x: int) -> int:
+            return x + self.n
+
+    def node(needs: str, n: int, target: bool = False) -> SchemaNode:
+        return SchemaNode(needs={"x": needs}, uses=Add, constructor_name="create", fn="add", config={"n": n},
+                          is_target=target)
+
+    schema = GraphSchema({"plus_one": node("value", 1), "plus_ten": node("plus_one", 10, target=True),
+                          "unused": node("value", 100)})
+    walked = []
+    original = GraphSchema.minimal_graph_schema
+    monkeypatch.setattr(GraphSchema, "minimal_graph_schema",
+                        lambda self, targets=None: walked.append(targets) or original(self, targets))
+    runner = DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema), None)
+    results = [runner.run(inputs={"value": v}) for v in (1, 2, 3)]
+    assert [r["plus_ten"] for r in results] == [12, 13, 14]  # each run its own input, nothing left over
+    assert "unused" not in results[0]
+    assert runner.run(inputs={"value": 0}, targets=["plus_one"]) == {"plus_one": 1}
+    assert walked == [["plus_ten"], ["plus_one"]]  # once per set of targets
