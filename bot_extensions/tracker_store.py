@@ -165,8 +165,9 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
                 session.commit()
-        if hasattr(tracker, _LOADED):  # saved again later (API appends), only what came after this
-            setattr(tracker, _LOADED, len(tracker.events))
+        # Everything in it is stored now: saved again (the end of a new conversation's first turn,
+        # API appends), it adds only what came after, without counting the stored rows again.
+        setattr(tracker, _LOADED, len(tracker.events))
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from sqlalchemy import event as sa_event
 
 from bot_extensions.tracker_store import RecentTurnsSQLTrackerStore
 
@@ -100,16 +101,21 @@ def test_every_turn_the_recent_turns_put_the_bot_where_the_whole_history_would(t
     asyncio.run(scenario())
 
 
-def test_a_new_conversation_is_saved_by_counting_what_is_stored(tmp_path):
+def test_a_new_conversation_is_saved_by_counting_what_is_stored_once(tmp_path):
+    counted: list[str] = []
+
     async def scenario():
         kept = store(tmp_path / "t.db")
+        sa_event.listen(kept.engine, "before_cursor_execute",
+                        lambda *args: counted.append(args[2]) if "count(" in args[2].lower() else None)
         tracker = await kept.get_or_create_tracker("new")  # created, not loaded: Rasa's count applies
         tracker.update(user("hi"))
-        await kept.save(tracker)
+        await kept.save(tracker)  # the end of the first turn: nothing stored since but what it saved
         return await kept.retrieve_full_tracker("new")
 
     whole = asyncio.run(scenario())
     assert [e.type_name for e in whole.events] == ["action", "user"]
+    assert len(counted) == 1
 
 
 def test_recent_user_turns_must_be_positive(tmp_path):
