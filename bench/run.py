@@ -50,6 +50,7 @@ from aftersales.service.importing import import_orders  # noqa: E402
 
 BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
 TOKEN_SECRET = "bench-token-secret-" + "x" * 20
+API_TOKEN = "bench-api-token-" + "x" * 20
 CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
@@ -178,9 +179,23 @@ class Bot:
     """One running Rasa (ours or the starter) and how to talk to it."""
 
     def __init__(self, name: str, url: str, process: subprocess.Popen[bytes], load_seconds: float,
-                 rasa_port: int, actions_port: int | None, replicas: int = 1):
+                 rasa_port: int, actions_port: int | None, replicas: int = 1, api_token: str | None = None):
         self.name, self.url, self.process, self.load_seconds = name, url, process, load_seconds
         self.rasa_port, self.actions_port, self.replicas = rasa_port, actions_port, replicas
+        self.api_token = api_token
+
+    def parse_ms(self, texts: list[str], rounds: int) -> float:
+        """Median time of the NLU alone (POST /model/parse: no conversation, no policy, no action),
+        one request at a time."""
+        params = {"token": self.api_token} if self.api_token else {}
+        times = []
+        for _ in range(rounds):
+            for text in texts:
+                started = time.perf_counter()
+                requests.post(f"{self.url}/model/parse", params=params, json={"text": text},
+                              timeout=60).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
 
     def say(self, sender: str, text: str, metadata: dict[str, str]) -> tuple[float, bool]:
         started = time.perf_counter()
@@ -237,6 +252,7 @@ def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bo
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "DATABASE_URL": database_url,
            "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"), "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+           "RASA_API_TOKEN": API_TOKEN,
            "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false"}
     cli = [str(ROOT / ".venv/bin/aftersales")]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -250,7 +266,7 @@ def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bo
     wait_until(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health", process)
     name = "aftersales" if replicas == 1 else f"aftersales ×{replicas}"
     return Bot(name, f"http://127.0.0.1:{ports['RASA_PORT']}", process, load, ports["RASA_PORT"],
-               ports["ACTIONS_PORT"], replicas), orders
+               ports["ACTIONS_PORT"], replicas, API_TOKEN), orders
 
 
 def seed_bench_orders(database_url: str, per_kind: int) -> dict[str, list[str]]:
@@ -435,6 +451,8 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
               f"{extras['load_starter']:.1f} s |",
               f"| training (empty cache) | {fmt_seconds(extras.get('train_ours'))} | "
               f"{fmt_seconds(extras.get('train_starter'))} |",
+              f"| NLU alone, one message at a time (`POST /model/parse`), median | {extras['parse_ours']:.0f} ms | "
+              f"{extras['parse_starter']:.0f} ms |",
               f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
               f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
               "![latency](latency.png)", ""]
@@ -528,6 +546,8 @@ def main() -> int:
                 s = result.summary()
                 print(f"{s['system']:>10} ×{level:<3} p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms  "
                       f"{s['messages_per_s']:.1f} msg/s  errors {s['errors']}", flush=True)
+        extras["parse_ours"] = ours.parse_ms(["我要取消订单 P202611210000102", "拍错了", "确认", "退货运费谁出"], 25)
+        extras["parse_starter"] = starter.parse_ms(STARTER_TURNS, 20)
         long = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
         extras["long_early"] = statistics.median(long[:10])
         extras["long_late"] = statistics.median(long[-10:])

@@ -4,7 +4,10 @@ and rejects what jsonschema does, with jsonschema's error; kept sessions reuse c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+from collections.abc import AsyncIterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -65,23 +68,30 @@ def test_requests_to_an_endpoint_reuse_one_connection(unused_port):
             peers.add(request.transport.get_extra_info("peername"))
             return web.json_response({"echo": (await request.json())["n"]})
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", unused_port).start()
-        try:
+        async with serving(webhook, unused_port):
             endpoint = EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook")
             answers = [await endpoint.request(json={"n": n}, method="post") for n in range(5)]
             # A copy of the endpoint (Rasa makes them) shares the connections too.
             answers.append(await endpoint.copy().request(json={"n": 5}, method="post"))
-        finally:
-            await runner.cleanup()
         return answers, peers
 
     answers, peers = asyncio.run(scenario())
     assert answers == [{"echo": n} for n in range(6)]
     assert len(peers) == 1  # every request came over the same client socket
+
+
+@contextlib.asynccontextmanager
+async def serving(webhook: Any, port: int) -> AsyncIterator[None]:
+    """A real HTTP server on loopback answering POST /webhook with `webhook`."""
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -119,17 +129,10 @@ def test_the_domain_goes_to_an_action_server_once(unused_port):
             return web.json_response({"events": [{"event": "slot", "name": "order_no", "value": "P1"}],
                                       "responses": []})
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", unused_port).start()
-        try:
+        async with serving(webhook, unused_port):
             action = RemoteAction("action_start_request", EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook"))
             tracker = DialogueStateTracker("s", domain.slots)
             results = [await action.run(None, None, tracker, domain) for _ in range(3)]
-        finally:
-            await runner.cleanup()
         return calls, results
 
     calls, results = asyncio.run(scenario())
@@ -151,24 +154,16 @@ def test_other_action_server_errors_stay_errors(unused_port):
             attempts.append(1)
             return web.json_response({"error": "boom"}, status=500)
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", unused_port).start()
-        try:
+        async with serving(webhook, unused_port):
             action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook"))
             with pytest.raises(RasaException):
                 await action.run(None, None, DialogueStateTracker("s", []), Domain.empty())
-        finally:
-            await runner.cleanup()
         return len(attempts)
 
     assert asyncio.run(scenario()) == 1  # not repeated
 
 
 def test_a_runner_builds_the_graph_for_its_targets_once(tmp_path, monkeypatch):
-    from typing import Any
 
     from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
     from rasa.engine.runner.dask import DaskGraphRunner
