@@ -115,13 +115,17 @@ class OrderRepository:
         """The order with its items and shop, and with ``records`` its refunds, returns,
         interceptions and tickets too. The policy reads only items and shop (a collection not
         loaded here is still loaded when touched)."""
-        options = self.children() if records else [selectinload(t.Order.items), joinedload(t.Order.shop)]
-        return self.session.scalars(select(t.Order).where(t.Order.order_no == order_no).options(*options)).one_or_none()
+        statement = select(t.Order).where(t.Order.order_no == order_no).options(*self.children(records))
+        return self.session.scalars(statement).one_or_none()
 
-    def children(self) -> list[Any]:
-        """Loader options that fetch an order's collections with it (the shop in the same query)."""
-        return [selectinload(t.Order.items), selectinload(t.Order.refunds), selectinload(t.Order.returns),
-                selectinload(t.Order.interceptions), selectinload(t.Order.tickets), joinedload(t.Order.shop)]
+    def children(self, records: bool = True) -> list[Any]:
+        """Loader options that fetch an order's items and shop (the shop in the same query) with it,
+        and with ``records`` its refunds, returns, interceptions and tickets."""
+        options = [selectinload(t.Order.items), joinedload(t.Order.shop)]
+        if records:
+            options += [selectinload(t.Order.refunds), selectinload(t.Order.returns),
+                        selectinload(t.Order.interceptions), selectinload(t.Order.tickets)]
+        return options
 
     def _load_children(self, order: t.Order) -> None:
         for relation in ("items", "refunds", "returns", "interceptions", "tickets"):
