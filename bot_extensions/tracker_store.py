@@ -19,8 +19,8 @@ Saving appends only the events added since loading, counted at loading (Rasa cou
 rows with a query on every save: 7 % of the server's CPU), in one multi-row insert rather than an
 ORM object per event (Rasa's unit of work and its SQL compilation were another 5 %). The database
 keeps every event: the conversation API, the inbox and `rasa export` read them all
-(`retrieve_full_tracker` is Rasa's own). Measured by
-`make bench`: turns 91–100 cost what turns 1–10 do.
+(`retrieve_full_tracker` is Rasa's own). Measured by `make bench`: turns 91–100 cost what turns 1–10
+do.
 
 On SQLite (the embedded default) connections are pooled — SQLAlchemy 1.4 opens a new one for every
 read and write of a file database — and the file is in WAL mode with `synchronous=NORMAL`: a commit
@@ -95,9 +95,10 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         self.recent_user_turns = int(recent_user_turns)
         if self.recent_user_turns < 1:
             raise ValueError("recent_user_turns must be at least 1")
-        # Rasa's query (`_event_query`: the events since the latest session start, in order) built
-        # once as a Core statement: building and compiling the ORM query was 5 % of every turn.
+        # Rasa's query (`_event_query`: the events since the latest session start, in order) and its
+        # insert, built once as Core statements: building the ORM ones was 5 % of every turn each.
         events = self.SQLEvent.__table__
+        self._insert_rows = events.insert()
         session_start = (sa.select(sa.func.max(events.c.timestamp))
                          .where(events.c.sender_id == sa.bindparam("sender_id"),
                                 events.c.type_name == SessionStarted.type_name)
@@ -163,7 +164,7 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
             if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.execute(self._insert_rows, rows)
                 session.commit()
         # Everything in it is stored now: saved again (the end of a new conversation's first turn,
         # API appends), it adds only what came after, without counting the stored rows again.
