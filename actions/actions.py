@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import presenter, runtime
+from actions.common import (
+    ORDER_SLOTS,
+    REQUEST_SLOTS,
+    customer_of,
+    latest_intent,
+    recent_transcript,
+    reset,
+    say_order,
+    say_service_unavailable,
+    words,
+)
+from actions.handoff import MERCHANT_TOPICS, hand_topic_to_merchant
 from aftersales.domain import order_numbers
 from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError
 
@@ -27,37 +38,7 @@ MAX_FAILED_LOOKUPS = 3
 IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refund",
                    "intercept_delivery": "intercept"}
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
-REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "confirmed", "flow_blocked")
-ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "active_item_count", "fulfillment")
-
-
-def words(tracker: Tracker) -> presenter.Words:
-    return presenter.Words(runtime.language(tracker))
-
-
-def reset(*names: str) -> list[EventType]:
-    return [SlotSet(name, None) for name in names]
-
-
-def customer_of(tracker: Tracker) -> str | None:
-    """From the signed token, or from a phone check done earlier in this conversation."""
-    return runtime.customer_id(tracker) or tracker.get_slot("verified_customer")
-
-
-def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(response="utter_service_unavailable")
-
-
-def say_order(dispatcher: CollectingDispatcher, order: dict[str, Any], w: presenter.Words) -> None:
-    text, card = presenter.order_card(order, w)
-    dispatcher.utter_message(text=text, json_message=card)
-
-
-def recent_transcript(tracker: Tracker, limit: int = 30) -> list[dict[str, str]]:
-    lines = [{"from": "shopper" if e["event"] == "user" else "bot", "text": (e.get("text") or "")[:1000]}
-             for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
-    return lines[-limit:]
-
+QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS}
 
 class OrderLookup:
     """Validation shared by both forms: the order number, then who is asking, then the order."""
@@ -67,7 +48,7 @@ class OrderLookup:
             dispatcher.utter_message(response="utter_lookup_locked")
             return {"order_no": None, "flow_blocked": "locked"}
         text = str(value or "")
-        order_no = order_numbers.normalize(text) or next(iter(order_numbers.find_in_text(text)), None)
+        order_no = order_numbers.parse_answer(text)
         if order_no is None:
             # Nothing usable: the form asks again; a wrong-length number gets told the format first.
             if order_numbers.looks_like_attempt(text):
@@ -289,7 +270,7 @@ class ActionStartRequest(Action):
         return "action_start_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        intent = latest_intent(tracker)
         events = [SlotSet("request_kind", intent), *reset("outcome", "item", "confirmed", "flow_blocked")]
         if not list(tracker.get_latest_entity_values("reason")):
             events += reset("reason", "reason_text")
@@ -301,8 +282,8 @@ class ActionStartQuery(Action):
         return "action_start_query"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        kind = intent if intent in ("check_refund_status", "change_address") else "check_order_status"
+        intent = latest_intent(tracker)
+        kind = intent if intent in QUERY_KINDS else "check_order_status"
         return [SlotSet("query_kind", kind), SlotSet("flow_blocked", None)]
 
 
@@ -428,12 +409,14 @@ class ActionAnswerQuery(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("flow_blocked"):
             return reset("flow_blocked", "query_kind")
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        intent = latest_intent(tracker)
         kind = intent if intent in ("check_refund_status", "check_order_status") else tracker.get_slot("query_kind")
         customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
         if customer is None or order_no is None:
             dispatcher.utter_message(response="utter_ask_order_no")
             return []
+        if kind in MERCHANT_TOPICS:
+            return await hand_topic_to_merchant(kind, dispatcher, tracker)
         w = words(tracker)
         service = runtime.service()
         try:
@@ -468,22 +451,6 @@ class ActionAnswerQuery(Action):
         dispatcher.utter_message(response="utter_change_address", ticket_no=result["ticket"]["ticket_no"])
 
 
-class ActionHandoff(Action):
-    """转人工: a ticket with everything collected so far, then the bot steps back until the
-    merchant hands the conversation back."""
-
-    def name(self) -> str:
-        return "action_handoff"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        ticket = await open_case(tracker, "escalation", dispatcher)
-        if ticket is None:
-            return []
-        hours = ticket.get("sla_hours", 4)
-        dispatcher.utter_message(response="utter_handoff", ticket_no=ticket["ticket_no"], hours=hours)
-        return [*reset(*REQUEST_SLOTS, "request_kind", "query_kind"), ConversationPaused()]
-
-
 class ActionCaseUpdate(Action):
     """Tells the shopper, unasked, what the merchant decided or that the refund arrived. Run by
     the notifier through Rasa's API (intent EXTERNAL_case_update); the open form, if any, goes on."""
@@ -503,43 +470,6 @@ class ActionCaseUpdate(Action):
         return []
 
 
-class ActionOpenComplaint(Action):
-    def name(self) -> str:
-        return "action_open_complaint"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        ticket = await open_case(tracker, "complaint", dispatcher)
-        if ticket is not None:
-            dispatcher.utter_message(response="utter_complaint_opened", ticket_no=ticket["ticket_no"],
-                                     hours=ticket.get("sla_hours", 24))
-        return []
-
-
-async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
-    customer = customer_of(tracker)
-    order_no = tracker.get_slot("order_no") if customer and tracker.get_slot("order_state") else None
-    shop = runtime.metadata(tracker).get("shop_id") or runtime.settings().default_shop_id
-    slots = {name: tracker.get_slot(name) for name in ("request_kind", "order_no", "order_state", "reason",
-                                                       "reason_text", "outcome", "item")}
-    summary = "\n".join(f'{line["from"]}: {line["text"]}' for line in recent_transcript(tracker, 12))
-    case = {"kind": kind, "customer_id": customer, "order_no": order_no,
-            "shop_id": None if order_no else str(shop)[:64], "summary": summary or kind,
-            "reason": slots["reason"], "desired_outcome": slots["outcome"], "conversation_id": tracker.sender_id,
-            "context": {"slots": slots, "transcript": recent_transcript(tracker)}}
-    # One case per request of the shopper's, however often the call is retried.
-    asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
-    try:
-        result = await runtime.call(runtime.helpdesk().open_case, case, f"{tracker.sender_id}:{kind}:{asked_at}")
-    except Exception:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
-        log.exception("opening a %s case failed", kind)
-        dispatcher.utter_message(response="utter_handoff_failed")
-        return None
-    ticket = result["ticket"]
-    due, created = ticket["sla_due_at"], ticket["created_at"]
-    ticket["sla_hours"] = round((datetime.fromisoformat(due) - datetime.fromisoformat(created)).total_seconds() / 3600)
-    return ticket
-
-
 class ActionSwitchOrder(Action):
     def name(self) -> str:
         return "action_switch_order"
@@ -556,21 +486,3 @@ class ActionAbandonRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_request_abandoned")
         return reset(*REQUEST_SLOTS, "request_kind", "query_kind", "requested_slot")
-
-
-class ActionHandleFallback(Action):
-    """Clarify once; when the next message is not understood either, offer a human."""
-
-    def name(self) -> str:
-        return "action_handle_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        user_turns = [e for e in tracker.events if e.get("event") == "user"]
-        previous = user_turns[-2].get("parse_data", {}).get("intent", {}).get("name") if len(user_turns) > 1 else None
-        if previous in ("nlu_fallback", "out_of_scope"):
-            dispatcher.utter_message(response="utter_offer_human")
-        elif (tracker.latest_message or {}).get("intent", {}).get("name") == "out_of_scope":
-            dispatcher.utter_message(response="utter_out_of_scope")
-        else:
-            dispatcher.utter_message(response="utter_please_rephrase")
-        return []

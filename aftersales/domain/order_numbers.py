@@ -14,12 +14,15 @@ import unicodedata
 _CANONICAL = re.compile(r"[A-Z]{0,3}[0-9]{10,20}")
 # Separators shoppers put between digit groups: spaces (incl. ideographic), dashes of every kind.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_·.]")
-# In free text: an optional 1–3 letter prefix glued to (or one space before) a run of digits in
-# which single separators may appear. Look-arounds, not \b: in "订单1234567890" there is no word
-# boundary between 单 and 1 for Python's Unicode-aware \b.
+# In free text: an optional 1–3 letter prefix glued to the digits ("p2026…", "KS2026…") or, in
+# capitals as platforms print it, one space before them ("KS 2026…"), then a run of digits in which
+# single separators may appear. A lower-case word before a space is a word: "invoice for 6150…",
+# "order no 8023…". Look-arounds, not \b: in "订单1234567890" there is no word boundary between 单
+# and 1 for Python's Unicode-aware \b.
 _IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,3}) ?)?([0-9](?:[ \-‐‑‒–—_]?[0-9]){9,19})(?![0-9])"
+    r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,3})(?=[0-9])|([A-Z]{1,3}) )?([0-9](?:[ \-‐‑‒–—_]?[0-9]){9,19})(?![0-9])"
 )
+_WORD_BEFORE_NUMBER = re.compile(r"\s*[a-z]{2,3}\s")
 
 
 def normalize(raw: str | None) -> str | None:
@@ -37,13 +40,22 @@ def find_in_text(text: str | None) -> list[str]:
         return []
     found: list[str] = []
     for match in _IN_TEXT.finditer(unicodedata.normalize("NFKC", text)):
-        prefix, digits = match.group(1) or "", match.group(2)
+        prefix, digits = match.group(1) or match.group(2) or "", match.group(3)
         candidate = normalize(prefix + digits)
         if candidate is None and prefix:
             candidate = normalize(digits)
         if candidate and candidate not in found:
             found.append(candidate)
     return found
+
+
+def parse_answer(text: str | None) -> str | None:
+    """The order number a shopper's message gives: the whole message when it is one ("p 2026-1121…"),
+    else the first one mentioned in it ("the order for 6150339271846")."""
+    whole = normalize(text)
+    if whole and not _WORD_BEFORE_NUMBER.match(text or ""):
+        return whole
+    return next(iter(find_in_text(text)), None) or whole
 
 
 def looks_like_attempt(text: str | None) -> bool:

@@ -1,0 +1,88 @@
+"""People: 转人工, complaints, and what the shop's people serve for now (MERCHANT_TOPICS). Each opens a
+case in the merchant's inbox with everything the conversation collected, through the helpdesk API."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import runtime
+from actions.common import REQUEST_SLOTS, customer_of, recent_transcript, reset
+
+log = logging.getLogger(__name__)
+
+# What real shoppers ask for that the bot cannot carry out itself yet: it says so in a sentence of
+# its own per topic (utter_merchant_topic_*), checks the order, and hands the case over with it.
+MERCHANT_TOPICS = ("exchange_goods", "price_protection", "invoice", "change_delivery_time", "repair",
+                   "missing_item", "withdraw_request")
+
+
+async def hand_topic_to_merchant(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    dispatcher.utter_message(response=f"utter_merchant_topic_{topic}")
+    return await hand_over(tracker, dispatcher, topic=topic)
+
+
+async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str | None = None) -> list[EventType]:
+    ticket = await open_case(tracker, "escalation", dispatcher, topic)
+    if ticket is None:
+        return reset("query_kind")
+    dispatcher.utter_message(response="utter_handoff", ticket_no=ticket["ticket_no"], hours=ticket["sla_hours"])
+    return [*reset(*REQUEST_SLOTS, "request_kind", "query_kind"), ConversationPaused()]
+
+
+class ActionHandoff(Action):
+    """转人工: a ticket with everything collected so far, then the bot steps back until the
+    merchant hands the conversation back."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return await hand_over(tracker, dispatcher)
+
+
+class ActionOpenComplaint(Action):
+    def name(self) -> str:
+        return "action_open_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ticket = await open_case(tracker, "complaint", dispatcher)
+        if ticket is not None:
+            dispatcher.utter_message(response="utter_complaint_opened", ticket_no=ticket["ticket_no"],
+                                     hours=ticket.get("sla_hours", 24))
+        return []
+
+
+async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher,
+                    topic: str | None = None) -> dict[str, Any] | None:
+    customer = customer_of(tracker)
+    order_no = tracker.get_slot("order_no") if customer and tracker.get_slot("order_state") else None
+    shop = runtime.metadata(tracker).get("shop_id") or runtime.settings().default_shop_id
+    slots = {name: tracker.get_slot(name) for name in ("request_kind", "order_no", "order_state", "reason",
+                                                       "reason_text", "outcome", "item", "query_kind")}
+    summary = "\n".join(f'{line["from"]}: {line["text"]}' for line in recent_transcript(tracker, 12))
+    case = {"kind": kind, "customer_id": customer, "order_no": order_no,
+            "shop_id": None if order_no else str(shop)[:64], "summary": summary or kind,
+            "reason": slots["reason"], "desired_outcome": slots["outcome"], "conversation_id": tracker.sender_id,
+            "context": {"slots": slots, "transcript": recent_transcript(tracker),
+                        **({"topic": topic} if topic else {})}}
+    # One case per request of the shopper's, however often the call is retried.
+    asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    try:
+        result = await runtime.call(runtime.helpdesk().open_case, case, f"{tracker.sender_id}:{kind}:{asked_at}")
+    except Exception:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
+        log.exception("opening a %s case failed", kind)
+        dispatcher.utter_message(response="utter_handoff_failed")
+        return None
+    ticket = result["ticket"]
+    due, created = ticket["sla_due_at"], ticket["created_at"]
+    ticket["sla_hours"] = round((datetime.fromisoformat(due) - datetime.fromisoformat(created)).total_seconds() / 3600)
+    return ticket
+
+

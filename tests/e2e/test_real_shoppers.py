@@ -1,0 +1,64 @@
+"""What real shoppers ask that the bot cannot carry out itself yet (exchange, price protection,
+invoices, delivery times, repair, missing items, withdrawals): over HTTP, the shopper hears an honest
+sentence and a case number, the case lands in the inbox with the order the message named, and no
+money moves. Low confidence gets a question with buttons, never a guess; out of scope a human."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from aftersales.adapters.db import tables as t
+from aftersales.adapters.db.engine import session_factory
+
+from .conftest import texts
+
+CASES = [
+    # (message, order, words of the topic's own sentence)
+    ("我想换个尺码，鞋子小了 P202611210000105", "P202611210000105", "换货"),
+    ("买完第二天就降价了，能补差价吗 订单P202611210000105", "P202611210000105", "价保"),
+    ("P202611210000102 这单帮我开个公司抬头的发票", "P202611210000102", "发票"),
+    ("订单P202611210000102 周六再送可以吗，这几天家里没人", "P202611210000102", "送货时间"),
+    ("用了三天就开不了机了，能保修吗 P202611210000105", "P202611210000105", "维修"),
+    ("少发了一件，订单 P202611210000105", "P202611210000105", "少件"),
+    ("P202611210000103 那个取消申请我不取消了", "P202611210000103", "撤回"),
+]
+
+
+def topic_of_case(system, sender: str) -> tuple[str | None, str | None, str]:
+    with session_factory(system.database_url)() as session:
+        ticket = session.scalars(sa.select(t.Ticket).where(t.Ticket.conversation_id == sender)).one()
+        order_no = session.get(t.Order, ticket.order_id).order_no if ticket.order_id else None
+        return order_no, (ticket.context or {}).get("topic"), ticket.kind
+
+
+@pytest.mark.parametrize(("message", "order_no", "topic_words"), CASES)
+def test_each_new_topic_is_answered_and_handed_over_with_its_order(system, message, order_no, topic_words):
+    refunds_before = len(system.service.lookup_order("c_1001", order_no)["refunds"])
+    sender, replies = system.chat("c_1001", message)
+    reply = texts(replies[0])
+    assert topic_words in reply and "工单号" in reply, reply
+    case_order, topic, kind = topic_of_case(system, sender)
+    assert case_order == order_no and kind == "escalation" and topic is not None
+    order = system.service.lookup_order("c_1001", order_no)
+    assert len(order["refunds"]) == refunds_before and order["state"] != "cancelled"
+
+
+def test_a_new_topic_without_an_order_number_asks_for_it_first(system):
+    sender, replies = system.chat("c_1001", "发票怎么还没开出来", "P202611210000102")
+    assert "订单号" in texts(replies[0])
+    assert "发票" in texts(replies[1]) and "工单号" in texts(replies[1])
+    assert topic_of_case(system, sender)[:2] == ("P202611210000102", "invoice")
+
+
+def test_english_exchange_is_handed_over_in_english(system):
+    sender, replies = system.chat("c_1001", "can I exchange these shoes for a bigger size? order P202611210000105")
+    reply = texts(replies[0])
+    assert "exchange" in reply.lower() and "case" in reply.lower()
+    assert topic_of_case(system, sender)[:2] == ("P202611210000105", "exchange_goods")
+
+
+def test_out_of_scope_says_so_and_offers_a_human(system):
+    _, replies = system.chat("c_1001", "这款手机支持5G吗，有没有现货")
+    assert "处理不了" in texts(replies[0])
+    assert any(b.get("payload") == "/request_human" for m in replies[0] for b in m.get("buttons") or [])
