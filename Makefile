@@ -22,7 +22,7 @@ REAL_LABELS := tests/nlu/real/labels.tsv
 # Gates of `make test`, at the figures this model reaches (reports/nlu.md says which targets they miss).
 GATE_REAL := 0.60
 GATE_ZH := 0.95
-GATE_EN := 0.91
+GATE_EN := 0.93
 
 .PHONY: help install run run-scaled train test test-faults test-fast lint db demo clean nlu-report language-report bench
 
@@ -82,6 +82,7 @@ lint: install
 	.venv/bin/ruff check aftersales actions bot_extensions tests scripts bench
 
 test: install train lint
+	scripts/ensure-system-packages.sh
 	scripts/ensure-services.sh
 	.venv-bot/bin/python scripts/validate_data.py
 	.venv-bot/bin/python -m pytest -c tests/bot_runtime/pytest.ini tests/bot_runtime

@@ -106,7 +106,7 @@ class _LinearModel(GraphComponent):
         x = scipy.sparse.hstack([words.fit_transform([word_string(m) for m in messages]),
                                  chars.fit_transform([for_char_ngrams(m.get(TEXT)) for m in messages])]).tocsr()
         classifier = LogisticRegression(C=self.config["C"], max_iter=3000, class_weight=self.config["class_weight"],
-                                        solver=self.config["solver"])
+                                        solver=self.config["solver"], random_state=2611)
         classifier.fit(x, labels)
         self.model = {"words": words, "chars": chars, "classifier": classifier}
         with self._storage.write_to(self._resource) as directory:

@@ -48,7 +48,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot_extensions.language import LANGUAGE, language_of
-from bot_extensions.text import MONEY_INTENTS, asks_for_money, for_classifier, is_only_order_reference
+from bot_extensions.text import (
+    MONEY_INTENTS,
+    asks_for_money,
+    for_classifier,
+    is_only_order_reference,
+    order_card_spans,
+)
 
 INFORM = "inform"
 NLU_FALLBACK = "nlu_fallback"
@@ -144,6 +150,7 @@ class SpacelessJiebaTokenizer(JiebaTokenizer):
     # it: "取消订单P2026…" and "拦截快递KS2026…" were read as `inform`. Every such number now reads
     # the same. (Inside the class: Rasa's training cache fingerprints the class's source.)
     NUMBER_LEMMA = "__NUMBER__"
+    ORDER_CARD_LEMMA = "__ORDER_CARD__"
     NUMBER_TOKEN = re.compile(r"[A-Za-z]{0,3}[0-9][0-9\-]{3,}")
 
     @classmethod
@@ -164,7 +171,10 @@ class SpacelessJiebaTokenizer(JiebaTokenizer):
                 continue
             lemma = self.NUMBER_LEMMA if self.is_number_token(word) else word
             tokens.append(Token(text[start:end], start, end, lemma=lemma))
-        return self._apply_token_pattern(tokens)
+        # A pasted order card is one token: it says "this order", whatever its numbers and dates.
+        tokens += [Token(text[start:end], start, end, lemma=self.ORDER_CARD_LEMMA)
+                   for start, end in order_card_spans(text)]
+        return self._apply_token_pattern(sorted(tokens, key=lambda token: token.start))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

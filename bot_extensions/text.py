@@ -52,6 +52,10 @@ _ORDER_CARD = re.compile(
     r"(?:下单时间\s*[:：]\s*[0-9][0-9\-/.年月日]*(?:\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)?\s*\]?")
 
 
+def order_card_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _ORDER_CARD.finditer(normalize(text))]
+
+
 def for_classifier(text: str) -> str:
     """The normalized text with order cards blanked out (same length as ``text``)."""
     return _ORDER_CARD.sub(lambda m: " " * len(m.group()), normalize(text))
@@ -73,8 +77,8 @@ MONEY_INTENTS = frozenset({"cancel_order", "request_refund", "return_goods", "in
 # Words without which no message is read as asking for one of them (normalized spelling). Broad on
 # purpose: the guard stops an invoice question from becoming a refund, not a shopper who means it.
 _MONEY_CUE = re.compile(
-    r"取消|撤单|撤销|不要了|不想要|不要这|不买|退|拦|截|别送|不用送|别发|不要发|不发了|拒收|拒签|关闭订单|关掉|砍单|"
-    r"寄回|发回|送回|召回|钱.{0,4}(回|还)|还钱|返钱|要回|"
+    r"取消|撤|不要了|不想要|不要这|不买|退|拦|截|别送|不用送|别发|不要发|不发了|拒收|拒签|关闭订单|关掉|砍单|"
+    r"回去|寄回|发回|送回|召回|钱.{0,4}(回|还)|还钱|返钱|要回|"
     r"cancel|refund|return|intercept|recall|block|refus|reject|halt|call off|charge ?back|reimburs|"
     r"sen(d|ding|t)\b.{0,30}\bback|(money|payment|cash) back|give .{0,20}back|pay(ed|ing)? back|"
     r"\bstop\b|don'?t (want|need|deliver|send|ship)|do not (want|need)|no longer (want|need)"

@@ -4,15 +4,16 @@ on the held-out phrasings (accuracy) and per message (parse latency), then write
     .venv-bot/bin/python scripts/compare_language_models.py reports/languages.md   (make language-report)
 
 - one model: config.yml over data/ (both languages) — what the bot runs;
-- Chinese model: config.yml over data/nlu.yml only;
-- English model: config.yml over data/nlu_en.yml only (the same pipeline: jieba reads English words as
-  words, and its order-number lemma applies to both languages).
+- Chinese model: config.yml over the Chinese files only (data/nlu.yml, data/nlu_zh_*.yml);
+- English model: config.yml over the English files only (data/nlu_en*.yml) (the same pipeline: jieba
+  reads English words as words, and its order-number lemma applies to both languages).
 Each is trained NLU-only into a temporary folder, then loaded and asked every held-out phrasing of
 its language(s) twice (the first pass warms up; the second is timed)."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(1, str(ROOT / "scripts"))
 sys.path.insert(1, str(ROOT))
 
-from evaluate_nlu import agent_for, evaluate  # noqa: E402
+from evaluate_nlu import agent_for, classify  # noqa: E402
+from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
 HELDOUT = {"zh": sorted(str(p) for p in (ROOT / "tests" / "nlu").glob("heldout_zh*.yml")),
            "en": sorted(str(p) for p in (ROOT / "tests" / "nlu").glob("heldout_en*.yml"))}
@@ -64,10 +66,19 @@ def train(name: str, config: Path, nlu: Path, out: Path) -> tuple[Path, float]:
     return out / f"{name}.tar.gz", time.perf_counter() - started
 
 
+def language_files(pattern: str, workdir: Path, *also: str) -> Path:
+    """One language's training files, gathered in a folder of their own (`rasa train --nlu` takes one)."""
+    folder = workdir / f"data-{pattern.replace('*', '')}"
+    folder.mkdir()
+    for path in [*(ROOT / "data").glob(pattern), *(ROOT / "data" / name for name in also)]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
 async def measure(model: Path, language: str) -> dict[str, float]:
-    rows = []
-    for path in HELDOUT[language]:
-        rows += (await evaluate(str(model), path))[0]  # warm-up pass, and the accuracy
+    examples = [(m.get("text"), m.get("intent")) for path in HELDOUT[language]
+                for m in load_data(path).intent_examples]
+    rows = await classify(str(model), examples)  # warm-up pass, and the accuracy
     agent = agent_for(str(model))
     timings = []
     for text, *_ in rows:
@@ -84,8 +95,10 @@ def main(out: str) -> None:
         workdir = Path(tmp)
         models = {
             "one model (both languages)": (train("both", ROOT / "config.yml", ROOT / "data", workdir), ("zh", "en")),
-            "Chinese-only model": (train("zh", ROOT / "config.yml", ROOT / "data" / "nlu.yml", workdir), ("zh",)),
-            "English-only model": (train("en", ROOT / "config.yml", ROOT / "data" / "nlu_en.yml", workdir), ("en",)),
+            "Chinese-only model": (train("zh", ROOT / "config.yml", language_files("nlu_zh*", workdir, "nlu.yml"),
+                                         workdir), ("zh",)),
+            "English-only model": (train("en", ROOT / "config.yml", language_files("nlu_en*", workdir), workdir),
+                                   ("en",)),
         }
         lines = ["# One NLU model for both languages, or one per language", "",
                  "Made by `make language-report` (scripts/compare_language_models.py) on this machine "

@@ -42,8 +42,11 @@ from evaluate_nlu import (  # noqa: E402
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
 LABELS = ROOT / "tests" / "nlu" / "real" / "labels.tsv"
-HELDOUT = {"zh": sorted((ROOT / "tests" / "nlu").glob("heldout_zh*.yml")),
-           "en": sorted((ROOT / "tests" / "nlu").glob("heldout_en*.yml"))}
+# Our own held-out sets: the ones that guided training-data work, and the sealed ones (reported as totals).
+HELDOUT = {f"own {language}{' sealed' if sealed else ''}":
+           [p for p in sorted((ROOT / "tests" / "nlu").glob(f"heldout_{language}*.yml"))
+            if ("sealed" in p.name) == sealed]
+           for language in ("zh", "en") for sealed in (False, True)}
 GATES = {"real": 0.0, "zh": 0.0, "en": 0.0}  # filled from the Makefile, so the report states what CI holds
 
 _DIET = [
@@ -94,9 +97,8 @@ def train(engine: str, workdir: Path) -> tuple[Path, float]:
     return workdir / f"{engine}.tar.gz", time.perf_counter() - started
 
 
-def heldout_examples(language: str) -> list[tuple[str, str]]:
-    return [(m.get("text"), m.get("intent")) for path in HELDOUT[language]
-            for m in load_data(str(path)).intent_examples]
+def heldout_examples(name: str) -> list[tuple[str, str]]:
+    return [(m.get("text"), m.get("intent")) for path in HELDOUT[name] for m in load_data(str(path)).intent_examples]
 
 
 def parse_p50(model: str, texts: list[str]) -> float:
@@ -116,7 +118,7 @@ def parse_p50(model: str, texts: list[str]) -> float:
 def measure(model: Path) -> dict[str, Any]:
     parts = real_examples(LABELS)
     sets = {f"real {part}": [(text, intent) for _, text, intent in rows] for part, rows in parts.items()}
-    sets |= {f"own {language}": heldout_examples(language) for language in HELDOUT}
+    sets |= {name: heldout_examples(name) for name in HELDOUT}
     rows = {name: asyncio.run(classify(str(model), examples)) for name, examples in sets.items()}
     texts = [text for examples in sets.values() for text, _ in examples]
     return {"rows": rows, "parse_p50_ms": parse_p50(str(model), texts)}
@@ -191,23 +193,26 @@ def write(results: dict[str, dict[str, Any]], out: Path) -> None:
         "| set | lines | intent accuracy | false money flows | out-of-scope recall | gate in `make test` |",
         "|---|---|---|---|---|---|",
     ]
-    gate = {"real open": f"all real ≥ {GATES['real']:.0%}, false money ≤ 2 %", "real sealed": "(in the line above)",
-            "own zh": f"≥ {GATES['zh']:.0%}", "own en": f"≥ {GATES['en']:.0%}"}
+    gate = {"real open": f"all real ≥ {GATES['real']:.0%}, false money ≤ 2 %", "real sealed": "(with the line above)",
+            "own zh": f"all zh ≥ {GATES['zh']:.0%}", "own zh sealed": "(with the line above)",
+            "own en": f"all en ≥ {GATES['en']:.0%}", "own en sealed": "(with the line above)"}
     for name, rows in bot.items():
         lines.append(f"| {name} | {len(rows)} | **{accuracy(rows):.1%}** | {false_money_rate(rows):.1%} | "
                      f"{recall(rows, 'out_of_scope')} | {gate[name]} |")
     lines += ["", "## Engines, on the same data and the same sets", "",
-              "| engine | training (NLU, empty cache) | parse p50 | real open | real sealed | own zh | own en | "
-              "false money (real) |", "|---|---|---|---|---|---|---|---|"]
+              "| engine | training (NLU, empty cache) | parse p50 | real open | real sealed | own zh (sealed) | "
+              "own en (sealed) | false money (real) |", "|---|---|---|---|---|---|---|---|"]
     for engine, result in results.items():
         rows = result["rows"]
         lines.append(f"| {ENGINES[engine][0]} | {result['seconds']:.0f} s | {result['parse_p50_ms']:.1f} ms | "
                      f"{accuracy(rows['real open']):.1%} | {accuracy(rows['real sealed']):.1%} | "
-                     f"{accuracy(rows['own zh']):.1%} | {accuracy(rows['own en']):.1%} | "
+                     f"{accuracy(rows['own zh']):.1%} ({accuracy(rows['own zh sealed']):.1%}) | "
+                     f"{accuracy(rows['own en']):.1%} ({accuracy(rows['own en sealed']):.1%}) | "
                      f"{false_money_rate(rows['real open'] + rows['real sealed']):.1%} |")
     lines += ["", "Parse p50: `Agent.parse_message` in process, one message at a time, after a warm-up pass "
               "(the server adds its HTTP and tracker work; `make bench` measures that).", "",
-              "## Per intent (the bot's NLU)", "", *per_intent_rows(bot), "",
+              "## Per intent (the bot's NLU; sealed sets as totals only)", "",
+              *per_intent_rows({k: v for k, v in bot.items() if not k.startswith("own") or "sealed" not in k}), "",
               "## Where the real lines go wrong (open + sealed)", "",
               f"![confusion matrix]({picture.name})", "", "| labelled | read as | lines |", "|---|---|---|"]
     for (expected, predicted), n in Counter((e, p) for _, e, p, _ in real_all if e != p).most_common(20):
