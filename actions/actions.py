@@ -40,6 +40,7 @@ IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refu
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
 QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS}
 
+
 class OrderLookup:
     """Validation shared by both forms: the order number, then who is asking, then the order."""
 

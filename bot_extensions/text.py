@@ -49,7 +49,10 @@ _ORDER_CARD = re.compile(
     r"顾客通过点击\S{0,40}?信息发送\s*:|"
     r"\[?\s*(?:咨询)?订单(?:编号|号)\s*[:：]\s*[a-z]{0,3}[0-9][0-9\- ]{4,}[0-9]\s*[,，;；]?\s*"
     r"(?:订单金额\s*[:：]\s*[0-9.,¥￥元 ]*[0-9][,，;；]?\s*)?"
-    r"(?:下单时间\s*[:：]\s*[0-9][0-9\-/.年月日]*(?:\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)?\s*\]?")
+    r"(?:下单时间\s*[:：]\s*[0-9][0-9\-/.年月日]*(?:\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?)?\s*\]?|"
+    # "订单 P2026…", "订单号是 8023…", "order no. 8023…": the number with the words that name it
+    r"(?:订单|单号|order(?: number| no\.?)?)\s*(?:号|编号)?\s*(?:是|为)?\s*[:：]?\s*"
+    r"[a-z]{0,3}\s?[0-9][0-9\- ]{8,}[0-9]")
 
 
 def order_card_spans(text: str) -> list[tuple[int, int]]:
@@ -62,9 +65,10 @@ def for_classifier(text: str) -> str:
 
 
 def is_only_order_reference(text: str) -> bool:
-    """Nothing but order cards, numbers, spaces and punctuation: the shopper is naming an order."""
+    """An order card or number and nothing else but spaces and punctuation: the shopper names an order."""
+    named = bool(order_card_spans(text) or _LONG_NUMBER.search(normalize(text)))
     rest = _LONG_NUMBER.sub("", for_classifier(text))
-    return bool(text and text.strip()) and not re.sub(r"[\s\W_]", "", rest)
+    return named and not re.sub(r"[\s\W_]", "", rest)
 
 
 def for_char_ngrams(text: str) -> str:

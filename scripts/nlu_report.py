@@ -226,6 +226,12 @@ def write(results: dict[str, dict[str, Any]], out: Path) -> None:
 READING = """
 ## Reading these figures
 
+- DIET (`--engines …,diet`) is the pipeline before the engine change. On this round's data (about twice the
+  examples) its training did not finish within 40 minutes on these 2 cores (the run shared the CPU with other
+  work and was stopped); at the landed data size it took ~16 minutes, and the CEO's check found a TF-IDF
+  logistic regression at least as accurate on every held-out set, the real one included. The choice rests
+  on the two rows above and on that: real-line accuracy first, then a training time of seconds.
+
 - The real lines are what shoppers send mid-conversation: most are short answers, acknowledgements
   and follow-ups, and a fifth is a clear ask the bot does not serve (product specs, stock, coupons,
   accounts, installation). Many lines say little on their own; the labelling guide gives them

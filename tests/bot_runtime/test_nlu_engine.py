@@ -15,7 +15,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot_extensions.linear_nlu import LinearAnswerSelector, LinearIntentClassifier
 from bot_extensions.nlu import MoneyIntentGuard, SpacelessJiebaTokenizer
-from bot_extensions.text import asks_for_money, for_char_ngrams, normalize
+from bot_extensions.text import asks_for_money, for_char_ngrams, for_classifier, is_only_order_reference, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,20 @@ def test_normalize_is_simplified_half_width_lower_case_and_keeps_the_length(raw,
 
 
 def test_char_ngrams_see_one_mark_for_any_long_number():
-    assert for_char_ngrams("订单P202611210000105发票") == for_char_ngrams("订单 80239465721 发票").replace(" ", "")
+    assert for_char_ngrams("退款P202611210000105到了吗") == for_char_ngrams("退款80239465721到了吗") == "退款0到了吗"
+
+
+@pytest.mark.parametrize("text", ["[订单编号:80239465721，订单金额:199.00，下单时间:2026-11-12 10:21:33]",
+                                  "咨询订单号:80239465721 订单金额:199.00 下单时间:2026-11-12", "订单号是 P202611210000105",
+                                  "order no. 8023946572118"])
+def test_an_order_card_or_named_number_is_left_out_and_alone_is_an_order_reference(text):
+    assert for_classifier(text).strip() == ""
+    assert is_only_order_reference(text)
+
+
+@pytest.mark.parametrize("text", ["少发了一件，订单 P202611210000105", "\u0000\u0001", "", "好的"])
+def test_not_only_an_order_reference(text):
+    assert not is_only_order_reference(text)
 
 
 @pytest.mark.parametrize("text", ["我要退款", "取消订单", "能拦截吗", "不想要了", "please cancel it", "Refund me",

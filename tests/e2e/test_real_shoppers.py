@@ -63,3 +63,11 @@ def test_out_of_scope_says_so_and_offers_a_human(system):
     _, replies = system.chat("c_1001", "这款手机支持5G吗，有没有现货")
     assert "处理不了" in texts(replies[0])
     assert any(b.get("payload") == "/request_human" for m in replies[0] for b in m.get("buttons") or [])
+
+
+def test_a_wrong_item_typed_as_the_reason_keeps_the_return_going(system):
+    sender, replies = system.chat("c_1001", "我要退货 P202611210000105", "发错货了，颜色不对")
+    assert "工单号" not in texts(replies[1])
+    order = system.service.lookup_order("c_1001", "P202611210000105")
+    assert all(t["conversation_id"] != sender for t in order["tickets"])  # nothing handed over
+    assert "确认提交吗" in texts(replies[1]) or any(m.get("buttons") for m in replies[1])  # the request goes on

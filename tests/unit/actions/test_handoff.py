@@ -1,0 +1,74 @@
+"""Handing what the shop serves to its inbox, against tracker fixtures and a fake helpdesk: the
+topic's own sentence, a case with the order and the topic, the bot paused — or, when the helpdesk
+fails, an apology and nothing paused."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import handoff, runtime
+
+
+class FakeHelpdesk:
+    def __init__(self, fail: bool = False) -> None:
+        self.cases: list[tuple[dict, str]] = []
+        self.fail = fail
+
+    def open_case(self, case: dict, idempotency_key: str) -> dict:
+        if self.fail:
+            raise ConnectionError("helpdesk down")
+        self.cases.append((case, idempotency_key))
+        return {"ticket": {"ticket_no": "TK1", "created_at": "2026-12-01T10:00:00+00:00",
+                           "sla_due_at": "2026-12-01T14:00:00+00:00"}}
+
+
+@pytest.fixture
+def helpdesk(monkeypatch):
+    fake = FakeHelpdesk()
+    monkeypatch.setattr(runtime, "helpdesk", lambda: fake)
+    return fake
+
+
+def tracker() -> Tracker:
+    slots = {"language": "zh", "verified_customer": "c_1001", "order_no": "P202611210000105",
+             "order_state": "delivered", "query_kind": "exchange_goods"}
+    user = {"event": "user", "text": "鞋子小了想换大一码", "timestamp": 1.0,
+            "parse_data": {"intent": {"name": "exchange_goods", "confidence": 0.9}}}
+    return Tracker("t-1", slots, user["parse_data"], [user], False, None, {}, "order_query_form")
+
+
+def run(coroutine):
+    with ThreadPoolExecutor(1) as pool:  # the browser tests' Playwright may hold this thread's loop
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_a_topic_goes_to_the_inbox_with_its_order_and_pauses_the_bot(helpdesk):
+    dispatcher = CollectingDispatcher()
+    events = run(handoff.hand_topic_to_merchant("exchange_goods", dispatcher, tracker()))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_exchange_goods",
+                                                                 "utter_handoff"]
+    assert dispatcher.messages[1]["ticket_no"] == "TK1" and dispatcher.messages[1]["hours"] == 4
+    [(case, key)] = helpdesk.cases
+    assert (case["kind"], case["order_no"], case["customer_id"]) == ("escalation", "P202611210000105", "c_1001")
+    assert case["context"]["topic"] == "exchange_goods" and key.startswith("t-1:escalation:")
+    assert events[-1]["event"] == "pause"
+
+
+def test_a_failed_case_apologises_and_does_not_pause(monkeypatch):
+    monkeypatch.setattr(runtime, "helpdesk", lambda: FakeHelpdesk(fail=True))
+    dispatcher = CollectingDispatcher()
+    events = run(handoff.hand_topic_to_merchant("invoice", dispatcher, tracker()))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_invoice", "utter_handoff_failed"]
+    assert all(e["event"] != "pause" for e in events)
+
+
+def test_every_topic_has_its_sentence_in_the_domain():
+    from tests.unit.bot.test_bot_domain import DOMAIN
+
+    assert {f"utter_merchant_topic_{t}" for t in handoff.MERCHANT_TOPICS} <= set(DOMAIN["responses"])
+    assert set(handoff.MERCHANT_TOPICS) <= set(DOMAIN["intents"])
