@@ -39,6 +39,22 @@ IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refu
                    "intercept_delivery": "intercept"}
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
 QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS}
+# Money moves only on the confirm button, or on a message read as `affirm` with high confidence that
+# also says yes in words: garbage ("undefined", control characters) can read as affirm at 0.5–0.7.
+CONFIRM_BUTTON = "/affirm"
+MIN_CONFIRM_CONFIDENCE = 0.8
+_AFFIRMING = re.compile(r"确认|确定|是的|是|好|可以|对|嗯|行|提交|同意|没问题|办吧|"
+                        r"\b(yes|yeah|yep|yup|ok|okay|sure|confirm\w*|go ahead|do it|correct|right|fine|please)\b",
+                        re.IGNORECASE)
+
+
+def is_explicit_confirmation(message: dict[str, Any]) -> bool:
+    text = str(message.get("text") or "").strip()
+    if text.startswith(CONFIRM_BUTTON):
+        return True
+    intent = message.get("intent") or {}
+    return (intent.get("name") == "affirm" and float(intent.get("confidence") or 0.0) >= MIN_CONFIRM_CONFIDENCE
+            and bool(_AFFIRMING.search(text)))
 
 
 class OrderLookup:
@@ -218,6 +234,15 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         choose = (outcome in CANCEL_OUTCOMES and tracker.get_slot("order_state") in ("pending_payment", "paid")
                   and (tracker.get_slot("active_item_count") or 0) > 1)
         return {"outcome": outcome, "item": None if choose else "all"}
+
+    async def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        if value is not True:  # "no", or reset by an action
+            return {"confirmed": value}
+        if is_explicit_confirmation(tracker.latest_message or {}):
+            return {"confirmed": True}
+        dispatcher.utter_message(response="utter_confirm_explicitly")
+        return {"confirmed": None}
 
     async def validate_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:

@@ -71,3 +71,13 @@ def test_a_wrong_item_typed_as_the_reason_keeps_the_return_going(system):
     order = system.service.lookup_order("c_1001", "P202611210000105")
     assert all(t["conversation_id"] != sender for t in order["tickets"])  # nothing handed over
     assert "确认提交吗" in texts(replies[1]) or any(m.get("buttons") for m in replies[1])  # the request goes on
+
+
+@pytest.mark.parametrize("garbage", ["undefined", "\u0000\u0001\u0002", "a", "\u200b\u200b"])
+def test_garbage_at_the_confirmation_moves_no_money_and_asks_again(system, garbage):
+    sender, replies = system.chat("c_1001", "取消订单P202611210000108", "/inform{\"reason\":\"duplicate_order\"}")
+    assert "确认提交吗" in texts(replies[-1])
+    after_garbage = system.say(sender, garbage, customer="c_1001")
+    assert "已取消" not in texts(after_garbage)
+    order = system.service.lookup_order("c_1001", "P202611210000108")
+    assert order["refunds"] == [] and order["state"] == "paid"
