@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 
-from .conftest import texts
+from .conftest import own_order, texts
 
 CASES = [
     # (message, order, words of the topic's own sentence)
@@ -75,9 +75,13 @@ def test_a_wrong_item_typed_as_the_reason_keeps_the_return_going(system):
 
 @pytest.mark.parametrize("garbage", ["undefined", "\u0000\u0001\u0002", "a", "\u200b\u200b"])
 def test_garbage_at_the_confirmation_moves_no_money_and_asks_again(system, garbage):
-    sender, replies = system.chat("c_1001", "取消订单P202611210000108", "/inform{\"reason\":\"duplicate_order\"}")
+    order_no = own_order(system, state="paid")
+    sender, replies = system.chat("c_1001", f"取消订单{order_no}", "/inform{\"reason\":\"duplicate_order\"}")
     assert "确认提交吗" in texts(replies[-1])
     after_garbage = system.say(sender, garbage, customer="c_1001")
     assert "已取消" not in texts(after_garbage)
-    order = system.service.lookup_order("c_1001", "P202611210000108")
+    order = system.service.lookup_order("c_1001", order_no)
     assert order["refunds"] == [] and order["state"] == "paid"
+    # The explicit confirmation still works afterwards, and moves the money once.
+    assert "已取消" in texts(system.say(sender, "确认", customer="c_1001"))
+    assert len(system.service.lookup_order("c_1001", order_no)["refunds"]) == 1
