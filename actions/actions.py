@@ -17,6 +17,7 @@ from actions.common import (
     ORDER_SLOTS,
     REQUEST_SLOTS,
     customer_of,
+    forget_stale_verification,
     latest_intent,
     recent_transcript,
     reset,
@@ -26,7 +27,7 @@ from actions.common import (
 )
 from actions.handoff import MERCHANT_TOPICS, hand_topic_to_merchant
 from aftersales.domain import order_numbers
-from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError
+from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError, TooManyAttempts
 
 log = logging.getLogger(__name__)
 # Fail at start-up, not at the first chat, when the configuration is unusable (e.g. production
@@ -86,7 +87,11 @@ class OrderLookup:
         digits = re.sub(r"\D", "", str(value or ""))[-4:]
         order_no = tracker.get_slot("order_no")
         try:
-            customer = await runtime.call(runtime.service().identify_by_phone, order_no, digits)
+            customer = await runtime.call(runtime.service().identify_by_phone, order_no, digits,
+                                          runtime.client_address(tracker))
+        except TooManyAttempts as locked:
+            dispatcher.utter_message(response="utter_attempts_locked", minutes=max(1, locked.retry_after_s // 60))
+            return {"phone_last4": None, "order_no": None, "flow_blocked": "locked"}
         except (OrderNotFound, InvalidOrderNumber):
             failed = (tracker.get_slot("failed_lookups") or 0) + 1
             locked = failed >= MAX_FAILED_LOOKUPS
@@ -98,12 +103,16 @@ class OrderLookup:
             say_service_unavailable(dispatcher)
             return {"phone_last4": None, "flow_blocked": "unavailable"}
         return {"phone_last4": digits, "verified_customer": customer,
+                "verified_session": runtime.session_binding(tracker),
                 **await self.load(order_no, customer, dispatcher, tracker)}
 
     async def load(self, order_no: str, customer: str, dispatcher: CollectingDispatcher,
                    tracker: Tracker) -> dict[str, Any]:
         try:
             order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+        except TooManyAttempts:
+            dispatcher.utter_message(response="utter_lookup_locked")
+            return {"order_no": None, "flow_blocked": "locked"}
         except (OrderNotFound, InvalidOrderNumber):
             failed = (tracker.get_slot("failed_lookups") or 0) + 1
             if failed >= MAX_FAILED_LOOKUPS:
@@ -126,12 +135,16 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
     def name(self) -> str:
         return "validate_after_sales_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        forgotten = forget_stale_verification(tracker)
+        return [*forgotten, *await super().run(dispatcher, tracker, domain)]
+
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
         if tracker.get_slot("flow_blocked"):
             return []
         slots = ["order_no"]
-        if runtime.customer_id(tracker) is None and not tracker.get_slot("verified_customer"):
+        if customer_of(tracker) is None:
             slots.append("phone_last4")
         return [*slots, "reason", "outcome", "item", "confirmed"]
 
@@ -268,11 +281,15 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
     def name(self) -> str:
         return "validate_order_query_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        forgotten = forget_stale_verification(tracker)
+        return [*forgotten, *await super().run(dispatcher, tracker, domain)]
+
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
         if tracker.get_slot("flow_blocked"):
             return []
-        if runtime.customer_id(tracker) is None and not tracker.get_slot("verified_customer"):
+        if customer_of(tracker) is None:
             return ["order_no", "phone_last4"]
         return ["order_no"]
 

@@ -12,7 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import presenter, runtime
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "confirmed", "flow_blocked")
-ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "active_item_count", "fulfillment")
+ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "verified_session", "active_item_count",
+               "fulfillment")
+VERIFICATION_SLOTS = ("phone_last4", "verified_customer", "verified_session")
 
 
 def words(tracker: Tracker) -> presenter.Words:
@@ -24,8 +26,21 @@ def reset(*names: str) -> list[EventType]:
 
 
 def customer_of(tracker: Tracker) -> str | None:
-    """From the signed token, or from a phone check done earlier in this conversation."""
-    return runtime.customer_id(tracker) or tracker.get_slot("verified_customer")
+    """From the signed token, or from a phone check passed earlier in this conversation by this same
+    client session: whoever replays the conversation's id without its session key is a stranger."""
+    return runtime.customer_id(tracker) or phone_verified_customer(tracker)
+
+
+def phone_verified_customer(tracker: Tracker) -> str | None:
+    customer = tracker.get_slot("verified_customer")
+    if customer and tracker.get_slot("verified_session") == runtime.session_binding(tracker):
+        return str(customer)
+    return None
+
+
+def stale_verification(tracker: Tracker) -> bool:
+    """A phone check of another client session: it must be asked again, not inherited."""
+    return bool(tracker.get_slot("verified_customer")) and phone_verified_customer(tracker) is None
 
 
 def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
@@ -45,3 +60,13 @@ def recent_transcript(tracker: Tracker, limit: int = 30) -> list[dict[str, str]]
 
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def forget_stale_verification(tracker: Tracker) -> list[EventType]:
+    """Before a form runs: drop a phone check of another client session from the tracker, so the
+    form asks for the digits again instead of taking them as given."""
+    if not stale_verification(tracker):
+        return []
+    dropped = reset(*VERIFICATION_SLOTS)
+    tracker.add_slots(dropped)
+    return dropped

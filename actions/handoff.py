@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.common import REQUEST_SLOTS, customer_of, recent_transcript, reset
+from aftersales.adapters.helpdesk_client import HelpdeskError
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +72,18 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
     case = {"kind": kind, "customer_id": customer, "order_no": order_no,
             "shop_id": None if order_no else str(shop)[:64], "summary": summary or kind,
             "reason": slots["reason"], "desired_outcome": slots["outcome"], "conversation_id": tracker.sender_id,
+            "client_address": runtime.client_address(tracker),
             "context": {"slots": slots, "transcript": recent_transcript(tracker),
                         **({"topic": topic} if topic else {})}}
     # One case per request of the shopper's, however often the call is retried.
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
     try:
         result = await runtime.call(runtime.helpdesk().open_case, case, f"{tracker.sender_id}:{kind}:{asked_at}")
-    except Exception:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
-        log.exception("opening a %s case failed", kind)
-        dispatcher.utter_message(response="utter_handoff_failed")
+    except Exception as failure:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
+        limited = isinstance(failure, HelpdeskError) and failure.status == HTTPStatus.TOO_MANY_REQUESTS
+        if not limited:
+            log.exception("opening a %s case failed", kind)
+        dispatcher.utter_message(response="utter_too_many_cases" if limited else "utter_handoff_failed")
         return None
     ticket = result["ticket"]
     due, created = ticket["sla_due_at"], ticket["created_at"]

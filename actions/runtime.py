@@ -19,6 +19,10 @@ from aftersales.service.after_sales import AfterSalesService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Metadata the chat channel writes itself over anything the client sent (bot_extensions.guard; the
+# bot runtime cannot be imported here, a test checks that the names agree).
+SESSION_BINDING = "chat_session"
+CLIENT_ADDRESS = "client_address"
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,3 +70,14 @@ def customer_id(tracker: Tracker) -> str | None:
     except InvalidToken as exc:
         log.info("rejected customer token in conversation %s: %s", tracker.sender_id, exc)
         return None
+
+
+def session_binding(tracker: Tracker) -> str | None:
+    """The client session this message came in (None outside the chat channels: `rasa test`)."""
+    value = metadata(tracker).get(SESSION_BINDING)
+    return str(value) if value else None
+
+
+def client_address(tracker: Tracker) -> str | None:
+    value = metadata(tracker).get(CLIENT_ADDRESS)
+    return str(value)[:64] if value else None

@@ -1,4 +1,10 @@
-"""The chat channels (REST and socket.io), made to never leave a shopper in silence.
+"""The chat channels (REST and socket.io): every message checked at the door, and no shopper left
+in silence.
+
+At the door (bot_extensions.guard): a malformed REST request gets 400 with the reason; a message
+that is too long, has no words, or comes too fast for its conversation gets the channel's own
+answer without reaching the NLU; a REST request without `sender` gets a conversation of its own;
+every message's metadata carries the channel's session binding and the client's address.
 
 Rasa logs and swallows a failed custom action (action server down, a timeout) and answers with
 whatever was said before — often nothing. These channels notice a turn that produced no message
@@ -16,12 +22,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint, Sanic
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
 
-from bot_extensions.language import language_of
+from bot_extensions import guard
+from bot_extensions.language import LANGUAGE, language_of
 
 log = logging.getLogger(__name__)
 APOLOGY_RESPONSE = "utter_service_unavailable"
@@ -31,22 +40,54 @@ FALLBACK_APOLOGY = {
     "en": "Sorry, something went wrong on our side and nothing was done. Please try again shortly, "
           "or say \"human agent\".",
 }
-MAX_MESSAGE_CHARS = 2000  # longer messages are cut here, as the REST channel's callers do
+# One per rasa process, shared by both channels: a conversation is one conversation on either.
+MESSAGE_RATE = guard.MessageRate()
 
 
-class ResilientRestInput(RestInput):
+class ResilientRestInput(InputChannel):
+    """Rasa's REST webhook (same URL and reply format: a JSON list of messages), strict about its
+    input. The reply's `X-Chat-Session` header carries the session key to send with the next message
+    of the conversation; without it, a phone check done earlier does not carry over."""
+
     @classmethod
     def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def handle(message: UserMessage) -> None:
-            collector = message.output_channel
-            # Only a collecting channel can tell whether the turn said something.
-            await never_silent(on_new_message, message,
-                               lambda: not isinstance(collector, CollectingOutputChannel) or bool(collector.messages))
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", inspect.getmodule(self).__name__)
 
-        return super().blueprint(handle)
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> response.HTTPResponse:
+            try:
+                chat = guard.parse_rest_body(_json_body(request))
+            except guard.MalformedRequest as exc:
+                return response.json({"error": str(exc)}, status=400)
+            sender = chat.sender or guard.new_conversation_id()
+            key = guard.usable_session_key(request.headers.get(guard.SESSION_HEADER)) or guard.new_session_key()
+            collector = CollectingOutputChannel()
+            message = UserMessage(chat.text, collector, sender, input_channel=self.name(),
+                                  metadata=guard.stamped(chat.metadata, sender, key, _address(request)))
+            await handle_at_the_door(on_new_message, message, lambda: bool(collector.messages))
+            return response.json(collector.messages, headers={guard.SESSION_HEADER: key})
+
+        return webhook
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return request.json
+    except Exception as exc:  # noqa: BLE001 - Sanic's parse error: the client's mistake, said as such
+        raise guard.MalformedRequest("the body is not valid JSON") from exc
+
+
+def _address(request: Request | None) -> str | None:
+    if request is None:
+        return None
+    return request.remote_addr or request.ip or None
 
 
 class CardSocketIOOutput(SocketIOOutput):
@@ -111,18 +152,41 @@ class ChatSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: dict[str, Any]) -> None:
-            sender_id = data.get("session_id") if self.session_persistence else sid
-            if not sender_id:
-                log.warning("socket.io message without a session_id ignored")
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict):
+                log.warning("socket.io message that is not an object ignored")
                 return
-            metadata = data.get(self.metadata_key) or {}
+            sender_id = data.get("session_id") if self.session_persistence else sid
+            if not isinstance(sender_id, str) or not sender_id or len(sender_id) > guard.MAX_ID_CHARS:
+                log.warning("socket.io message without a usable session_id ignored")
+                return
+            metadata = data.get(self.metadata_key)
+            text = data.get("message")
+            # The widget's own session key, else this connection's id: a reload or a second client
+            # with the same session_id starts unverified.
+            key = guard.usable_session_key(data.get("session_key")) or f"sid:{sid}"
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
             output = CardSocketIOOutput(sio, self.bot_message_evt)
-            message = UserMessage(str(data.get("message") or "")[:MAX_MESSAGE_CHARS], output, sender_id,
-                                  input_channel=self.name(), metadata=metadata if isinstance(metadata, dict) else {})
-            await never_silent(on_new_message, message, lambda: output.sent > 0)
+            message = UserMessage(text if isinstance(text, str) else "", output, sender_id, input_channel=self.name(),
+                                  metadata=guard.stamped(metadata if isinstance(metadata, dict) else {}, sender_id,
+                                                         key, _address(environ.get("sanic.request"))))
+            await handle_at_the_door(on_new_message, message, lambda: output.sent > 0)
 
         return blueprint
+
+
+async def handle_at_the_door(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
+                             answered: Callable[[], bool]) -> None:
+    """The channel's own answer for a message the NLU should not see; otherwise the turn, never silent."""
+    own_answer = guard.refusal(message.text or "")
+    if own_answer is None and not MESSAGE_RATE.allow(message.sender_id):
+        own_answer = guard.TOO_FAST
+    if own_answer is not None:
+        agent = _agent()
+        await message.output_channel.send_text_message(message.sender_id,
+                                                       await _say(agent, own_answer, message, None))
+        return
+    await never_silent(on_new_message, message, answered)
 
 
 async def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
@@ -140,7 +204,8 @@ async def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]], 
     agent = _agent()
     tracker = await _tracker(agent, message.sender_id)
     if failed or tracker is None or not tracker.is_paused():
-        await message.output_channel.send_text_message(message.sender_id, await _apology(agent, tracker, message))
+        await message.output_channel.send_text_message(message.sender_id,
+                                                       await _say(agent, APOLOGY_RESPONSE, message, tracker))
 
 
 def _agent() -> Any:
@@ -159,13 +224,20 @@ async def _tracker(agent: Any, sender_id: str) -> Any:
         return None
 
 
-async def _apology(agent: Any, tracker: Any, message: UserMessage) -> str:
-    """The domain's apology in the conversation's language (its slot), as any reply is chosen."""
-    if tracker is not None:
+async def _say(agent: Any, response_name: str, message: UserMessage, tracker: Any) -> str:
+    """One of the domain's responses in the conversation's language: the message's own, else the
+    conversation's (its slot), as any reply is chosen."""
+    language = language_of(message.text[:guard.MAX_MESSAGE_CHARS], message.metadata)
+    if agent is not None:
+        if tracker is None and language is None:
+            tracker = await _tracker(agent, message.sender_id)
+        language = language or (tracker.get_slot(LANGUAGE) if tracker is not None else None)
+        wording = DialogueStateTracker(message.sender_id, agent.domain.slots)
+        wording.update(SlotSet(LANGUAGE, language or "zh"))
         try:
-            response = await agent.nlg.generate(APOLOGY_RESPONSE, tracker, message.output_channel.name())
-            if response and response.get("text"):
-                return response["text"]
+            generated = await agent.nlg.generate(response_name, wording, message.output_channel.name())
+            if generated and generated.get("text"):
+                return str(generated["text"])
         except Exception:  # noqa: BLE001
-            log.exception("could not word the apology")
-    return FALLBACK_APOLOGY[language_of(message.text, message.metadata) or "zh"]
+            log.exception("could not word %s", response_name)
+    return FALLBACK_APOLOGY[language if language in FALLBACK_APOLOGY else "zh"]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
-from aftersales.domain import order_numbers
+from aftersales.domain import attempts, order_numbers
 from aftersales.domain.model import (
     CustomerHistory,
     Fulfillment,
@@ -38,6 +38,7 @@ from aftersales.domain.policy import (
 )
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
+from aftersales.service.limits import count, refuse_if_locked
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import (
     decision_dict,
@@ -114,19 +115,44 @@ class AfterSalesService:
     # -- shopper-side reads ------------------------------------------------------------------------
 
     def lookup_order(self, customer_id: str, order_no: str) -> dict[str, Any]:
-        with self._uow(read_only=True) as uow:
-            return order_dict(self._owned(uow.orders.get(self._order_no(order_no)), customer_id))
-
-    def identify_by_phone(self, order_no: str, phone_last4: str) -> str:
-        """The customer an order belongs to, if ``phone_last4`` matches the phone on it (for chats
-        without a signed customer token). Wrong digits and unknown orders fail the same way."""
+        """The customer's order. Order numbers that are not theirs count against the customer's
+        look-up limit: past it, every look-up is refused for a while."""
         normalized = self._order_no(order_no)
+        limits = [(attempts.LOOKUP_CUSTOMER, customer_id)]
+        now = self.clock()
         with self._uow(read_only=True) as uow:
+            refuse_if_locked(uow, limits, now)
             order = uow.orders.get(normalized)
+            if order is not None and order.customer_id == customer_id:
+                return order_dict(order)
+        self._count_failure(limits, now, f"customer:{customer_id}", normalized)
+        raise OrderNotFound()
+
+    def identify_by_phone(self, order_no: str, phone_last4: str, client_address: str | None = None) -> str:
+        """The customer an order belongs to, if ``phone_last4`` matches the phone on it (for chats
+        without a signed customer token). Wrong digits and unknown orders fail the same way, and
+        count against the order's, its customer's and the client's limits: while one is locked,
+        the right digits are refused too."""
+        normalized = self._order_no(order_no)
+        now = self.clock()
+        with self._uow(read_only=True) as uow:
+            order = uow.orders.get(normalized, records=False)
+            limits = [(attempts.PHONE_CHECK_ORDER, normalized), (attempts.PHONE_CHECK_CLIENT, client_address or ""),
+                      (attempts.PHONE_CHECK_CUSTOMER, order.customer_id if order is not None else "")]
+            refuse_if_locked(uow, limits, now)
             expected = order.customer.phone[-4:] if order is not None else "----"
-            if not hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) or order is None:
-                raise OrderNotFound(normalized)
-            return order.customer_id
+            if hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) and order is not None:
+                return order.customer_id
+        self._count_failure(limits, now, f"client:{client_address or 'unknown'}", normalized)
+        raise OrderNotFound(normalized)
+
+    def _count_failure(self, limits: list[tuple[attempts.Limit, str]], now: datetime, actor: str,
+                       order_no: str) -> None:
+        with self._uow() as uow:
+            locked = count(uow, limits, now, actor, "order", order_no)
+            uow.commit()
+        if locked is not None:
+            raise locked
 
     def options(self, customer_id: str, order_no: str, reason: str) -> list[dict[str, Any]]:
         """What the shopper may ask for on this order now, given the reason (the dialogue's buttons)."""
@@ -235,7 +261,7 @@ class AfterSalesService:
     def open_ticket(self, customer_id: str | None, kind: str, summary: str, order_no: str | None = None,
                     shop_id: str | None = None, reason: str | None = None, desired_outcome: str | None = None,
                     conversation_id: str | None = None, context: dict[str, Any] | None = None,
-                    idempotency_key: str | None = None) -> dict[str, Any]:
+                    idempotency_key: str | None = None, client_address: str | None = None) -> dict[str, Any]:
         """Escalate to the merchant's inbox (转人工, complaint, appeal) with everything collected.
         An anonymous shopper (no token, not verified) can still reach a human, but not name an order."""
         if kind not in ("escalation", "complaint"):
@@ -254,6 +280,10 @@ class AfterSalesService:
             replay = uow.idempotent_response(key, "open_ticket")
             if replay is not None:
                 return replay
+            anonymous_limits = [] if customer_id is not None else [
+                (attempts.ANONYMOUS_CASES_CONVERSATION, conversation_id or ""),
+                (attempts.ANONYMOUS_CASES_CLIENT, client_address or ""), (attempts.ANONYMOUS_CASES_SHOP, shop_id)]
+            refuse_if_locked(uow, anonymous_limits, now)
             for existing in order.tickets if order is not None else ():
                 same_case = existing.kind == kind and existing.conversation_id == conversation_id
                 if same_case and existing.status != "resolved":
@@ -272,6 +302,8 @@ class AfterSalesService:
                       after=ticket_dict(ticket))
             result = {"status": "opened", "ticket": ticket_dict(ticket)}
             uow.remember(key, "open_ticket", result, now)
+            # The case that reaches a limit is opened; the next one is refused.
+            count(uow, anonymous_limits, now, "customer:anonymous", "shop", shop_id)
             uow.commit()
         return result
 

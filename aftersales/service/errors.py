@@ -31,3 +31,14 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     code = "forbidden"
+
+
+class TooManyAttempts(ServiceError):
+    """A limit of aftersales.domain.attempts is locked: refused, whatever the request says."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, scope: str, retry_after_s: int):
+        super().__init__(f"too many attempts ({scope}); retry in {retry_after_s} s")
+        self.scope = scope
+        self.retry_after_s = retry_after_s

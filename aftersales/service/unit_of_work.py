@@ -7,10 +7,14 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import READ_ONLY
+
+_INSERT_OR_SKIP = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class UnitOfWork:
@@ -27,6 +31,7 @@ class UnitOfWork:
         if self.read_only:
             self.session.connection(execution_options={READ_ONLY: True})
         self.orders = OrderRepository(self.session)
+        self.attempts = AttemptCounters(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -145,3 +150,28 @@ class OrderRepository:
         row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
                                           interceptions.scalar_subquery())).one()
         return row[0] or 0, row[1] or 0, row[2] or 0
+
+
+class AttemptCounters:
+    """The limits' counters (aftersales.domain.attempts), one row per key."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def read(self, keys: list[str]) -> list[t.AttemptCounter]:
+        return list(self.session.scalars(select(t.AttemptCounter).where(t.AttemptCounter.key.in_(keys))))
+
+    def lock(self, keys: list[str]) -> list[t.AttemptCounter]:
+        """The counters, created when missing, row-locked in key order (no deadlock between two
+        operations that lock overlapping keys)."""
+        keys = sorted(set(keys))
+        missing = set(keys) - {row.key for row in self.read(keys)}
+        if missing:
+            # A concurrent first hit may create a row meanwhile: its insert wins, this one is skipped.
+            insert = _INSERT_OR_SKIP[self.session.get_bind().dialect.name]
+            self.session.execute(insert(t.AttemptCounter).values([{"key": key, "hits": 0, "lockouts": 0}
+                                                                   for key in sorted(missing)])
+                                 .on_conflict_do_nothing())
+        query = (select(t.AttemptCounter).where(t.AttemptCounter.key.in_(keys)).order_by(t.AttemptCounter.key)
+                 .with_for_update().execution_options(populate_existing=True))
+        return list(self.session.scalars(query))

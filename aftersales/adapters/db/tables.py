@@ -216,6 +216,17 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
 
+class AttemptCounter(Base):
+    """A limit's counter (aftersales.domain.attempts): hits in the current window and any lock-out."""
+
+    __tablename__ = "attempt_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IdempotencyRecord(Base):
     """The stored answer to an operation already carried out under this key, replayed on retry."""
 

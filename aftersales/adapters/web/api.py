@@ -14,12 +14,21 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from aftersales.adapters.web.app import services
-from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound, ServiceError
+from aftersales.service.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidOrderNumber,
+    NotFound,
+    OrderNotFound,
+    ServiceError,
+    TooManyAttempts,
+)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 CASE_FIELDS = {"kind", "customer_id", "order_no", "shop_id", "summary", "reason", "desired_outcome",
-               "conversation_id", "context"}
-STATUS_BY_ERROR = {InvalidInput: 422, InvalidOrderNumber: 422, OrderNotFound: 404, NotFound: 404, Conflict: 409}
+               "conversation_id", "context", "client_address"}
+STATUS_BY_ERROR = {InvalidInput: 422, InvalidOrderNumber: 422, OrderNotFound: 404, NotFound: 404, Conflict: 409,
+                   TooManyAttempts: 429}
 
 
 def error(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
@@ -41,7 +50,10 @@ def system_token_required(view):  # type: ignore[no-untyped-def]
 
 @api.errorhandler(ServiceError)
 def service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
-    return error(STATUS_BY_ERROR.get(type(exc), 400), exc.code, str(exc) or exc.code)
+    body, status = error(STATUS_BY_ERROR.get(type(exc), 400), exc.code, str(exc) or exc.code)
+    if isinstance(exc, TooManyAttempts):
+        return body, status, {"Retry-After": str(exc.retry_after_s)}
+    return body, status
 
 
 @api.post("/cases")
@@ -66,6 +78,7 @@ def open_case():  # type: ignore[no-untyped-def]
         body.get("customer_id"), body["kind"], body["summary"], order_no=body.get("order_no"),
         shop_id=body.get("shop_id"), reason=body.get("reason"), desired_outcome=body.get("desired_outcome"),
         conversation_id=body.get("conversation_id"), context=body.get("context"),
+        client_address=(body.get("client_address") or "")[:64] or None,
         idempotency_key=hashlib.sha256(key.encode()).hexdigest()[:64] if key else None)
     return jsonify(result), 201 if result["status"] == "opened" else 200
 
