@@ -252,6 +252,8 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
                                  domain: DomainDict) -> dict[str, Any]:
         if value is not True:  # "no", or reset by an action
             return {"confirmed": value}
+        if customer_of(tracker) is None:  # only the verified shopper's own session confirms
+            return {"confirmed": None}
         if is_explicit_confirmation(tracker.latest_message or {}):
             return {"confirmed": True}
         dispatcher.utter_message(response="utter_confirm_explicitly")

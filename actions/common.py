@@ -64,9 +64,10 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def forget_stale_verification(tracker: Tracker) -> list[EventType]:
     """Before a form runs: drop a phone check of another client session from the tracker, so the
-    form asks for the digits again instead of taking them as given."""
+    form asks for the digits again instead of taking them as given — and any confirmation given so
+    far, which the verified shopper must give again."""
     if not stale_verification(tracker):
         return []
-    dropped = reset(*VERIFICATION_SLOTS)
+    dropped = reset(*VERIFICATION_SLOTS, "confirmed")
     tracker.add_slots(dropped)
     return dropped

@@ -32,6 +32,9 @@ class Settings:
     # Where the action server escalates cases (our inbox's JSON API, or another helpdesk's).
     helpdesk_url: str
     helpdesk_api_token: str
+    # Web origins (the shop's domains) whose pages may talk to the chat from the browser, with
+    # credentials; no other origin gets a CORS header.
+    chat_allowed_origins: tuple[str, ...]
 
     @property
     def production(self) -> bool:
@@ -56,6 +59,7 @@ class Settings:
             default_shop_id=env.get("DEFAULT_SHOP_ID") or "shop_lifestyle",
             helpdesk_url=env.get("HELPDESK_URL") or f"http://127.0.0.1:{_int(env, 'WEB_PORT', 8000)}",
             helpdesk_api_token=_secret(env, "HELPDESK_API_TOKEN"),
+            chat_allowed_origins=_origins(env, _int(env, "WEB_PORT", 8000)),
         )
         if settings.production:
             settings._check_production()
@@ -79,6 +83,9 @@ class Settings:
             )
         if self.database_url.startswith("sqlite"):
             raise ConfigError("production mode needs DATABASE_URL pointing at PostgreSQL")
+        if not self.chat_allowed_origins or any(not o.startswith("https://") for o in self.chat_allowed_origins):
+            raise ConfigError("production mode needs CHAT_ALLOWED_ORIGINS: the shop's https:// origins, "
+                              "separated by spaces or commas")
 
 
 def _secret(env: dict[str, str] | os._Environ[str], name: str) -> str:
@@ -94,3 +101,14 @@ def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _origins(env: dict[str, str] | os._Environ[str], web_port: int) -> tuple[str, ...]:
+    """CHAT_ALLOWED_ORIGINS, else this machine's own web app (the demo shop page); never "*"."""
+    raw = env.get("CHAT_ALLOWED_ORIGINS")
+    if not raw:
+        return (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}")
+    origins = tuple(o.rstrip("/") for o in raw.replace(",", " ").split())
+    if "*" in origins:
+        raise ConfigError("CHAT_ALLOWED_ORIGINS lists origins; '*' would let any web page use a shopper's chat")
+    return origins

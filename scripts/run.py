@@ -49,10 +49,11 @@ def action_server(port: int, name: str = "action server", replica: bool = False)
                           "--port", str(port)], f"http://127.0.0.1:{port}/health", replica)
 
 
-def rasa_server(host: str, port: int, endpoints: str, token: str, name: str = "rasa server",
+def rasa_server(host: str, port: int, endpoints: str, settings, name: str = "rasa server",
                 replica: bool = False) -> Service:
     return Service(name, [str(ROOT / ".venv-bot/bin/rasa"), "run", "--interface", host, "--port", str(port),
-                          "--enable-api", "--auth-token", token, "--cors", "*", "--model", str(ROOT / "models"),
+                          "--enable-api", "--auth-token", settings.rasa_api_token,
+                          "--cors", *settings.chat_allowed_origins, "--model", str(ROOT / "models"),
                           "--endpoints", endpoints, "--credentials", "credentials.yml"],
                    f"http://127.0.0.1:{port}/", replica)
 
@@ -73,7 +74,7 @@ def single_profile(settings, env: dict[str, str]) -> list[Service]:
     env["RASA_TRACKER_DIALECT"] = env.get("RASA_TRACKER_DIALECT") or "sqlite"
     env["RASA_TRACKER_DB"] = env.get("RASA_TRACKER_DB") or str(ROOT / "var" / "rasa-tracker.sqlite3")
     return [action_server(ACTIONS_PORT), *app_services(settings),
-            rasa_server(HOST, RASA_PORT, "endpoints.yml", settings.rasa_api_token)]
+            rasa_server(HOST, RASA_PORT, "endpoints.yml", settings)]
 
 
 def scaled_profile(settings, env: dict[str, str], replicas: int) -> list[Service]:
@@ -100,7 +101,7 @@ def scaled_profile(settings, env: dict[str, str], replicas: int) -> list[Service
                                       "-g", "daemon off;"], f"http://127.0.0.1:{ACTIONS_PORT}/health")
     return [*(action_server(p, f"action server {i + 1}", True) for i, p in enumerate(action_ports)),
             nginx, *app_services(settings),
-            *(rasa_server("127.0.0.1", p, "endpoints.scaled.yml", settings.rasa_api_token, f"rasa replica {i + 1}",
+            *(rasa_server("127.0.0.1", p, "endpoints.scaled.yml", settings, f"rasa replica {i + 1}",
                           True) for i, p in enumerate(rasa_ports))]
 
 

@@ -167,3 +167,14 @@ def test_every_api_route_is_in_the_openapi_document(app):
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes and routes == documented
+
+
+def test_production_adds_hsts_and_secure_cookies_and_development_does_not(database_url, app):
+    strong = {"CUSTOMER_TOKEN_SECRET": "a" * 40, "WEB_SECRET_KEY": "b" * 40, "RASA_API_TOKEN": "c" * 40,
+              "HELPDESK_API_TOKEN": "d" * 40, "CHAT_ALLOWED_ORIGINS": "https://shop.example"}
+    production = Settings(**{**Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x",
+                                                  **strong}).__dict__, "database_url": database_url})
+    secure = create_app(production)
+    assert "max-age=" in secure.test_client().get("/inbox/login").headers["Strict-Transport-Security"]
+    assert secure.config["SESSION_COOKIE_SECURE"] is True
+    assert "Strict-Transport-Security" not in app.test_client().get("/inbox/login").headers

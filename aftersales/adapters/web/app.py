@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        if settings.production:  # served over https only: browsers must never fall back to http
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     return app

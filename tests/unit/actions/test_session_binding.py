@@ -26,7 +26,12 @@ def tracker(session: str | None, **slots) -> Tracker:
     latest = {"text": "确认", "intent": {"name": "affirm", "confidence": 0.99}, "entities": [],
               "metadata": metadata}
     user = {"event": "user", "text": "确认", "timestamp": 1.0, "parse_data": latest, "metadata": metadata}
-    return Tracker("shared-id", {"language": "zh", **slots}, latest, [user], False, None,
+    events: list[dict] = [user]
+    if slots.get("requested_slot") == "confirmed":
+        # As Rasa does before it calls the validation action: "yes" at the confirmation step fills the slot.
+        events.append({"event": "slot", "name": "confirmed", "value": True, "timestamp": 1.1})
+        slots = {**slots, "confirmed": True}
+    return Tracker("shared-id", {"language": "zh", **slots}, latest, events, False, None,
                    {"name": "after_sales_form"}, "action_listen")
 
 
@@ -47,15 +52,18 @@ def test_a_replayed_conversation_id_at_the_confirmation_is_asked_for_the_digits_
     events = run(form.run(CollectingDispatcher(), replay, DOMAIN))
     slot_sets = [(e["name"], e["value"]) for e in events if e["event"] == "slot"]
     assert ("verified_customer", None) in slot_sets and ("phone_last4", None) in slot_sets
+    # The replayed "确认" is no confirmation: only the verified shopper's session gives one.
+    assert [value for name, value in slot_sets if name == "confirmed"][-1] is None
     # What Rasa's form asks next: the first required slot without a value.
     required = run(form.required_slots([], CollectingDispatcher(), replay, DOMAIN))
     assert next(name for name in required if replay.get_slot(name) is None) == "phone_last4"
 
 
-def test_the_same_session_goes_on_without_being_asked_again():
+def test_the_same_session_goes_on_without_being_asked_again_and_its_yes_confirms():
     events = run(actions.ValidateAfterSalesForm().run(CollectingDispatcher(), tracker("session-a", **VERIFIED_IN_A),
                                                       DOMAIN))
-    assert ("verified_customer", None) not in [(e.get("name"), e.get("value")) for e in events]
+    slot_sets = [(e.get("name"), e.get("value")) for e in events]
+    assert ("verified_customer", None) not in slot_sets and ("confirmed", True) in slot_sets
 
 
 class FakeService:

@@ -44,7 +44,23 @@ def test_production_refuses_development_secrets_and_sqlite():
               "HELPDESK_API_TOKEN": "d" * 40}
     with pytest.raises(ConfigError, match="PostgreSQL"):
         Settings.from_env({"AFTERSALES_ENV": "production", **strong})
-    assert Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong}).production
+    with pytest.raises(ConfigError, match="CHAT_ALLOWED_ORIGINS"):
+        Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong})
+    with pytest.raises(ConfigError, match="CHAT_ALLOWED_ORIGINS"):
+        Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong,
+                           "CHAT_ALLOWED_ORIGINS": "http://shop.example"})
+    production = Settings.from_env({"AFTERSALES_ENV": "production", "DATABASE_URL": "postgresql://db/x", **strong,
+                                    "CHAT_ALLOWED_ORIGINS": "https://shop.example, https://m.shop.example/"})
+    assert production.production
+    assert production.chat_allowed_origins == ("https://shop.example", "https://m.shop.example")
+
+
+def test_the_chat_is_open_to_the_configured_origins_only():
+    assert Settings.from_env({"WEB_PORT": "8100"}).chat_allowed_origins == ("http://127.0.0.1:8100",
+                                                                            "http://localhost:8100")
+    assert Settings.from_env({"CHAT_ALLOWED_ORIGINS": ""}).chat_allowed_origins[0].startswith("http://127.0.0.1")
+    with pytest.raises(ConfigError, match="any web page"):
+        Settings.from_env({"CHAT_ALLOWED_ORIGINS": "https://a.example *"})
 
 
 @pytest.mark.parametrize("env", [{"AFTERSALES_ENV": "prod"}, {"WEB_PORT": "eighty"}])

@@ -80,6 +80,9 @@
     this.storageKey = "aftersales-chat:" + (container.dataset.storageKey || this.shopId || "default");
     var saved = this.load();
     this.sessionId = saved.sessionId || randomId();
+    // A second secret that never leaves this tab: the server binds a phone check to it, so anyone
+    // who learns the session id (it names the socket.io room) still cannot act as this shopper.
+    this.sessionKey = saved.sessionKey || randomId();
     this.history = saved.history || [];
     this.build(saved.open === true);
     for (var i = 0; i < this.history.length; i++) { this.render(this.history[i], false); }
@@ -93,7 +96,8 @@
   Widget.prototype.save = function () {
     try {
       window.sessionStorage.setItem(this.storageKey, JSON.stringify({
-        sessionId: this.sessionId, history: this.history.slice(-MAX_HISTORY), open: !this.panel.hidden
+        sessionId: this.sessionId, sessionKey: this.sessionKey, history: this.history.slice(-MAX_HISTORY),
+        open: !this.panel.hidden
       }));
     } catch (e) { /* storage full or disabled: the chat still works, only without history */ }
   };
@@ -128,7 +132,7 @@
     this.input = el("input", "asc-input");
     this.input.id = label.htmlFor;
     this.input.type = "text";
-    this.input.maxLength = 2000;
+    this.input.maxLength = 1000;  // the chat channels answer longer messages "please shorten" (bot_extensions/guard.py)
     this.input.autocomplete = "off";
     this.input.placeholder = t.placeholder;
     var send = el("button", "asc-send", t.send);
@@ -199,7 +203,7 @@
     // socket.io buffers while disconnected and sends on reconnect.
     if (this.socket) {
       this.socket.emit("user_uttered", {
-        session_id: this.sessionId, message: payload,
+        session_id: this.sessionId, session_key: this.sessionKey, message: payload,
         metadata: this.declaredLang
           ? { customer_token: this.token, language: this.declaredLang, shop_id: this.shopId }
           : { customer_token: this.token, shop_id: this.shopId }
