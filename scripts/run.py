@@ -93,7 +93,7 @@ def scaled_profile(settings, env: dict[str, str], replicas: int) -> list[Service
     redis = make_url(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1")
     env.update({"RASA_TRACKER_URL": tracker.set(drivername="postgresql").render_as_string(hide_password=False),
                 "REDIS_HOST": redis.host or "127.0.0.1", "REDIS_PORT": str(redis.port or 6379),
-                "REDIS_LOCK_DB": str(redis.database or 1)})
+                "REDIS_LOCK_DB": str(redis.database or 1), "SANIC_PROXIES_COUNT": "1"})
     rasa_ports = [_free_port() for _ in range(replicas)]
     action_ports = [_free_port() for _ in range(replicas)]
     _write_nginx_conf(rasa_ports, action_ports)
@@ -149,12 +149,16 @@ http {{
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_read_timeout 1h;
     }}
     location / {{
       proxy_pass http://rasa;
       # Which replica answered: for tracing a conversation across replicas (and the fault tests).
       add_header X-Upstream $upstream_addr always;
+      # The edge: the client's own X-Forwarded-For is replaced, never passed on, so the replicas
+      # (SANIC_PROXIES_COUNT=1) count limits per real client address.
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_read_timeout 120s;
     }}
   }}

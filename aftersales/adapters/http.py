@@ -9,9 +9,12 @@ from urllib3.util.retry import Retry
 
 
 def retrying_session(retries: int, read_retries: int = 0) -> requests.Session:
-    """POSTs are retried too (allowed_methods=None): our calls are idempotent by key or by design."""
+    """POSTs are retried too (allowed_methods=None): our calls are idempotent by key or by design.
+    A Retry-After header is never waited for: urllib3 would otherwise sleep through a 429's hour
+    inside a chat turn; the caller hears the 429 and answers at once."""
     retry = Retry(total=retries, connect=retries, read=read_retries, status=retries, backoff_factor=0.3,
-                  status_forcelist=(502, 503, 504), allowed_methods=None, raise_on_status=False)
+                  status_forcelist=(502, 503, 504), allowed_methods=None, raise_on_status=False,
+                  respect_retry_after_header=False)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)

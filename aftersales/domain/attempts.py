@@ -58,7 +58,7 @@ PHONE_CHECK_CLIENT = Limit("phone_client", 20, timedelta(hours=1), timedelta(min
 LOOKUP_CUSTOMER = Limit("lookup_customer", 10, timedelta(hours=1), timedelta(minutes=15))
 # Cases opened without an account: per conversation, per client address and per shop.
 ANONYMOUS_CASES_CONVERSATION = Limit("cases_conversation", 3, timedelta(hours=1), timedelta(hours=1))
-ANONYMOUS_CASES_CLIENT = Limit("cases_client", 5, timedelta(hours=1), timedelta(hours=1))
+ANONYMOUS_CASES_CLIENT = Limit("cases_client", 20, timedelta(hours=1), timedelta(hours=1))
 ANONYMOUS_CASES_SHOP = Limit("cases_shop", 60, timedelta(hours=1), timedelta(minutes=15))
 
 

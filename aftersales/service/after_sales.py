@@ -135,16 +135,19 @@ class AfterSalesService:
         the right digits are refused too."""
         normalized = self._order_no(order_no)
         now = self.clock()
-        with self._uow(read_only=True) as uow:
+        # One write transaction with the counters row-locked: concurrent guesses queue on them, so
+        # not one guess more than the limit is ever compared.
+        with self._uow() as uow:
             order = uow.orders.get(normalized, records=False)
             limits = [(attempts.PHONE_CHECK_ORDER, normalized), (attempts.PHONE_CHECK_CLIENT, client_address or ""),
                       (attempts.PHONE_CHECK_CUSTOMER, order.customer_id if order is not None else "")]
-            refuse_if_locked(uow, limits, now)
+            refuse_if_locked(uow, limits, now, lock=True)
             expected = order.customer.phone[-4:] if order is not None else "----"
             if hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) and order is not None:
                 return order.customer_id
-        self._count_failure(limits, now, f"client:{client_address or 'unknown'}", normalized)
-        raise OrderNotFound(normalized)
+            locked = count(uow, limits, now, f"client:{client_address or 'unknown'}", "order", normalized)
+            uow.commit()
+        raise locked or OrderNotFound(normalized)
 
     def _count_failure(self, limits: list[tuple[attempts.Limit, str]], now: datetime, actor: str,
                        order_no: str) -> None:

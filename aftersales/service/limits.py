@@ -19,9 +19,11 @@ def _keys(limits: Iterable[Keyed]) -> dict[str, attempts.Limit]:
     return {limit.key(value): limit for limit, value in limits if value}
 
 
-def refuse_if_locked(uow: UnitOfWork, limits: Iterable[Keyed], now: datetime) -> None:
+def refuse_if_locked(uow: UnitOfWork, limits: Iterable[Keyed], now: datetime, lock: bool = False) -> None:
+    """``lock``: hold the counters' rows until the unit of work ends (check and count as one step)."""
     keyed = _keys(limits)
-    locked = [(until, keyed[row.key]) for row in uow.attempts.read(list(keyed))
+    rows = uow.attempts.lock(list(keyed)) if lock else uow.attempts.read(list(keyed))
+    locked = [(until, keyed[row.key]) for row in rows
               if (until := attempts.locked_until(row, now)) is not None]
     if locked:
         until, limit = max(locked, key=lambda pair: pair[0])

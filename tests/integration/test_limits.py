@@ -137,12 +137,13 @@ def test_cases_without_an_account_are_limited_per_conversation_and_client(factor
     assert {row.after["limit"] for row in audit_rows(factory)} == {"cases_conversation", "cases_client"}
 
 
-def test_concurrent_wrong_guesses_are_each_counted(factory):
+def test_concurrent_guesses_never_get_one_comparison_past_the_limit(factory):
     add_order(factory, "P1000000001", customer="alice")
     svc = service(factory)
-    racers = attempts.PHONE_CHECK_ORDER.max_hits - 1
+    limit = attempts.PHONE_CHECK_ORDER.max_hits
     results = run_together(*[lambda n=n: svc.identify_by_phone("P1000000001", f"{8000 + n}", f"10.1.0.{n}")
-                             for n in range(racers)])
-    assert all(isinstance(r, OrderNotFound) for r in results)
-    with pytest.raises(TooManyAttempts):  # the next wrong guess reaches the limit
-        svc.identify_by_phone("P1000000001", "7777", "10.1.1.1")
+                             for n in range(3 * limit)])
+    assert sum(isinstance(r, OrderNotFound) for r in results) == limit - 1
+    assert sum(isinstance(r, TooManyAttempts) for r in results) == 2 * limit + 1
+    with pytest.raises(TooManyAttempts):
+        svc.identify_by_phone("P1000000001", "0001", "10.1.1.1")

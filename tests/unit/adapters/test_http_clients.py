@@ -17,6 +17,7 @@ from aftersales.adapters.rasa_api import RasaConversations, RasaUnavailable
 class Recorder(BaseHTTPRequestHandler):
     script: list[tuple[int, dict, float]] = []
     seen: list[dict] = []
+    extra_headers: dict[str, str] = {}
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -29,6 +30,8 @@ class Recorder(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in type(self).extra_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 
@@ -40,7 +43,7 @@ class Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    Recorder.script, Recorder.seen = [], []
+    Recorder.script, Recorder.seen, Recorder.extra_headers = [], [], {}
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -91,3 +94,13 @@ def test_rasa_client_sends_the_token_and_quotes_the_conversation_id(server):
     Recorder.script = [(500, {"message": "boom"}, 0)]
     with pytest.raises(RasaUnavailable, match="HTTP 500"):
         client.tracker("chat")
+
+
+def test_a_429_is_answered_at_once_whatever_its_retry_after_says(server):
+    Recorder.script = [(429, {"error": "too many", "code": "too_many_attempts"}, 0)]
+    Recorder.extra_headers = {"Retry-After": "3600"}
+    started = time.monotonic()
+    with pytest.raises(HelpdeskError) as refused:
+        HelpdeskClient(server, "secret").open_case({"kind": "escalation", "summary": "s"}, "chat:1")
+    assert time.monotonic() - started < 5
+    assert (refused.value.status, refused.value.code, len(Recorder.seen)) == (429, "too_many_attempts", 1)
