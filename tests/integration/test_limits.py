@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
+from aftersales.adapters.db.engine import session_factory
 from aftersales.domain import attempts
 from aftersales.service.errors import OrderNotFound, TooManyAttempts
-
-from aftersales.adapters.db.engine import session_factory
 
 from .fixtures import NOW, add_order, service
 from .test_concurrency import run_together
