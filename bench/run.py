@@ -256,7 +256,10 @@ def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bo
            "DATABASE_URL": database_url,
            "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"), "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
            "RASA_API_TOKEN": API_TOKEN,
-           "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false"}
+           "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false",
+           # The long conversation sends 100 turns back to back, faster than any person: the
+           # per-conversation rate limit would answer most of them "slow down" and measure nothing.
+           "CHAT_MESSAGE_RATE": "100000/30"}
     cli = [str(ROOT / ".venv/bin/aftersales")]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo", "seed"], env=env, check=True, capture_output=True)
@@ -384,6 +387,40 @@ def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: 
     return [bot.say(sender, messages[i % len(messages)], metadata)[0] * 1000 for i in range(turns)]
 
 
+def under_long_messages(bot: Bot, metadata: dict[str, str], seconds: float = 15.0) -> list[dict[str, object]]:
+    """Latency of a calm conversation while one client sends long messages back to back, each from a
+    new sender id (so every one reaches the NLU, as an attacker would): nothing, messages at the
+    channel's limit, and ten times the limit (answered "please shorten" at the door)."""
+    from bot_extensions.guard import MAX_MESSAGE_CHARS
+
+    rows: list[dict[str, object]] = []
+    for label, length in (("nobody else", 0), (f"{MAX_MESSAGE_CHARS:,}-character messages", MAX_MESSAGE_CHARS),
+                          (f"{10 * MAX_MESSAGE_CHARS:,}-character messages", 10 * MAX_MESSAGE_CHARS)):
+        stop = threading.Event()
+        noisy: list[float] = []
+
+        def flood(size: int, stop: threading.Event, noisy: list[float]) -> None:
+            text = ("我要退款订单号是多少呢" * (size // 10 + 1))[:size]
+            while not stop.is_set():
+                noisy.append(bot.say(f"bench-flood-{uuid.uuid4().hex[:8]}", text, metadata)[0] * 1000)
+
+        flooder = threading.Thread(target=flood, args=(length, stop, noisy), daemon=True) if length else None
+        if flooder:
+            flooder.start()
+        calm: list[float] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            calm.append(bot.say(f"bench-calm-{uuid.uuid4().hex[:8]}", "退款多久能到账", metadata)[0] * 1000)
+        stop.set()
+        if flooder:
+            flooder.join()
+        calm.sort()
+        noisy.sort()
+        rows.append({"load": label, "calm_p50_ms": pct(calm, 50), "calm_p95_ms": pct(calm, 95),
+                     "noisy_messages": len(noisy), "noisy_p50_ms": pct(noisy, 50) if noisy else None})
+    return rows
+
+
 SOAK_SAMPLE_S = 5
 
 
@@ -459,6 +496,18 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
               f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
               f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
               "![latency](latency.png)", ""]
+    flooded = extras.get("long_messages")
+    if isinstance(flooded, list):
+        lines += ["## Others' latency while one client sends long messages", "",
+                  "One conversation asks a policy question again and again while another client sends long "
+                  "messages back to back, each from a new sender id.", "",
+                  "| the other client sends | calm p50 ms | calm p95 ms | long messages sent | their p50 ms |",
+                  "|---|---|---|---|---|"]
+        for row in flooded:
+            noisy = "—" if row["noisy_p50_ms"] is None else f"{row['noisy_p50_ms']:.0f}"
+            lines.append(f"| {row['load']} | {row['calm_p50_ms']:.0f} | {row['calm_p95_ms']:.0f} | "
+                         f"{row['noisy_messages']} | {noisy} |")
+        lines.append("")
     soak = extras.get("soak")
     if soak:
         lines += ["## Soak", "", f"{soak['minutes']:g} minutes at {soak['concurrency']} concurrent conversations "
@@ -554,6 +603,8 @@ def main() -> int:
         long = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
         extras["long_early"] = statistics.median(long[:10])
         extras["long_late"] = statistics.median(long[-10:])
+        print("latency for others while one client sends long messages …", flush=True)
+        extras["long_messages"] = under_long_messages(ours, metadata)
         if args.soak_minutes > 0:
             print(f"soak: {args.soak_minutes:g} min at {args.soak_concurrency} concurrent …", flush=True)
             extras["soak"] = soak(ours, args.soak_minutes, args.soak_concurrency, scenarios, metadata)

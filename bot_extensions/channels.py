@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,7 +42,7 @@ FALLBACK_APOLOGY = {
           "or say \"human agent\".",
 }
 # One per rasa process, shared by both channels: a conversation is one conversation on either.
-MESSAGE_RATE = guard.MessageRate()
+MESSAGE_RATE = guard.message_rate(os.environ.get("CHAT_MESSAGE_RATE"))
 
 
 class ResilientRestInput(InputChannel):

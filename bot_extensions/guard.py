@@ -128,3 +128,14 @@ class MessageRate:
         while len(self._seen) > self.max_conversations:
             self._seen.popitem(last=False)
         return allowed
+
+
+def message_rate(setting: str | None) -> MessageRate:
+    """CHAT_MESSAGE_RATE, "messages/seconds" per conversation (default 20/30: no person types faster)."""
+    if not setting:
+        return MessageRate()
+    try:
+        limit, window = setting.split("/")
+        return MessageRate(limit=int(limit), window_s=float(window))
+    except ValueError as exc:
+        raise ValueError(f"CHAT_MESSAGE_RATE must look like 20/30 (messages/seconds), not {setting!r}") from exc

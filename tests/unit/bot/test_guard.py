@@ -80,3 +80,10 @@ def test_short_or_odd_session_keys_are_not_used():
 
 def test_the_action_server_reads_the_fields_the_channel_writes():
     assert (runtime.SESSION_BINDING, runtime.CLIENT_ADDRESS) == (guard.SESSION_BINDING, guard.CLIENT_ADDRESS)
+
+
+def test_the_message_rate_is_configurable_and_a_bad_setting_is_named():
+    assert (guard.message_rate(None).limit, guard.message_rate(None).window_s) == (20, 30.0)
+    assert (guard.message_rate("5/10").limit, guard.message_rate("5/10").window_s) == (5, 10.0)
+    with pytest.raises(ValueError, match="CHAT_MESSAGE_RATE"):
+        guard.message_rate("fast")
