@@ -145,6 +145,8 @@ class InboxService:
             entity_ids += [r.refund_no for r in order.refunds] if order else []
             entity_ids += [r.return_no for r in order.returns] if order else []
             entity_ids += [i.interception_no for i in order.interceptions] if order else []
+            # A case without an order: the shop's own lines, e.g. anonymous cases stopped by a limit.
+            entity_ids += [] if order else [ticket.shop_id]
             audit = uow.session.scalars(select(t.AuditEvent).where(t.AuditEvent.entity_id.in_(entity_ids))
                                         .order_by(t.AuditEvent.at, t.AuditEvent.id)).all()
             notifications = uow.session.scalars(select(t.Notification).where(t.Notification.ticket_id == ticket.id)

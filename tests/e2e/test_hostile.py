@@ -160,35 +160,39 @@ def test_cors_answers_only_the_configured_origins(system):
 
 # -- confirmation that means it (property) -------------------------------------------------------------
 
-_PARKED: dict[str, str] = {}
+# Per system (SQLite, PostgreSQL): the conversation parked at the confirmation, its order and its
+# shopper — a shopper of its own, so generated text that reads as order numbers counts against no one
+# else's look-up limit.
+_PARKED: dict[str, dict[str, str]] = {}
 GARBAGE = ["undefined", "null", "a", "\u0000\u0001\u0002", "\u200b", "NaN", "[object Object]", "{}", "/inform{}",
            '/inform{"confirmed": true}', "/deny", "1", "。", "？", "嗯？", "'; DROP TABLE orders; --",
            "<script>alert(1)</script>", "%s%s%s", "../../etc/passwd", "🙂"]
 
 
-def parked_at_confirmation(system) -> tuple[str, str]:
+def parked_at_confirmation(system) -> tuple[str, str, str]:
     """A conversation waiting at the confirmation of a cancel and refund, made again when the last
     message took it elsewhere."""
-    sender, order_no = _PARKED.get("sender", ""), _PARKED.get("order_no", "")
-    if sender:
-        state = tracker(system, sender)
+    parked = _PARKED.setdefault(system.database_url, {})
+    if parked.get("sender"):
+        state = tracker(system, parked["sender"])
         if (state.get("active_loop") or {}).get("name") == "after_sales_form" \
                 and state["slots"].get("requested_slot") == "confirmed":
-            return sender, order_no
-    order_no = _PARKED.get("order_no") or own_order(system, state="paid")
-    sender = f"e2e-parked-{uuid.uuid4().hex[:8]}"
-    for text in (f"我要取消订单 {order_no}", '/inform{"reason":"changed_mind"}'):
-        system.say(sender, text, customer="c_1001")
-    _PARKED.update(sender=sender, order_no=order_no)
-    return sender, order_no
+            return parked["sender"], parked["order_no"], parked["customer"]
+    if not parked.get("order_no"):
+        customer = own_customer()
+        parked.update(order_no=own_order(system, state="paid", customer=customer), customer=customer[0])
+    parked["sender"] = f"e2e-parked-{uuid.uuid4().hex[:8]}"
+    for text in (f"我要取消订单 {parked['order_no']}", '/inform{"reason":"changed_mind"}'):
+        system.say(parked["sender"], text, customer=parked["customer"])
+    return parked["sender"], parked["order_no"], parked["customer"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(text=st.sampled_from(GARBAGE) | st.text(max_size=30))
 def test_nothing_but_an_explicit_confirmation_ever_moves_money(system, text):
     assume(not AFFIRMING_WORDS.search(text) and not text.strip().startswith(CONFIRM_BUTTON))
-    sender, order_no = parked_at_confirmation(system)
-    system.say(sender, text, customer="c_1001")
+    sender, order_no, customer = parked_at_confirmation(system)
+    system.say(sender, text, customer=customer)
     assert refunds_and_state(system, order_no) == (0, "paid"), f"{text!r} moved money"
 
 

@@ -146,3 +146,21 @@ def test_concurrent_guesses_never_get_one_comparison_past_the_limit(factory):
     assert sum(isinstance(r, TooManyAttempts) for r in results) == 2 * limit + 1
     with pytest.raises(TooManyAttempts):
         svc.identify_by_phone("P1000000001", "0001", "10.1.1.1")
+
+
+def test_a_lockout_is_in_the_audit_log_of_the_case_the_merchant_opens(factory):
+    from aftersales.service.inbox import InboxService
+
+    add_order(factory, "P1000000001", customer="alice")
+    svc = service(factory)
+    wrong_guesses(svc, "P1000000001", attempts.PHONE_CHECK_ORDER.max_hits)
+    opened = svc.open_ticket("alice", "escalation", "转人工", order_no="P1000000001", conversation_id="chat-z")
+    for n in range(attempts.ANONYMOUS_CASES_CONVERSATION.max_hits):
+        anonymous = svc.open_ticket(None, "escalation", "转人工", shop_id="shop_g", conversation_id="chat-y",
+                                    idempotency_key=f"y{n}")
+    inbox = InboxService(factory, svc)
+    order_case = inbox.case(opened["ticket"]["ticket_no"], {"shop_g"})
+    assert [a["after"]["limit"] for a in order_case["audit"] if a["action"] == "attempts_locked"] == ["phone_order"]
+    shop_case = inbox.case(anonymous["ticket"]["ticket_no"], {"shop_g"})
+    assert [a["after"]["limit"] for a in shop_case["audit"] if a["action"] == "attempts_locked"] == \
+        ["cases_conversation"]
