@@ -1,4 +1,4 @@
-"""`aftersales`: database, demo data, order import and inspection, customer tokens."""
+"""`aftersales`: database, demo data, order import, events and inspection, integrations, customer tokens."""
 
 from __future__ import annotations
 
@@ -101,6 +101,54 @@ def orders_show(order_no: str) -> None:
         if order is None:
             raise click.ClickException(f"no order {normalized}")
         click.echo(json.dumps(order_dict(order), ensure_ascii=False, indent=2))
+
+
+@orders.command("events", help="Replay a file of order events (a JSON array, or one event per line) for a shop, "
+                                "as the order-events API would apply them; prints what each did.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shop", "shop_id", required=True, help="The shop the events are of.")
+def orders_events(file: Path, shop_id: str) -> None:
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.order_events import OrderEventsService
+
+    settings = _settings()
+    text = file.read_text(encoding="utf-8").strip()
+    try:
+        raws = json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines()
+                                                               if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{file}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    sessions = session_factory(settings.database_url)
+    results = OrderEventsService(sessions, _service(settings)).record_many(shop_id, raws)
+    for n, result in enumerate(results, start=1):
+        what = result.get("outcome") or result.get("error")
+        reason = f": {result['reason']}" if result.get("reason") else ""
+        click.echo(f"{file}:{n}: {result.get('event_id')} {result['status']} {what}{reason}"
+                   f"{' (duplicate)' if result.get('duplicate') else ''}")
+    refused = sum(result["status"] >= 400 for result in results)
+    if refused:
+        raise click.ClickException(f"{refused} of {len(results)} event(s) not applied")
+
+
+@main.group(help="Shops' order systems that send orders and order events.")
+def integrations() -> None:
+    pass
+
+
+@integrations.command("add", help="Create an integration for a shop; prints its bearer token (shown once) last.")
+@click.argument("shop_id")
+@click.option("--name", default="order system", show_default=True)
+def integrations_add(shop_id: str, name: str) -> None:
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.errors import NotFound
+    from aftersales.service.integrations import IntegrationsService
+
+    try:
+        token = IntegrationsService(session_factory(_settings().database_url)).add(shop_id, name)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"integration {name!r} for shop {shop_id} created; send it as 'Authorization: Bearer <token>'. "
+               f"token: {token}")
 
 
 @main.group(help="Refunds.")

@@ -101,6 +101,9 @@ _TRANSITIONS: dict[Fulfillment, dict[OrderState, frozenset[OrderState]]] = {
 }
 
 SHIPPING_STATES = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.OUT_FOR_DELIVERY})
+# The order's timestamp that records reaching a state.
+STATE_TIMESTAMP = {OrderState.PAID: "paid_at", OrderState.SHIPPED: "shipped_at", OrderState.DELIVERED: "delivered_at",
+                   OrderState.REDEEMED: "redeemed_at", OrderState.COMPLETED: "completed_at"}
 FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.RETURNED})
 
 

@@ -18,6 +18,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain import attempts, order_numbers
 from aftersales.domain.model import (
+    STATE_TIMESTAMP,
     CustomerHistory,
     Fulfillment,
     IllegalTransition,
@@ -398,9 +399,7 @@ class AfterSalesService:
                 raise NotFound(order_no)
             before = {"state": order.state}
             self._transition(order, target_state)
-            stamp = {OrderState.PAID: "paid_at", OrderState.SHIPPED: "shipped_at",
-                     OrderState.DELIVERED: "delivered_at", OrderState.REDEEMED: "redeemed_at",
-                     OrderState.COMPLETED: "completed_at"}.get(target_state)
+            stamp = STATE_TIMESTAMP.get(target_state)
             if stamp:
                 setattr(order, stamp, now)
             if carrier:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -225,6 +226,38 @@ class AttemptCounter(Base):
     window_started_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     lockouts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Integration(Base):
+    """A shop's order system, allowed to send order events and orders with its bearer token (only
+    the token's SHA-256 is kept)."""
+
+    __tablename__ = "integrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class OrderEvent(Base):
+    """Every event a shop sent, with what it did: the idempotency record (per shop and event_id) and
+    what the merchant sees of refused ones."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"))
+    event_id: Mapped[str] = mapped_column(String(100))
+    order_no: Mapped[str] = mapped_column(String(32), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))  # aftersales.domain.order_events.Outcome
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("shop_id", "event_id", name="uq_order_events_shop_event"),)
 
 
 class IdempotencyRecord(Base):

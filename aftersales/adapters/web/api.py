@@ -1,8 +1,12 @@
-"""The case API (JSON), documented in openapi.yaml.
+"""The JSON APIs, documented in openapi.yaml.
 
-The action server — or any system holding HELPDESK_API_TOKEN — opens cases here and reads them
-back. The token is compared in constant time; a repeated Idempotency-Key returns the case it
-opened the first time."""
+Cases: the action server — or any system holding HELPDESK_API_TOKEN — opens cases here and reads
+them back. The token is compared in constant time; a repeated Idempotency-Key returns the case it
+opened the first time.
+
+Orders and order events: a shop's order system, with the bearer token of its integration
+(`aftersales integrations add SHOP_ID`), creates orders and reports what happens to them; the
+token's shop is the only one it can touch."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import hmac
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from aftersales.adapters.web.app import services
 from aftersales.service.errors import (
@@ -23,6 +27,8 @@ from aftersales.service.errors import (
     ServiceError,
     TooManyAttempts,
 )
+from aftersales.service.importing import ImportRejected
+from aftersales.service.order_events import MAX_BATCH
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 CASE_FIELDS = {"kind", "customer_id", "order_no", "shop_id", "summary", "reason", "desired_outcome",
@@ -43,6 +49,20 @@ def system_token_required(view):  # type: ignore[no-untyped-def]
         expected = services().settings.helpdesk_api_token
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             return error(401, "unauthorized", "a valid bearer token is required")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def integration_token_required(view):  # type: ignore[no-untyped-def]
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        header = request.headers.get("Authorization", "")
+        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        shop_id = services().integrations.shop_for(given)
+        if shop_id is None:
+            return error(401, "unauthorized", "a valid integration token is required (aftersales integrations add)")
+        g.integration_shop_id = shop_id
         return view(*args, **kwargs)
 
     return wrapped
@@ -87,3 +107,39 @@ def open_case():  # type: ignore[no-untyped-def]
 @system_token_required
 def read_case(ticket_no: str):  # type: ignore[no-untyped-def]
     return jsonify(services().after_sales.ticket(ticket_no))
+
+
+@api.post("/order-events")
+@integration_token_required
+def order_events():  # type: ignore[no-untyped-def]
+    """One event (an object) or a batch (an array): each applied on its own. One event answers with
+    its own status (200, 404, 409 or 422); a batch answers 200 with every event's result."""
+    body = request.get_json(silent=True)
+    events = services().order_events
+    if isinstance(body, dict):
+        result = events.record(g.integration_shop_id, body)
+        return jsonify(result), result["status"]
+    if not isinstance(body, list) or not body:
+        return error(400, "invalid_json", "the body must be an event object or a non-empty array of events")
+    if len(body) > MAX_BATCH:
+        return error(413, "too_many_events", f"at most {MAX_BATCH} events per request")
+    return jsonify(results=events.record_many(g.integration_shop_id, body)), 200
+
+
+@api.post("/orders")
+@integration_token_required
+def create_orders():  # type: ignore[no-untyped-def]
+    """Orders in the import file's JSON (docs/import-format.md), one object or an array; all or
+    nothing, as an import. The shop of every order must be the integration's own."""
+    body = request.get_json(silent=True)
+    records = [body] if isinstance(body, dict) else body
+    if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
+        return error(400, "invalid_json", "the body must be an order object or a non-empty array of them")
+    if len(records) > MAX_BATCH:
+        return error(413, "too_many_orders", f"at most {MAX_BATCH} orders per request")
+    try:
+        summary = services().order_events.create_orders(g.integration_shop_id, records)
+    except ImportRejected as rejected:
+        return jsonify(error=str(rejected), code="invalid_input",
+                       problems=[{"line": line, "problem": problem} for line, problem in rejected.problems]), 422
+    return jsonify(orders=summary.orders, items=summary.items, customers_created=summary.customers_created), 201

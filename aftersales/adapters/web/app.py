@@ -14,7 +14,9 @@ from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.inbox import InboxService
+from aftersales.service.integrations import IntegrationsService
 from aftersales.service.notifications import NotificationDispatcher
+from aftersales.service.order_events import OrderEventsService
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
@@ -26,6 +28,8 @@ class Services:
     inbox: InboxService
     conversations: RasaConversations
     dispatcher: NotificationDispatcher
+    order_events: OrderEventsService
+    integrations: IntegrationsService
 
 
 def services() -> Services:
@@ -43,7 +47,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Short timeouts: a merchant's click waits for at most one attempt; the worker retries later.
     conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, timeout=(2.0, 10.0), retries=1)
     app.extensions["aftersales"] = Services(settings, after_sales, InboxService(sessions, after_sales), conversations,
-                                            NotificationDispatcher(sessions, conversations))
+                                            NotificationDispatcher(sessions, conversations),
+                                            OrderEventsService(sessions, after_sales), IntegrationsService(sessions))
 
     from aftersales.adapters.web.api import api
     from aftersales.adapters.web.inbox import inbox
