@@ -229,6 +229,8 @@ def _remove_demo_data(session: Session) -> None:
     for table in (t.OrderItem, t.Refund, t.ReturnRequest, t.Interception, t.Ticket):
         session.execute(delete(table).where(table.order_id.in_(order_ids)))
     session.execute(delete(t.Ticket).where(t.Ticket.customer_id.in_(customer_ids)))
+    order_nos = select(t.Order.order_no).where(t.Order.customer_id.in_(customer_ids)).scalar_subquery()
+    session.execute(delete(t.OrderEvent).where(t.OrderEvent.order_no.in_(order_nos)))
     session.execute(delete(t.Order).where(t.Order.customer_id.in_(customer_ids)))
     for customer_id in customer_ids:
         session.execute(delete(t.IdempotencyRecord).where(t.IdempotencyRecord.key.startswith(f"{customer_id}:")))

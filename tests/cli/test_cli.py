@@ -44,3 +44,32 @@ def test_token_command_mints_a_verifiable_token():
 def test_production_mode_refuses_to_start_with_development_secrets():
     result = CliRunner().invoke(main, ["token", "c_1001"], env={"AFTERSALES_ENV": "production"})
     assert result.exit_code != 0 and "production mode needs real secrets" in result.output
+
+
+def test_an_integration_token_is_the_last_word_and_events_replay_from_a_file(tmp_path):
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.integrations import IntegrationsService
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'events.sqlite3'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(main, ["demo", "seed"], env=env).exit_code == 0
+    added = runner.invoke(main, ["integrations", "add", "shop_lifestyle"], env=env)
+    assert added.exit_code == 0, added.output
+    token = added.output.split()[-1]
+    assert IntegrationsService(session_factory(env["DATABASE_URL"])).shop_for(token) == "shop_lifestyle"
+    unknown_shop = runner.invoke(main, ["integrations", "add", "shop_nowhere"], env=env)
+    assert unknown_shop.exit_code != 0 and "shop_nowhere" in unknown_shop.output
+
+    paid = next(o for o in DEMO_ORDERS if o[1] == "shop_lifestyle" and o[3] == "paid")[0]
+    lines = [{"event_id": "f1", "order_no": paid, "type": "shipped", "occurred_at": "2026-01-01T10:00:00+08:00",
+              "data": {"carrier": "顺丰速运", "tracking_no": "SF1"}},
+             {"event_id": "f2", "order_no": paid, "type": "redeemed", "occurred_at": "2026-01-01T11:00:00+08:00"}]
+    events_file = tmp_path / "events.jsonl"
+    events_file.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    replayed = runner.invoke(main, ["orders", "events", str(events_file), "--shop", "shop_lifestyle"], env=env)
+    assert replayed.exit_code != 0  # the second event is impossible for a parcel
+    assert "f1 200 applied" in replayed.output and "f2 409 rejected" in replayed.output
+    assert json.loads(runner.invoke(main, ["orders", "show", paid], env=env).output)["state"] == "shipped"
+    again = runner.invoke(main, ["orders", "events", str(events_file), "--shop", "shop_lifestyle"], env=env)
+    assert "f1 200 applied" in again.output and "(duplicate)" in again.output
