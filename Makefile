@@ -81,6 +81,7 @@ run-scaled: install train
 # -- tests -----------------------------------------------------------------------------------------
 lint: install
 	.venv/bin/ruff check aftersales actions bot_extensions tests scripts bench
+	.venv/bin/mypy
 
 test: install train lint
 	scripts/ensure-system-packages.sh

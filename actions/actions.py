@@ -89,8 +89,8 @@ class OrderLookup:
         try:
             customer = await runtime.call(runtime.service().identify_by_phone, order_no, digits,
                                           runtime.client_address(tracker))
-        except TooManyAttempts as locked:
-            dispatcher.utter_message(response="utter_attempts_locked", minutes=max(1, locked.retry_after_s // 60))
+        except TooManyAttempts as refused:
+            dispatcher.utter_message(response="utter_attempts_locked", minutes=max(1, refused.retry_after_s // 60))
             return {"phone_last4": None, "order_no": None, "flow_blocked": "locked"}
         except (OrderNotFound, InvalidOrderNumber):
             failed = (tracker.get_slot("failed_lookups") or 0) + 1

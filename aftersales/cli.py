@@ -18,7 +18,7 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _service(settings: Settings):  # type: ignore[no-untyped-def]
+def _service(settings: Settings):
     from aftersales.adapters.db.engine import session_factory
     from aftersales.service.after_sales import AfterSalesService
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
@@ -141,7 +141,7 @@ def demo_records(now: datetime) -> list[tuple[int, dict[str, Any]]]:
 def _history_records(now: datetime) -> list[tuple[int, dict[str, Any]]]:
     """Past orders: three that c_1003 cancels (a high cancellation rate) and three that c_1004
     asked to intercept this month (the free quota used up)."""
-    records = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for n in range(3):
         for customer, state in (("c_1003", "paid"), ("c_1004", "delivered")):
             records.append((100 + len(records), {
@@ -221,7 +221,7 @@ def _replay_history(session_factory: sessionmaker[Session], now: datetime) -> No
 def _remove_demo_data(session: Session) -> None:
     customer_ids = list(CUSTOMERS)
     order_ids = select(t.Order.id).where(t.Order.customer_id.in_(customer_ids)).scalar_subquery()
-    session.execute(t.OrderItem.__table__.update().where(t.OrderItem.order_id.in_(order_ids)).values(refund_id=None))
+    session.execute(update(t.OrderItem).where(t.OrderItem.order_id.in_(order_ids)).values(refund_id=None))
     ticket_ids = select(t.Ticket.id).where(t.Ticket.customer_id.in_(customer_ids)).scalar_subquery()
     refund_ids = select(t.Refund.id).where(t.Refund.order_id.in_(order_ids)).scalar_subquery()
     session.execute(delete(t.Notification).where(t.Notification.ticket_id.in_(ticket_ids)

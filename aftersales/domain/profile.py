@@ -190,7 +190,8 @@ class _Reader:
     """Reads dotted keys and remembers which were read, so unknown keys (typos) are reported."""
 
     def __init__(self, profile: str, data: dict[str, Any]):
-        self.profile, self.data, self.used = profile, data, set()
+        self.profile, self.data = profile, data
+        self.used: set[str] = set()
 
     def get(self, dotted: str, kind: type | tuple[type, ...], optional: bool = False) -> Any:
         node: Any = self.data

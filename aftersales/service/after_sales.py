@@ -422,7 +422,7 @@ class AfterSalesService:
             if ret is None:
                 raise NotFound(return_no)
             order = uow.orders.lock(self._order_no_by_id(uow, ret.order_id))
-            if shop_ids is not None and order.shop_id not in shop_ids:
+            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
                 raise NotFound(return_no)
             ret = next(r for r in order.returns if r.return_no == return_no)
             if ret.status != "authorized":
@@ -709,4 +709,4 @@ class AfterSalesService:
     @staticmethod
     def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:
         """Rows point at orders by id; locking goes by order number, the repository's one way in."""
-        return uow.session.scalar(select(t.Order.order_no).where(t.Order.id == order_id))
+        return uow.session.execute(select(t.Order.order_no).where(t.Order.id == order_id)).scalar_one()

@@ -76,7 +76,7 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
                     errors.append(f"order {order.order_no} already exists")
             shop = _shop(record.get("shop"), shops, new_shops, known_profiles, errors, now)
             customer = _customer(record.get("customer"), customers, new_customers, errors, now)
-            if errors:
+            if errors or order is None or shop is None or customer is None:
                 problems.extend((line, e) for e in errors)
                 continue
             order.shop_id, order.customer_id = shop.id, customer.id
@@ -102,8 +102,9 @@ def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.
     order_no = order_numbers.normalize(str(record.get("order_no", "")))
     if order_no is None:
         errors.append(f"order_no {record.get('order_no')!r} is not 10–20 digits with an optional letter prefix")
+    state: OrderState | None
     try:
-        state = OrderState(record.get("state"))
+        state = OrderState(str(record.get("state")))
         if state not in _IMPORTABLE_STATES:
             errors.append(f"state {state} cannot be imported (cancellations and returns happen here)")
     except ValueError:
@@ -139,12 +140,12 @@ def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.
     distance = record.get("distance_to_destination_km")
     if distance is not None and (not isinstance(distance, int | float | str) or not _is_number(distance)):
         errors.append("distance_to_destination_km must be a number")
-    if errors:
+    if errors or state is None:
         return None
     return t.Order(order_no=order_no, state=state.value, currency=currency, payment_channel=channel,
                    shipping_fee=shipping_fee, carrier=record.get("carrier") or None,
                    tracking_no=record.get("tracking_no") or None, ship_to=record.get("ship_to") or None,
-                   distance_to_destination_km=float(distance) if distance not in (None, "") else None,
+                   distance_to_destination_km=None if distance in (None, "") else float(str(distance)),
                    fulfillment_locked=str(record.get("fulfillment_locked", "")).lower() in ("true", "1", "yes"),
                    items=items, **stamps)
 

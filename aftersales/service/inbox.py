@@ -270,7 +270,7 @@ class InboxService:
             "handed_to_a_human": len(with_human),
             "automation_rate": (1 - len(with_human) / len(conversations)) if conversations else None,
             "cancellations_by_reason": dict(Counter(reason or "other" for reason, _ in cancelled).most_common()),
-            "cancellations_by_state": dict(Counter((before or {}).get("state", "unknown")
+            "cancellations_by_state": dict(Counter((before if isinstance(before, dict) else {}).get("state", "unknown")
                                                    for _, before in cancelled).most_common()),
             "interceptions": dict(Counter(f"{stage}:{status}" for stage, status in interceptions)),
             "refund_hours_by_channel": {channel: {"count": len(hours), "average": sum(hours) / len(hours),

@@ -67,7 +67,7 @@ def parse_event(raw: Any, now: datetime) -> Event:
     if order_no is None:
         raise InvalidEvent(f"order_no {raw.get('order_no')!r} is not an order number")
     try:
-        kind = EventType(raw.get("type"))
+        kind = EventType(str(raw.get("type")))
     except ValueError:
         raise InvalidEvent(f"unknown type {raw.get('type')!r}; one of {', '.join(EventType)}") from None
     try:

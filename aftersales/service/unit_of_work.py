@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import READ_ONLY
 
-_INSERT_OR_SKIP = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+# Each dialect's INSERT … ON CONFLICT DO NOTHING (their Insert classes share no base that has it).
+_INSERT_OR_SKIP: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class UnitOfWork:
@@ -29,7 +30,8 @@ class UnitOfWork:
         self.session = self._factory()
         self.session.begin()
         if self.read_only:
-            self.session.connection(execution_options={READ_ONLY: True})
+            # Our own option (engine.py reads it), which SQLAlchemy's typed options cannot name.
+            self.session.connection(execution_options=cast(Any, {READ_ONLY: True}))
         self.orders = OrderRepository(self.session)
         self.attempts = AttemptCounters(self.session)
         return self
@@ -169,9 +171,8 @@ class AttemptCounters:
         if missing:
             # A concurrent first hit may create a row meanwhile: its insert wins, this one is skipped.
             insert = _INSERT_OR_SKIP[self.session.get_bind().dialect.name]
-            self.session.execute(insert(t.AttemptCounter).values([{"key": key, "hits": 0, "lockouts": 0}
-                                                                   for key in sorted(missing)])
-                                 .on_conflict_do_nothing())
+            rows = [{"key": key, "hits": 0, "lockouts": 0} for key in sorted(missing)]
+            self.session.execute(insert(t.AttemptCounter).values(rows).on_conflict_do_nothing())
         query = (select(t.AttemptCounter).where(t.AttemptCounter.key.in_(keys)).order_by(t.AttemptCounter.key)
                  .with_for_update().execution_options(populate_existing=True))
         return list(self.session.scalars(query))

@@ -21,7 +21,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_connection, _record):
             # Let SQLAlchemy, not the driver, emit BEGIN; WAL lets readers run beside the writer.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -32,7 +32,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(connection):
             connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY)
                                        else "BEGIN IMMEDIATE")
 

@@ -46,7 +46,7 @@ def create_database_if_missing(database_url: str) -> None:
             exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
                                         {"name": url.database}).scalar()
             if not exists:
-                quoted = connection.dialect.identifier_preparer.quote(url.database)
+                quoted = connection.dialect.identifier_preparer.quote(str(url.database))
                 connection.execute(text(f"CREATE DATABASE {quoted}"))
     finally:
         engine.dispose()

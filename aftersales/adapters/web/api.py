@@ -37,13 +37,13 @@ STATUS_BY_ERROR = {InvalidInput: 422, InvalidOrderNumber: 422, OrderNotFound: 40
                    TooManyAttempts: 429}
 
 
-def error(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+def error(status: int, code: str, message: str):
     return jsonify(error=message, code=code), status
 
 
-def system_token_required(view):  # type: ignore[no-untyped-def]
+def system_token_required(view):
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def wrapped(*args: Any, **kwargs: Any):
         header = request.headers.get("Authorization", "")
         given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         expected = services().settings.helpdesk_api_token
@@ -54,9 +54,9 @@ def system_token_required(view):  # type: ignore[no-untyped-def]
     return wrapped
 
 
-def integration_token_required(view):  # type: ignore[no-untyped-def]
+def integration_token_required(view):
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def wrapped(*args: Any, **kwargs: Any):
         header = request.headers.get("Authorization", "")
         given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         shop_id = services().integrations.shop_for(given)
@@ -69,7 +69,7 @@ def integration_token_required(view):  # type: ignore[no-untyped-def]
 
 
 @api.errorhandler(ServiceError)
-def service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
+def service_error(exc: ServiceError):
     body, status = error(STATUS_BY_ERROR.get(type(exc), 400), exc.code, str(exc) or exc.code)
     if isinstance(exc, TooManyAttempts):
         return body, status, {"Retry-After": str(exc.retry_after_s)}
@@ -78,7 +78,7 @@ def service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
 
 @api.post("/cases")
 @system_token_required
-def open_case():  # type: ignore[no-untyped-def]
+def open_case():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error(400, "invalid_json", "the body must be a JSON object")
@@ -105,13 +105,13 @@ def open_case():  # type: ignore[no-untyped-def]
 
 @api.get("/cases/<ticket_no>")
 @system_token_required
-def read_case(ticket_no: str):  # type: ignore[no-untyped-def]
+def read_case(ticket_no: str):
     return jsonify(services().after_sales.ticket(ticket_no))
 
 
 @api.post("/order-events")
 @integration_token_required
-def order_events():  # type: ignore[no-untyped-def]
+def order_events():
     """One event (an object) or a batch (an array): each applied on its own. One event answers with
     its own status (200, 404, 409 or 422); a batch answers 200 with every event's result."""
     body = request.get_json(silent=True)
@@ -128,7 +128,7 @@ def order_events():  # type: ignore[no-untyped-def]
 
 @api.post("/orders")
 @integration_token_required
-def create_orders():  # type: ignore[no-untyped-def]
+def create_orders():
     """Orders in the import file's JSON (docs/import-format.md), one object or an array; all or
     nothing, as an import. The shop of every order must be the integration's own."""
     body = request.get_json(silent=True)

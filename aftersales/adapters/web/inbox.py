@@ -66,9 +66,9 @@ def labels() -> dict[str, Any]:
             "label": label}
 
 
-def login_required(view):  # type: ignore[no-untyped-def]
+def login_required(view):
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def wrapped(*args: Any, **kwargs: Any):
         merchant_id = session.get("merchant_id")
         merchant = services().inbox.merchant(merchant_id) if merchant_id else None
         if merchant is None:
@@ -83,12 +83,12 @@ def login_required(view):  # type: ignore[no-untyped-def]
 
 
 @inbox.errorhandler(NotFound)
-def not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+def not_found(exc: NotFound):
     return render_template("inbox/error.html", message="没有找到，或不属于您的店铺。"), 404
 
 
 @inbox.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     if request.method == "POST":
         merchant = services().inbox.authenticate(request.form.get("email", ""), request.form.get("password", ""))
         if merchant is None:
@@ -102,14 +102,14 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @inbox.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     session.clear()
     return redirect(url_for("inbox.login"))
 
 
 @inbox.get("/")
 @login_required
-def cases():  # type: ignore[no-untyped-def]
+def cases():
     queue = request.args.get("queue") or None
     status = request.args.get("status") or "open"
     if queue is not None and queue not in QUEUES:
@@ -122,7 +122,7 @@ def cases():  # type: ignore[no-untyped-def]
 
 @inbox.get("/cases/<ticket_no>")
 @login_required
-def case(ticket_no: str):  # type: ignore[no-untyped-def]
+def case(ticket_no: str):
     detail = services().inbox.case(ticket_no, g.shop_ids)
     transcript, live = transcript_of(detail["ticket"])
     return render_template("inbox/case.html", case=detail, transcript=transcript, live_transcript=live)
@@ -146,7 +146,7 @@ def transcript_of(ticket: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     return list((ticket.get("context") or {}).get("transcript") or []), False
 
 
-def act(back_to: str, operation, success: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+def act(back_to: str, operation, success: str, *args: Any, **kwargs: Any):
     """Run an inbox operation, tell the merchant how it went, deliver the shopper's notification,
     and go back to the page it came from. NotFound (another shop's id included) stays a 404."""
     try:
@@ -181,7 +181,7 @@ def case_page(ticket_no: str) -> str:
 
 @inbox.post("/cases/<ticket_no>/assign")
 @login_required
-def assign(ticket_no: str):  # type: ignore[no-untyped-def]
+def assign(ticket_no: str):
     assignee = g.merchant["email"] if request.form.get("assignee") == "me" else None
     return act(case_page(ticket_no), services().inbox.assign, "已更新负责人。", ticket_no, g.shop_ids, assignee,
                g.actor)
@@ -189,27 +189,27 @@ def assign(ticket_no: str):  # type: ignore[no-untyped-def]
 
 @inbox.post("/cases/<ticket_no>/status")
 @login_required
-def set_status(ticket_no: str):  # type: ignore[no-untyped-def]
+def set_status(ticket_no: str):
     return act(case_page(ticket_no), services().inbox.set_status, "已更新状态。", ticket_no, g.shop_ids,
                request.form.get("status", ""), g.actor)
 
 
 @inbox.post("/cases/<ticket_no>/reply")
 @login_required
-def reply(ticket_no: str):  # type: ignore[no-untyped-def]
+def reply(ticket_no: str):
     return act(case_page(ticket_no), services().inbox.reply, "回复已保存。", ticket_no, g.shop_ids,
                request.form.get("text", ""), g.actor, g.merchant["display_name"])
 
 
 @inbox.post("/cases/<ticket_no>/hand-back")
 @login_required
-def hand_back(ticket_no: str):  # type: ignore[no-untyped-def]
+def hand_back(ticket_no: str):
     return act(case_page(ticket_no), services().inbox.hand_back, "对话已交还机器人。", ticket_no, g.shop_ids, g.actor)
 
 
 @inbox.post("/cases/<ticket_no>/decision")
 @login_required
-def decide(ticket_no: str):  # type: ignore[no-untyped-def]
+def decide(ticket_no: str):
     choice = request.form.get("decision")
     if choice not in ("approve", "reject"):
         abort(400)
@@ -219,7 +219,7 @@ def decide(ticket_no: str):  # type: ignore[no-untyped-def]
 
 @inbox.get("/orders")
 @login_required
-def find_order():  # type: ignore[no-untyped-def]
+def find_order():
     order_no = (request.args.get("order_no") or "").strip()
     if not order_no:
         return redirect(url_for("inbox.cases"))
@@ -228,20 +228,20 @@ def find_order():  # type: ignore[no-untyped-def]
 
 @inbox.get("/orders/<order_no>")
 @login_required
-def order(order_no: str):  # type: ignore[no-untyped-def]
+def order(order_no: str):
     return render_template("inbox/order.html", order=services().inbox.order(order_no, g.shop_ids))
 
 
 @inbox.post("/orders/<order_no>/cancel")
 @login_required
-def cancel_order(order_no: str):  # type: ignore[no-untyped-def]
+def cancel_order(order_no: str):
     return act(url_for("inbox.order", order_no=order_no), services().inbox.merchant_cancel,
                "订单已取消，退款已原路发起。", order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
 
 
 @inbox.get("/analytics")
 @login_required
-def analytics():  # type: ignore[no-untyped-def]
+def analytics():
     days = request.args.get("days", "30")
     days_value = int(days) if days.isdigit() and 0 < int(days) <= 365 else 30
     return render_template("inbox/analytics.html", figures=services().inbox.analytics(g.shop_ids, days_value))

@@ -16,7 +16,7 @@ shop = Blueprint("shop", __name__, url_prefix="/shop")
 
 
 @shop.get("/")
-def demo_shop():  # type: ignore[no-untyped-def]
+def demo_shop():
     settings = services().settings
     if settings.production:
         abort(404)
