@@ -283,9 +283,10 @@ def case_update_texts(update: dict[str, Any], w: Words) -> list[str]:
     ticket, refund, order_no = update["ticket"], update["refund"], update["order_no"] or ""
     if update["kind"] == "hand_back":
         return [w("updates.hand_back")]
-    if update["kind"] == "refund_completed":
-        return [w("updates.refund_completed", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
-                  channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"])]
+    if update["kind"] in ("refund_completed", "refund_failed"):
+        return [w(f"updates.{update['kind']}", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
+                  channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"],
+                  ticket_no=ticket["ticket_no"] if ticket else "")]
     kind = ticket["kind"] if ticket["kind"] in w.t["updates"]["approved"] else "escalation"
     lines = [w(f"updates.{ticket['resolution']}.{kind}", order_no=order_no, ticket_no=ticket["ticket_no"])]
     if ticket.get("resolution_note"):

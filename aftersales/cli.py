@@ -156,10 +156,13 @@ def refunds() -> None:
     pass
 
 
-@refunds.command("settle", help="Mark refunds the payment provider has paid out as succeeded (demo gateway).")
-def refunds_settle() -> None:
-    settled = _service(_settings()).settle_refunds()
-    click.echo(json.dumps(settled, ensure_ascii=False, indent=2))
+@refunds.command("process", help="One round of the refund worker: submit requested refunds to the payment "
+                                  "provider, ask after the ones on their way; prints what happened.")
+def refunds_process() -> None:
+    from aftersales.bootstrap import refund_worker
+
+    report = refund_worker(_settings()).run_once()
+    click.echo(json.dumps(report.__dict__))
 
 
 @main.group(help="Merchants who work the inbox.")
@@ -186,28 +189,29 @@ def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) 
     click.echo(f"merchant {merchant['email']} can sign in for {', '.join(merchant['shop_ids'])}")
 
 
-@main.command("worker", help="Deliver queued chat notifications to Rasa, retrying with backoff; "
-                             "with --settle-refunds also settles demo refunds that are due.")
+@main.command("worker", help="Submit refunds to the payment provider and follow them up; deliver queued chat "
+                             "notifications to Rasa. Retries with backoff; runs until stopped.")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="One round, then exit.")
-@click.option("--settle-refunds", is_flag=True, help="Demo payment gateway: pay out refunds that are due.")
-def worker(interval: float, once: bool, settle_refunds: bool) -> None:
+def worker(interval: float, once: bool) -> None:
     import logging
     import time
 
     from aftersales.adapters.db.engine import session_factory
     from aftersales.adapters.rasa_api import RasaConversations
+    from aftersales.bootstrap import refund_worker
     from aftersales.service.notifications import NotificationDispatcher
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
-    service = _service(settings)
+    refunds = refund_worker(settings)
     dispatcher = NotificationDispatcher(session_factory(settings.database_url),
                                         RasaConversations(settings.rasa_url, settings.rasa_api_token))
     while True:
         try:
-            if settle_refunds:
-                service.settle_refunds()
+            money = refunds.run_once()
+            if money.succeeded or money.failed or money.unanswered:
+                logging.info("refunds: %s", money)
             report = dispatcher.dispatch()
             if report.sent or report.failed:
                 logging.info("notifications sent %s, failed for good %s", report.sent, report.failed)

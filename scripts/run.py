@@ -63,10 +63,9 @@ def app_services(settings) -> list[Service]:
         Service("web app", [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"{HOST}:{WEB_PORT}", "--workers", "2",
                             "--access-logfile", "-", "aftersales.adapters.web.wsgi:app"],
                 f"http://127.0.0.1:{WEB_PORT}/healthz"),
-        # Delivers merchants' decisions and refund notices into the chats; the demo gateway's refunds
-        # are paid out by it too.
-        Service("worker", [str(ROOT / ".venv/bin/aftersales"), "worker", "--interval", "2"]
-                + ([] if settings.production else ["--settle-refunds"])),
+        # Submits refunds to the payment provider and follows them up; delivers merchants' decisions
+        # and refund notices into the chats.
+        Service("worker", [str(ROOT / ".venv/bin/aftersales"), "worker", "--interval", "2"]),
     ]
 
 

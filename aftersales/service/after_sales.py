@@ -9,7 +9,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +38,7 @@ from aftersales.domain.policy import (
     ticket_priority,
 )
 from aftersales.domain.profile import Eta, PolicyProfile
+from aftersales.domain.refunds import RefundStatus
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
 from aftersales.service.limits import count, refuse_if_locked
 from aftersales.service.unit_of_work import UnitOfWork
@@ -74,19 +75,6 @@ def new_reference(prefix: str, now: datetime) -> str:
     return f"{prefix}{now.astimezone(PLATFORM_TZ):%y%m%d}{suffix}"
 
 
-class RefundGateway(Protocol):
-    def issue(self, refund: t.Refund, eta: Eta) -> str:
-        """Send the refund to the payment provider; returns the refund's status now."""
-
-
-class DemoRefundGateway:
-    """Stands in for the payment providers: channels the policy calls immediate (Alipay, WeChat Pay,
-    balance) complete at once; the others stay processing until :meth:`AfterSalesService.settle_refunds`."""
-
-    def issue(self, refund: t.Refund, eta: Eta) -> str:
-        return "succeeded" if eta.immediate else "processing"
-
-
 E = TypeVar("E")
 
 
@@ -102,12 +90,10 @@ class AfterSalesService:
         self,
         session_factory: sessionmaker[Session],
         clock: Callable[[], datetime] = utcnow,
-        gateway: RefundGateway | None = None,
         profiles: Callable[[str, dict[str, Any]], PolicyProfile] = load_profile,
     ):
         self._sessions = session_factory
         self.clock = clock
-        self.gateway = gateway or DemoRefundGateway()
         self._profiles = profiles
 
     def _uow(self, read_only: bool = False) -> UnitOfWork:
@@ -442,24 +428,6 @@ class AfterSalesService:
             uow.commit()
         return result
 
-    def settle_refunds(self) -> list[dict[str, Any]]:
-        """Marks refunds the payment provider has paid out (demo: those whose earliest arrival has
-        come) as succeeded; returns them, so the shopper can be told."""
-        now = self.clock()
-        with self._uow() as uow:
-            due = uow.session.scalars(
-                select(t.Refund).where(t.Refund.status == "processing", t.Refund.expected_earliest <= now)
-                .with_for_update()
-            ).all()
-            for refund in due:
-                refund.status, refund.completed_at = "succeeded", now
-                uow.audit(now, "system:payments", "refund_succeeded", "refund", refund.refund_no,
-                          {"status": "processing"}, {"status": "succeeded"})
-                uow.notify(refund.conversation_id, "refund_completed", now, refund=refund)
-            result = [refund_dict(r) for r in due]
-            uow.commit()
-        return result
-
     # -- internals ---------------------------------------------------------------------------------
 
     @staticmethod
@@ -574,12 +542,11 @@ class AfterSalesService:
     def _issue_refund(self, uow: UnitOfWork, order: t.Order, amount: int, channel: str, source: str, eta: Eta,
                       now: datetime, actor: str) -> t.Refund:
         earliest, latest = eta.window(now)
+        # Stored before any payment provider hears of it; the worker submits it (aftersales.service.refunds).
         refund = t.Refund(refund_no=new_reference("RF", now), order_id=order.id, amount=amount,
-                          currency=order.currency, channel=channel, status="processing", source=source,
-                          created_at=now, expected_earliest=earliest, expected_latest=latest)
-        refund.status = self.gateway.issue(refund, eta)
-        if refund.status == "succeeded":
-            refund.completed_at = now
+                          currency=order.currency, channel=channel, status=RefundStatus.REQUESTED.value,
+                          source=source, created_at=now, expected_earliest=earliest, expected_latest=latest,
+                          attempts=0, next_attempt_at=now)
         uow.add(refund)
         uow.flush()
         order.refunds.append(refund)

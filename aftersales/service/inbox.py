@@ -31,6 +31,7 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "interceptions": ("interception",),
     "returns": ("return",),
     "merchant_cancellations": ("merchant_cancellation",),
+    "refunds": ("refund_failed", "refund_unanswered"),
 }
 OPEN_STATUSES = ("new", "in_progress", "waiting_on_customer")
 SETTABLE_STATUSES = OPEN_STATUSES  # "resolved" only by a decision or by closing with a note

@@ -110,7 +110,7 @@ class NotificationDispatcher:
                              "ticket_no": row["payload"].get("ticket_no")}}])
             return True
         paused = bool(self.conversations.tracker(conversation, include_events="NONE").get("paused"))
-        if paused and row["kind"] == "refund_completed":
+        if paused and row["kind"] in ("refund_completed", "refund_failed"):  # news about money waits for the bot
             return False
         if paused:
             # A paused chat never got its action_listen after the handoff, and the shopper's messages

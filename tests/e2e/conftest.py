@@ -227,3 +227,12 @@ def wait_for(condition, timeout: float = 20.0):
             return value
         time.sleep(0.5)
     return condition()
+
+
+def paid_out_refunds(system, customer: str, order_no: str) -> list[dict]:
+    """The order's refunds once the worker has had them paid (immediate channels: within seconds)."""
+    def settled():
+        refunds = system.service.lookup_order(customer, order_no)["refunds"]
+        return refunds if refunds and all(r["status"] == "succeeded" for r in refunds) else None
+
+    return wait_for(settled) or system.service.lookup_order(customer, order_no)["refunds"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from .conftest import texts
+from .conftest import paid_out_refunds, texts
 
 
 def test_partial_then_full_cancellation_refunds_each_item_once(system):
@@ -21,7 +21,7 @@ def test_partial_then_full_cancellation_refunds_each_item_once(system):
     assert "已取消" in texts(replies[-1]) and "¥123.00" in texts(replies[-1])
     order = system.service.lookup_order("c_1001", "P202611210000102")
     assert order["state"] == "cancelled"
-    assert [(r["amount"], r["channel"], r["status"]) for r in order["refunds"]] == [
+    assert [(r["amount"], r["channel"], r["status"]) for r in paid_out_refunds(system, "c_1001", "P202611210000102")] == [
         (4550, "wechat_pay", "succeeded"), (5900 + 5600 + 800, "wechat_pay", "succeeded")]
 
 
@@ -87,7 +87,7 @@ def test_phone_check_instead_of_a_token(system):
     done = texts(system.say(sender, "确认"))
     assert "已取消" in done and "银行卡" in done and "工作日" in done
     refund = system.service.lookup_order("c_1001", "P202611210000103")["refunds"][0]
-    assert (refund["channel"], refund["status"]) == ("bank_card", "processing")
+    assert refund["channel"] == "bank_card" and refund["status"] in ("requested", "submitted")
 
 
 def test_faq_in_the_middle_keeps_the_request(system):

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.inbox import InboxService
 from aftersales.service.notifications import EXTERNAL_INTENT, MAX_ATTEMPTS, NotificationDispatcher
+from aftersales.service.refunds import RefundWorker
 from tests.integration.fixtures import NOW, add_order, service
 
 MINE, THEIRS = {"shop_k"}, {"shop_x"}
@@ -67,7 +69,7 @@ def test_queues_list_only_the_merchants_own_cases(factory, inbox):
     mine = interception_case(factory)
     theirs = other_shops_case(factory)
     assert inbox.queue_counts(MINE) == {"escalations": 0, "reviews": 0, "interceptions": 1, "returns": 0,
-                                        "merchant_cancellations": 0}
+                                        "merchant_cancellations": 0, "refunds": 0}
     assert [row["ticket_no"] for row in inbox.cases(MINE)] == [mine]
     assert [row["ticket_no"] for row in inbox.cases(THEIRS, queue="returns")] == [theirs]
     assert inbox.cases(MINE, queue="returns") == []
@@ -215,10 +217,11 @@ def test_paused_chat_gets_replies_at_once_and_refund_notices_after_hand_back(fac
     inbox.reply(ticket_no, MINE, "稍等，正在联系快递", "merchant:k", "K 客服")
     with factory() as session, session.begin():
         refund = t.Refund(refund_no="RFTEST1", order_id=session.scalar(select(t.Order.id)), amount=100,
-                          currency="CNY", channel="alipay", status="processing", source="cancellation",
-                          created_at=NOW, expected_earliest=NOW, expected_latest=NOW, conversation_id="chat-1")
+                          currency="CNY", channel="alipay", status="requested", source="cancellation",
+                          created_at=NOW, expected_earliest=NOW, expected_latest=NOW, conversation_id="chat-1",
+                          attempts=0, next_attempt_at=NOW)
         session.add(refund)
-    service(factory).settle_refunds()
+    RefundWorker(factory, DemoPaymentProvider(lambda: NOW), clock=lambda: NOW).run_once()
     rasa = FakeRasa(paused=True)
     report = NotificationDispatcher(factory, rasa, clock=lambda: NOW).dispatch()
     assert len(report.sent) == 1 and len(report.waiting) == 1

@@ -47,7 +47,8 @@ def test_cancel_paid_order_refunds_once_and_replays_on_retry(factory):
     first = svc.submit("alice", "P1000000001", "cancel_refund", "changed_mind", idempotency_key="conv-1:turn-7")
     assert first["status"] == "done" and first["order"]["state"] == "cancelled"
     assert first["refund"]["amount"] == 4550 + 5900 + 800
-    assert (first["refund"]["channel"], first["refund"]["status"]) == ("wechat_pay", "succeeded")
+    # Stored, not yet paid: the refund worker submits it to the payment provider.
+    assert (first["refund"]["channel"], first["refund"]["status"]) == ("wechat_pay", "requested")
 
     again = svc.submit("alice", "P1000000001", "cancel_refund", "changed_mind", idempotency_key="conv-1:turn-7")
     assert again == first
@@ -82,13 +83,20 @@ def test_partial_cancellation_then_the_rest(factory):
     assert sum(r["amount"] for r in svc.refund_status("alice", "P1000000001")["refunds"]) == 6500
 
 
-def test_bank_card_refund_is_processing_until_settled(factory):
+def test_a_bank_card_refund_is_on_its_way_until_the_provider_pays_it_out(factory):
+    from aftersales.adapters.payments.demo import DemoPaymentProvider
+    from aftersales.service.refunds import RefundWorker
+
     add_order(factory, "P1000000001", channel="bank_card")
     result = service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind")
-    assert result["refund"]["status"] == "processing"
-    assert service(factory, NOW + timedelta(hours=1)).settle_refunds() == []
-    settled = service(factory, NOW + timedelta(days=3)).settle_refunds()
-    assert [r["refund_no"] for r in settled] == [result["refund"]["refund_no"]]
+    assert result["refund"]["status"] == "requested"
+
+    def worker(at):
+        return RefundWorker(factory, DemoPaymentProvider(lambda: at), clock=lambda: at)
+
+    assert worker(NOW).run_once().submitted == 1
+    assert worker(NOW + timedelta(hours=1)).run_once().succeeded == 0
+    assert worker(NOW + timedelta(days=3)).run_once().succeeded == 1
     assert service(factory).refund_status("alice", "P1000000001")["refunds"][0]["status"] == "succeeded"
 
 

@@ -130,7 +130,7 @@ class Refund(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     channel: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))  # processing | succeeded | failed
+    status: Mapped[str] = mapped_column(String(16))  # aftersales.domain.refunds.RefundStatus
     source: Mapped[str] = mapped_column(String(32))  # cancellation | interception | return | review | merchant
     created_at: Mapped[datetime]
     expected_earliest: Mapped[datetime]
@@ -138,6 +138,12 @@ class Refund(Base):
     completed_at: Mapped[datetime | None]
     # The chat the shopper asked in: told there when the money arrives.
     conversation_id: Mapped[str | None] = mapped_column(String(128))
+    # The worker's bookkeeping with the payment provider (aftersales.service.refunds).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[datetime | None]
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ReturnRequest(Base):
@@ -308,7 +314,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(128), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # decision | refund_completed | reply | hand_back
+    kind: Mapped[str] = mapped_column(String(32))  # decision | refund_completed | refund_failed | reply | hand_back
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

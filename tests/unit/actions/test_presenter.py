@@ -70,7 +70,7 @@ def test_unpaid_cancel_says_nothing_is_refunded():
 
 
 def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
-    refund = {"refund_no": "RF1", "amount": 19900, "currency": "CNY", "channel": "bank_card", "status": "processing",
+    refund = {"refund_no": "RF1", "amount": 19900, "currency": "CNY", "channel": "bank_card", "status": "submitted",
               "expected_latest": "2026-11-25T04:00:00+00:00"}
     result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
               "decision": decision(outcome="cancel_refund", interception=None,
@@ -126,7 +126,7 @@ def test_refund_arrival_and_hand_back_words():
 
 def test_result_card_carries_display_ready_money_and_references():
     result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"},
-              "refund": {**REFUND, "status": "processing"},
+              "refund": {**REFUND, "status": "submitted"},
               "decision": {"refund": {"eta": {"min": 1, "max": 3, "unit": "business_days"}}}}
     card = presenter.result_card(result, presenter.Words())
     assert card["type"] == "result_card" and card["reference"] == "RF1" and card["order_no"] == "P1"
@@ -152,7 +152,7 @@ def test_english_summary_and_update_carry_the_same_facts():
     assert lines == ["Sorry, the shop did not approve your request for order KS1 (TK1).",
                      "The shop says: outside 7 days",
                      "If you disagree, say \"complaint\" to ask the platform to step in, or \"human agent\"."]
-    refund = {**REFUND, "status": "processing"}
+    refund = {**REFUND, "status": "submitted"}
     assert "expected by Nov 22, 10:00" in "\n".join(presenter.case_update_texts(_update(refund=refund), EN))
 
 

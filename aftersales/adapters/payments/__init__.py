@@ -1,0 +1,1 @@
+"""Payment providers behind aftersales.service.refunds.PaymentProvider."""
