@@ -239,6 +239,9 @@ def result_texts(result: dict[str, Any], order: dict[str, Any], w: Words) -> lis
             texts_.append(w("result.refund", amount=w.money(refund["amount"], refund["currency"]),
                             channel=w.label("channels", refund["channel"]), eta=w.eta(decision["refund"]["eta"]),
                             refund_no=refund["refund_no"]))
+        elif decision["refund"]["eta"]["max"] == 0:  # an immediate channel: sent by the worker in seconds
+            texts_.append(w("result.refund_sending", amount=w.money(refund["amount"], refund["currency"]),
+                            channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"]))
         else:
             texts_.append(w("result.refund_processing", amount=w.money(refund["amount"], refund["currency"]),
                             channel=w.label("channels", refund["channel"]), eta=w.eta(decision["refund"]["eta"]),

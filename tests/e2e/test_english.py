@@ -14,6 +14,7 @@ from .conftest import (
     own_order,
     texts,
     tracker,
+    wait_for,
 )
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -36,7 +37,9 @@ def test_cancel_and_refund_status_in_english(system):
     assert "Cancel, refund the way I paid" in summary and "Ordered by mistake" in summary
     assert "¥36.00 to Alipay" in summary and "Shall I submit it?" in summary
     done = english(replies[2])
-    assert f"Order {order_no} is cancelled." in done and "Refund ¥36.00 has gone back to your Alipay" in done
+    assert f"Order {order_no} is cancelled." in done and "Refund ¥36.00 is being sent back to your Alipay" in done
+    arrived = wait_for(lambda: [x for x in bot_texts(system, sender) if "has arrived in your Alipay" in x])
+    assert arrived and "¥36.00" in arrived[0]
     order = system.service.lookup_order("c_1001", order_no)
     assert order["state"] == "cancelled" and [r["amount"] for r in order["refunds"]] == [3600]
 
@@ -91,7 +94,8 @@ def test_interception_in_english_and_the_merchants_decision_is_told_in_english(s
                   data={"decision": "approve", "note": "Courier confirmed", "csrf_token": csrf(page)})
     told = "\n".join(bot_texts(system, sender)[-4:])
     assert f"The parcel of order {order_no} was intercepted" in told and "The shop says: Courier confirmed" in told
-    assert "Refund ¥36.00 has gone back to your Alipay" in told
+    arrived = wait_for(lambda: [x for x in bot_texts(system, sender) if "has arrived in your Alipay" in x])
+    assert arrived and "¥36.00" in arrived[0]
     assert system.service.lookup_order("c_1001", order_no)["state"] == "cancelled"
 
 

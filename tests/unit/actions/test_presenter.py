@@ -81,6 +81,23 @@ def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
     assert "退款到哪了" in text
 
 
+def test_an_immediate_refund_not_yet_paid_says_it_is_being_sent_not_that_it_arrived():
+    refund = {"refund_no": "RF2", "amount": 3600, "currency": "CNY", "channel": "alipay", "status": "requested",
+              "expected_latest": "2026-11-25T04:00:00+00:00"}
+    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
+              "decision": decision(outcome="cancel_refund", interception=None,
+                                   refund={**decision()["refund"], "eta": {"min": 0, "max": 0, "unit": "hours"}})}
+    text = "\n".join(presenter.result_texts(result, ORDER, W))
+    assert "正在退回支付宝" in text and "已退回" not in text and "RF2" in text
+
+
+def test_a_failed_refund_is_told_with_the_case_that_has_it():
+    update = {"kind": "refund_failed", "ticket": {"ticket_no": "TK9"}, "order_no": "KS1",
+              "refund": {**REFUND, "status": "failed"}}
+    [text] = presenter.case_update_texts(update, W)
+    assert "没能退回支付宝" in text and "TK9" in text and "不需要重新申请" in text
+
+
 def test_order_card_escapes_nothing_itself_but_carries_plain_text():
     order = {"order_no": "P1", "items": [{**ITEMS[0], "title": "<script>x</script>"}], "currency": "CNY",
              "payment_channel": "alipay", "total": 5900, "state": "paid", "shop": {"name": "S"}, "carrier": None,
