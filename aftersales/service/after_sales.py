@@ -422,9 +422,18 @@ class AfterSalesService:
                 ret.status = "refunded"
             ret.decided_at = ret.decided_at or now
             uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
+            # The chat the return was asked in hears that the parcel is back (and later, from the
+            # refund worker, that the money has arrived).
+            conversation = next((tk.conversation_id for tk in reversed(order.tickets)
+                                 if tk.kind == "return" and tk.conversation_id), None)
+            if refund is not None:
+                refund.conversation_id = conversation
             uow.flush()
+            notification = uow.notify(conversation, "return_received", now, refund=refund,
+                                      payload={"return_no": ret.return_no, "order_no": order.order_no})
             result = {"status": ret.status, "return": return_dict(ret),
-                      "refund": refund_dict(refund) if refund else None}
+                      "refund": refund_dict(refund) if refund else None,
+                      "notification_id": notification.id if notification else None}
             uow.commit()
         return result
 

@@ -28,6 +28,8 @@ EXTRA_LABELS = {
     "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复"},
     "ticket_status": {"waiting_on_customer": "等待顾客回复"},
     "refund_status": {"failed": "退款失败"},
+    "return_status": {"requested": "待审核", "authorized": "待顾客寄回", "received": "已收到（换货）",
+                      "refunded": "已收货并退款", "rejected": "已拒绝"},
     "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
                 "wrong_listing": "商品信息有误"},
 }
@@ -237,6 +239,13 @@ def order(order_no: str):
 def cancel_order(order_no: str):
     return act(url_for("inbox.order", order_no=order_no), services().inbox.merchant_cancel,
                "订单已取消，退款已原路发起。", order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
+
+
+@inbox.post("/orders/<order_no>/returns/<return_no>/received")
+@login_required
+def receive_return(order_no: str, return_no: str):
+    return act(url_for("inbox.order", order_no=order_no), services().after_sales.receive_return,
+               "已确认收到退货，退款已发起，并已在对话中通知顾客。", return_no, g.actor, g.shop_ids)
 
 
 @inbox.get("/analytics")
