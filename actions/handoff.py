@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from actions.common import REQUEST_SLOTS, customer_of, recent_transcript, reset
 from aftersales.adapters.helpdesk_client import HelpdeskError
+from aftersales.domain import order_numbers
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ class ActionOpenComplaint(Action):
 async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher,
                     topic: str | None = None) -> dict[str, Any] | None:
     customer = customer_of(tracker)
-    order_no = tracker.get_slot("order_no") if customer and tracker.get_slot("order_state") else None
+    # The order the conversation is about, or the one the handoff message itself names
+    # ("转人工 P2026… 快递太慢了"); only a known shopper can name one.
+    named = order_numbers.parse_answer(str((tracker.latest_message or {}).get("text") or ""))
+    order_no = (tracker.get_slot("order_no") or named) if customer else None
     shop = runtime.metadata(tracker).get("shop_id") or runtime.settings().default_shop_id
     slots = {name: tracker.get_slot(name) for name in ("request_kind", "order_no", "order_state", "reason",
                                                        "reason_text", "outcome", "item", "query_kind")}
@@ -77,8 +81,16 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
                         **({"topic": topic} if topic else {})}}
     # One case per request of the shopper's, however often the call is retried.
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    key = f"{tracker.sender_id}:{kind}:{asked_at}"
     try:
-        result = await runtime.call(runtime.helpdesk().open_case, case, f"{tracker.sender_id}:{kind}:{asked_at}")
+        try:
+            result = await runtime.call(runtime.helpdesk().open_case, case, key)
+        except HelpdeskError as refused:
+            if refused.status != HTTPStatus.NOT_FOUND or not order_no:
+                raise
+            # Not this shopper's order (or no such order): the case still lands, without it.
+            case = {**case, "order_no": None, "shop_id": str(shop)[:64]}
+            result = await runtime.call(runtime.helpdesk().open_case, case, f"{key}:without-order")
     except Exception as failure:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
         limited = isinstance(failure, HelpdeskError) and failure.status == HTTPStatus.TOO_MANY_REQUESTS
         if not limited:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from .conftest import paid_out_refunds, texts
+from .conftest import own_order, paid_out_refunds, texts
 
 
 def test_partial_then_full_cancellation_refunds_each_item_once(system):
@@ -123,3 +123,11 @@ def test_someone_elses_order_three_times_locks_the_lookup(system):
     assert "没有在您的账户下找到" in texts(replies[1])
     assert "暂停查询" in texts(replies[-1])
     assert system.service.lookup_order("c_1002", "P202611210000201")["state"] == "paid"
+
+
+def test_a_handoff_naming_its_order_in_the_same_message_carries_that_order(system):
+    order_no = own_order(system, state="shipped")
+    sender, replies = system.chat("c_1001", f"转人工 {order_no} 快递太慢了")
+    assert "工单号" in texts(replies[-1])
+    [ticket] = [t for t in system.service.lookup_order("c_1001", order_no)["tickets"] if t["conversation_id"] == sender]
+    assert ticket["kind"] == "escalation"

@@ -72,3 +72,40 @@ def test_every_topic_has_its_sentence_in_the_domain():
 
     assert {f"utter_merchant_topic_{t}" for t in handoff.MERCHANT_TOPICS} <= set(DOMAIN["responses"])
     assert set(handoff.MERCHANT_TOPICS) <= set(DOMAIN["intents"])
+
+
+def handoff_tracker(text: str, token_customer: bool = True) -> Tracker:
+    user = {"event": "user", "text": text, "timestamp": 2.0,
+            "parse_data": {"intent": {"name": "request_human", "confidence": 0.99}}}
+    slots = {"language": "zh", "verified_customer": "c_1001" if token_customer else None}
+    return Tracker("t-2", slots, {"text": text, **user["parse_data"]}, [user], False, None, {}, "action_listen")
+
+
+def test_the_order_the_handoff_message_names_goes_with_the_case(helpdesk):
+    run(handoff.hand_over(handoff_tracker("转人工 P202611210000104 快递太慢了"), CollectingDispatcher()))
+    [(case, _)] = helpdesk.cases
+    assert (case["order_no"], case["shop_id"]) == ("P202611210000104", None)
+
+
+def test_an_order_that_is_not_the_shoppers_is_dropped_and_the_case_still_lands(monkeypatch):
+    from aftersales.adapters.helpdesk_client import HelpdeskError
+
+    class RefusesForeignOrders(FakeHelpdesk):
+        def open_case(self, case, idempotency_key):
+            if case["order_no"]:
+                raise HelpdeskError("no such order", status=404, code="order_not_found")
+            return super().open_case(case, idempotency_key)
+
+    fake = RefusesForeignOrders()
+    monkeypatch.setattr(runtime, "helpdesk", lambda: fake)
+    dispatcher = CollectingDispatcher()
+    events = run(handoff.hand_over(handoff_tracker("转人工 P202611210000999"), dispatcher))
+    [(case, key)] = fake.cases
+    assert case["order_no"] is None and case["shop_id"] and key.endswith(":without-order")
+    assert dispatcher.messages[-1]["response"] == "utter_handoff" and events[-1]["event"] == "pause"
+
+
+def test_an_anonymous_shopper_names_no_order(helpdesk):
+    run(handoff.hand_over(handoff_tracker("转人工 P202611210000104", token_customer=False), CollectingDispatcher()))
+    [(case, _)] = helpdesk.cases
+    assert case["order_no"] is None and case["customer_id"] is None
