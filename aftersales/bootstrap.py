@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.payments.demo import DemoPaymentProvider
+from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.config import Settings
 from aftersales.service.after_sales import utcnow
-from aftersales.service.refunds import PaymentProvider, RefundWorker
+from aftersales.service.refunds import ByChannel, PaymentProvider, RefundWorker
 
 
 def payment_provider(settings: Settings) -> PaymentProvider:
-    """The embedded default's demo provider; the real providers' adapters are not built yet."""
-    return DemoPaymentProvider(utcnow)
+    """Each payment channel's provider: WeChat Pay's own when WECHATPAY_* is configured; the demo
+    provider for every channel that has none (the embedded default)."""
+    providers: dict[str, PaymentProvider] = {}
+    wechat = WeChatPayConfig.from_env(os.environ)
+    if wechat is not None:
+        providers["wechat_pay"] = WeChatPayProvider(wechat)
+    return ByChannel(providers, DemoPaymentProvider(utcnow))
 
 
 def refund_worker(settings: Settings) -> RefundWorker:

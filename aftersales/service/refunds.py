@@ -46,6 +46,7 @@ class RefundOrder:
     channel: str
     immediate: bool  # the policy promises it at once (Alipay, WeChat Pay, balance)
     expected_earliest: datetime
+    paid_total: int  # what the shopper paid for the order (providers refund against the payment)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ class PaymentProvider(Protocol):
 
     def query(self, refund: RefundOrder) -> ProviderAnswer | None:
         """The provider's status of the refund; None if it never received it. Raises ProviderUnavailable."""
+
+
+class ByChannel:
+    """One provider per payment channel, a default for the rest."""
+
+    name = "by_channel"
+
+    def __init__(self, providers: dict[str, PaymentProvider], default: PaymentProvider):
+        self.providers, self.default = providers, default
+
+    def _for(self, refund: RefundOrder) -> PaymentProvider:
+        return self.providers.get(refund.channel, self.default)
+
+    def submit(self, refund: RefundOrder) -> ProviderAnswer:
+        return self._for(refund).submit(refund)
+
+    def query(self, refund: RefundOrder) -> ProviderAnswer | None:
+        return self._for(refund).query(refund)
 
 
 @dataclass
@@ -100,13 +119,15 @@ class RefundWorker:
                 .order_by(t.Refund.next_attempt_at).limit(limit).with_for_update(skip_locked=True)).all()
             claimed = []
             for row in rows:
-                order_no = uow.session.execute(select(t.Order.order_no).where(t.Order.id == row.order_id)).scalar_one()
+                order = uow.session.get(t.Order, row.order_id)
+                assert order is not None
+                paid = sum(i.unit_price * i.quantity for i in order.items) + order.shipping_fee
                 status = RefundStatus(row.status)
                 if status is RefundStatus.REQUESTED:
                     row.attempts += 1
                 row.next_attempt_at = now + LEASE
-                claimed.append((RefundOrder(row.refund_no, order_no, row.amount, row.currency, row.channel,
-                                            row.expected_latest <= row.created_at, row.expected_earliest),
+                claimed.append((RefundOrder(row.refund_no, order.order_no, row.amount, row.currency, row.channel,
+                                            row.expected_latest <= row.created_at, row.expected_earliest, paid),
                                 status, row.attempts))
             uow.commit()
         return claimed
