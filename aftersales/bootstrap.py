@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
 from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.config import Settings
@@ -13,12 +14,15 @@ from aftersales.service.refunds import ByChannel, PaymentProvider, RefundWorker
 
 
 def payment_provider(settings: Settings) -> PaymentProvider:
-    """Each payment channel's provider: WeChat Pay's own when WECHATPAY_* is configured; the demo
-    provider for every channel that has none (the embedded default)."""
+    """Each payment channel's provider: WeChat Pay's and Alipay's own when WECHATPAY_* / ALIPAY_* are
+    configured; the demo provider for every channel that has none (the embedded default)."""
     providers: dict[str, PaymentProvider] = {}
     wechat = WeChatPayConfig.from_env(os.environ)
     if wechat is not None:
         providers["wechat_pay"] = WeChatPayProvider(wechat)
+    alipay = AlipayConfig.from_env(os.environ)
+    if alipay is not None:
+        providers["alipay"] = AlipayProvider(alipay)
     return ByChannel(providers, DemoPaymentProvider(utcnow))
 
 

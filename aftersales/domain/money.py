@@ -37,6 +37,13 @@ class Money:
         return f"{sign}{_SYMBOLS.get(self.currency, self.currency + ' ')}{major:,}.{cents:02d}"
 
 
+def format_amount(minor: int) -> str:
+    """1250 → ``"12.50"``: the inverse of :func:`parse_amount`, as providers' APIs take amounts."""
+    if minor < 0:
+        raise ValueError(f"not an amount: {minor}")
+    return f"{minor // 100}.{minor % 100:02d}"
+
+
 def parse_amount(text: str) -> int:
     """``"12.5"`` → 1250. Raises ValueError for anything that is not a non-negative amount with at
     most two decimals (imports must not round money silently)."""

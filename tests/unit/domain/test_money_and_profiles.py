@@ -67,3 +67,13 @@ def test_shop_override_changes_only_what_it_names():
     douyin_like = load_profile("short_video", {"interception": {"free_per_month": 5}})
     assert douyin_like.interception_free_per_month == 5
     assert douyin_like.interception_stages == load_profile("short_video").interception_stages
+
+
+def test_amounts_for_providers_are_the_inverse_of_parsing():
+    from aftersales.domain.money import format_amount, parse_amount
+
+    for minor in (0, 5, 50, 3650, 129900):
+        assert parse_amount(format_amount(minor)) == minor
+    assert format_amount(3650) == "36.50"
+    with pytest.raises(ValueError):
+        format_amount(-1)
