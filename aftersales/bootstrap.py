@@ -17,13 +17,18 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     """Each payment channel's provider: WeChat Pay's and Alipay's own when WECHATPAY_* / ALIPAY_* are
     configured; the demo provider for every channel that has none (the embedded default)."""
     providers: dict[str, PaymentProvider] = {}
-    wechat = WeChatPayConfig.from_env(os.environ)
+    wechat = wechat_pay()
     if wechat is not None:
-        providers["wechat_pay"] = WeChatPayProvider(wechat)
+        providers["wechat_pay"] = wechat
     alipay = AlipayConfig.from_env(os.environ)
     if alipay is not None:
         providers["alipay"] = AlipayProvider(alipay)
     return ByChannel(providers, DemoPaymentProvider(utcnow))
+
+
+def wechat_pay() -> WeChatPayProvider | None:
+    config = WeChatPayConfig.from_env(os.environ)
+    return None if config is None else WeChatPayProvider(config)
 
 
 def refund_worker(settings: Settings) -> RefundWorker:

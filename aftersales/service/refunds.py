@@ -110,6 +110,15 @@ class RefundWorker:
             self._record(refund.refund_no, answer, error, report)
         return report
 
+    def take_notification(self, refund_no: str, answer: ProviderAnswer) -> bool:
+        """What a provider's verified notification says of a refund, recorded as a polled answer
+        would be (a repeat changes nothing). False for a refund number we never issued."""
+        with UnitOfWork(self._sessions, read_only=True) as uow:
+            if uow.session.scalar(select(t.Refund.id).where(t.Refund.refund_no == refund_no)) is None:
+                return False
+        self._record(refund_no, answer, None, WorkReport())
+        return True
+
     def _claim(self, limit: int) -> list[tuple[RefundOrder, RefundStatus, int]]:
         now = self.clock()
         with UnitOfWork(self._sessions) as uow:

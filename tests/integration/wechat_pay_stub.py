@@ -132,3 +132,23 @@ class WeChatPayStub:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def refund_notification(stub: WeChatPayStub, apiv3_key: str, resource: dict[str, Any],
+                        sign: bool = True) -> tuple[dict[str, str], str]:
+    """A refund notification as WeChat Pay posts it: the resource AES-256-GCM encrypted with the
+    merchant's API v3 key, the envelope signed with the platform key."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_hex(6)
+    ciphertext = AESGCM(apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(), b"refund")
+    body = json.dumps({"id": secrets.token_hex(8), "create_time": "2026-12-02T10:00:00+08:00",
+                       "resource_type": "encrypt-resource", "event_type": "REFUND.SUCCESS", "summary": "退款成功",
+                       "resource": {"original_type": "refund", "algorithm": "AEAD_AES_256_GCM",
+                                    "ciphertext": base64.b64encode(ciphertext).decode(),
+                                    "associated_data": "refund", "nonce": nonce}})
+    headers = stub.sign(body) if sign else {"Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
+                                            "Wechatpay-Serial": stub.public_key_id,
+                                            "Wechatpay-Signature": "Zm9yZ2Vk", "Wechatpay-Timestamp": "1",
+                                            "Wechatpay-Nonce": "x"}
+    return {**headers, "Content-Type": "application/json"}, body

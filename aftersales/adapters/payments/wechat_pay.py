@@ -78,6 +78,20 @@ class WeChatPayProvider:
             return None
         return self._answer(code, body)
 
+    def notification(self, headers: Any, body: str) -> tuple[str, ProviderAnswer] | None:
+        """A refund notification WeChat Pay posted to our notify URL: the refund number and what
+        became of it, or None unless its signature verifies and its resource decrypts."""
+        try:
+            message = self.client.callback(headers, body)
+        except Exception:  # noqa: BLE001 - the SDK raises a bare Exception for an unknown signature type
+            return None
+        resource = (message or {}).get("resource")
+        if not isinstance(resource, dict) or resource.get("refund_status") not in _STATUS:
+            return None
+        status = resource["refund_status"]
+        return str(resource.get("out_refund_no")), ProviderAnswer(
+            _STATUS[status], resource.get("refund_id"), None if status in ("SUCCESS", "PROCESSING") else status)
+
     @staticmethod
     def _call(request: Any) -> tuple[int, dict[str, Any]]:
         try:

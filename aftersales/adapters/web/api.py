@@ -143,3 +143,20 @@ def create_orders():
         return jsonify(error=str(rejected), code="invalid_input",
                        problems=[{"line": line, "problem": problem} for line, problem in rejected.problems]), 422
     return jsonify(orders=summary.orders, items=summary.items, customers_created=summary.customers_created), 201
+
+
+@api.post("/payments/wechat-pay/notifications")
+def wechat_pay_notification():
+    """WeChat Pay's refund notification (its notify_url): trusted only when its signature verifies
+    and its resource decrypts with our API v3 key — the SDK checks both. Answered as WeChat Pay
+    expects; anything else is refused and WeChat Pay sends it again later."""
+    wechat = services().wechat_pay
+    if wechat is None:
+        return jsonify(code="FAIL", message="WeChat Pay is not configured here"), 404
+    taken = wechat.notification(request.headers, request.get_data(as_text=True))
+    if taken is None:
+        return jsonify(code="FAIL", message="signature or resource did not verify"), 401
+    refund_no, answer = taken
+    if not services().refunds.take_notification(refund_no, answer):
+        return jsonify(code="FAIL", message=f"unknown refund {refund_no}"), 404
+    return jsonify(code="SUCCESS", message="成功"), 200

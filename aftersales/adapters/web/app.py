@@ -9,14 +9,17 @@ from flask import Flask, current_app, jsonify, render_template, send_file
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
+from aftersales import bootstrap
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.wechat_pay import WeChatPayProvider
 from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
-from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.after_sales import AfterSalesService, utcnow
 from aftersales.service.inbox import InboxService
 from aftersales.service.integrations import IntegrationsService
 from aftersales.service.notifications import NotificationDispatcher
 from aftersales.service.order_events import OrderEventsService
+from aftersales.service.refunds import RefundWorker
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
@@ -30,6 +33,8 @@ class Services:
     dispatcher: NotificationDispatcher
     order_events: OrderEventsService
     integrations: IntegrationsService
+    refunds: RefundWorker
+    wechat_pay: WeChatPayProvider | None
 
 
 def services() -> Services:
@@ -48,7 +53,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, timeout=(2.0, 10.0), retries=1)
     app.extensions["aftersales"] = Services(settings, after_sales, InboxService(sessions, after_sales), conversations,
                                             NotificationDispatcher(sessions, conversations),
-                                            OrderEventsService(sessions, after_sales), IntegrationsService(sessions))
+                                            OrderEventsService(sessions, after_sales), IntegrationsService(sessions),
+                                            RefundWorker(sessions, bootstrap.payment_provider(settings), utcnow),
+                                            bootstrap.wechat_pay())
 
     from aftersales.adapters.web.api import api
     from aftersales.adapters.web.inbox import inbox
