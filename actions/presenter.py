@@ -286,14 +286,21 @@ def case_update_texts(update: dict[str, Any], w: Words) -> list[str]:
     ticket, refund, order_no = update["ticket"], update["refund"], update["order_no"] or ""
     if update["kind"] == "hand_back":
         return [w("updates.hand_back")]
-    if update["kind"] == "return_received":
-        order_no = update["payload"].get("order_no") or order_no
+    if update["kind"] in ("return_received", "return_rejected"):
+        payload = update["payload"]
+        order_no = payload.get("order_no") or order_no
+        if update["kind"] == "return_rejected":
+            return [w("updates.return_rejected", order_no=order_no, note=payload.get("note") or "")]
         if refund is None:
             return [w("updates.return_received_exchange", order_no=order_no)]
         immediate = refund["expected_latest"] <= refund["created_at"]
         when = w("eta.immediate") if immediate else w("updates.by_latest", latest=w.when(refund["expected_latest"]))
-        return [w("updates.return_received", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
-                  channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"], when=when)]
+        lines = [w("updates.return_received", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
+                   channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"], when=when)]
+        if payload.get("deduction"):
+            lines.append(w("updates.return_deduction", deduction=w.money(payload["deduction"], refund["currency"]),
+                           note=payload.get("note") or ""))
+        return lines
     if update["kind"] in ("refund_completed", "refund_failed"):
         return [w(f"updates.{update['kind']}", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
                   channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"],

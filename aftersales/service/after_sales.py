@@ -399,8 +399,16 @@ class AfterSalesService:
             uow.commit()
         return result
 
-    def receive_return(self, return_no: str, actor: str, shop_ids: set[str] | None = None) -> dict[str, Any]:
-        """The merchant has the goods back and inspected them: refund (or send the exchange)."""
+    def receive_return(self, return_no: str, actor: str, shop_ids: set[str] | None = None, deduction: int = 0,
+                       note: str = "", accept: bool = True) -> dict[str, Any]:
+        """The merchant has the goods back and inspected them: refund in full, refund less a stated
+        deduction (worn, parts missing), or refuse with the evidence in ``note`` — or, for an
+        exchange, send the replacement. The shopper is told which, with the merchant's words."""
+        note = note.strip()[:2000]
+        if deduction < 0:
+            raise InvalidInput("a deduction is an amount of at least 0")
+        if (deduction or not accept) and not note:
+            raise InvalidInput("say why: the shopper is told the reason for a deduction or a refusal")
         now = self.clock()
         with self._uow() as uow:
             ret = uow.session.scalars(
@@ -415,11 +423,15 @@ class AfterSalesService:
                 raise Conflict(f"return {return_no} is {ret.status}, not awaiting the goods")
             before = return_dict(ret)
             refund = None
-            if ret.outcome == Outcome.EXCHANGE:
+            if not accept:
+                ret.status = "rejected"
+            elif ret.outcome == Outcome.EXCHANGE:
                 ret.status = "received"
             else:
-                refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now)
+                refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now,
+                                                     deduction)
                 ret.status = "refunded"
+            ret.decision_note = note or ret.decision_note
             ret.decided_at = ret.decided_at or now
             uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
             # The chat the return was asked in hears that the parcel is back (and later, from the
@@ -429,8 +441,9 @@ class AfterSalesService:
             if refund is not None:
                 refund.conversation_id = conversation
             uow.flush()
-            notification = uow.notify(conversation, "return_received", now, refund=refund,
-                                      payload={"return_no": ret.return_no, "order_no": order.order_no})
+            notification = uow.notify(conversation, "return_received" if accept else "return_rejected", now,
+                                      refund=refund, payload={"return_no": ret.return_no, "order_no": order.order_no,
+                                                              "deduction": deduction, "note": note})
             result = {"status": ret.status, "return": return_dict(ret),
                       "refund": refund_dict(refund) if refund else None,
                       "notification_id": notification.id if notification else None}
@@ -563,12 +576,14 @@ class AfterSalesService:
         return refund
 
     def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
-                               now: datetime) -> t.Refund | None:
+                               now: datetime, deduction: int = 0) -> t.Refund | None:
         ids = item_ids or tuple(i.id for i in order.items if i.cancelled_at is None)
         chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
         if not chosen:
             raise Conflict("these items were already refunded")
-        amount = sum(i.unit_price * i.quantity for i in chosen)
+        amount = sum(i.unit_price * i.quantity for i in chosen) - deduction
+        if amount <= 0:
+            raise InvalidInput("the deduction must leave something to refund; refuse the return instead")
         profile = self._profile(order)
         refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", "return",
                                     profile.refund_eta[PaymentChannel(order.payment_channel or "balance")], now, actor)

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from aftersales.adapters.rasa_api import RasaUnavailable
 from aftersales.adapters.web.app import services
+from aftersales.domain.money import parse_amount
 from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS, PLATFORM_TZ
 from aftersales.service.errors import NotFound, ServiceError
 from aftersales.service.inbox import OPEN_STATUSES, QUEUES
@@ -29,7 +30,7 @@ EXTRA_LABELS = {
     "ticket_status": {"waiting_on_customer": "等待顾客回复"},
     "refund_status": {"failed": "退款失败"},
     "return_status": {"requested": "待审核", "authorized": "待顾客寄回", "received": "已收到（换货）",
-                      "refunded": "已收货并退款", "rejected": "已拒绝"},
+                      "refunded": "已收货并退款", "rejected": "已拒绝（审核或验货）"},
     "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
                 "wrong_listing": "商品信息有误"},
 }
@@ -244,8 +245,18 @@ def cancel_order(order_no: str):
 @inbox.post("/orders/<order_no>/returns/<return_no>/received")
 @login_required
 def receive_return(order_no: str, return_no: str):
-    return act(url_for("inbox.order", order_no=order_no), services().after_sales.receive_return,
-               "已确认收到退货，退款已发起，并已在对话中通知顾客。", return_no, g.actor, g.shop_ids)
+    """The inspection: refund in full, refund less a deduction, or refuse — with the reason."""
+    back = url_for("inbox.order", order_no=order_no)
+    outcome = request.form.get("outcome", "full")
+    try:
+        deduction = parse_amount(request.form.get("deduction") or "0") if outcome == "partial" else 0
+    except ValueError:
+        flash("没有执行：扣款金额应写成 12.50 这样的数字", "error")
+        return redirect(back)
+    done = ("已拒绝退款，并已在对话中告知顾客原因。" if outcome == "reject"
+            else "已确认收到退货，退款已发起，并已在对话中通知顾客。")
+    return act(back, services().after_sales.receive_return, done, return_no, g.actor, g.shop_ids,
+               deduction=deduction, note=request.form.get("note", ""), accept=outcome != "reject")
 
 
 @inbox.get("/analytics")

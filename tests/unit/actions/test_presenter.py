@@ -188,3 +188,14 @@ def test_free_text_keywords_of_either_language_point_to_a_code():
     assert presenter.keyword_code("items", "整单") == "all"
     # Latin keywords are whole words: "all" is not in "small".
     assert presenter.keyword_code("items", "the small towel") is None
+
+
+def test_an_inspection_is_told_with_the_deduction_or_the_refusal_and_the_shops_words():
+    refund = {**REFUND, "amount": 8500, "status": "requested", "created_at": "2026-11-20T02:00:00+00:00"}
+    lines = presenter.case_update_texts({"kind": "return_received", "ticket": None, "refund": refund, "order_no": None,
+                                         "payload": {"order_no": "P9", "deduction": 1500, "note": "鞋盒缺失"}}, W)
+    text = "\n".join(lines)
+    assert "P9" in text and "¥85.00" in text and "扣除 ¥15.00" in text and "鞋盒缺失" in text and "投诉" in text
+    [refused] = presenter.case_update_texts({"kind": "return_rejected", "ticket": None, "refund": None,
+                                             "order_no": None, "payload": {"order_no": "P9", "note": "有使用痕迹"}}, W)
+    assert "没有同意退款" in refused and "有使用痕迹" in refused
