@@ -4,6 +4,7 @@ PostgreSQL, each with freshly seeded demo data."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from aftersales.adapters.customer_tokens import mint
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.importing import import_orders
+from tests.conftest import fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "aftersales.tar.gz"
@@ -129,12 +131,15 @@ def stop_system(system: System) -> None:
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A database of the system's own: its worker keeps working the refunds it finds there, and must
+    never find the integration tests' rows (they share the session's PostgreSQL server)."""
     workdir = tmp_path_factory.mktemp(f"system-{request.param}")
-    url = (f"sqlite:///{workdir / 'aftersales.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
-    running = start_system(workdir, url)
-    yield running
-    stop_system(running)
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{workdir / 'aftersales.sqlite3'}" if request.param == "sqlite"
+               else stack.enter_context(fresh_postgres_database("aftersales_e2e")))
+        running = start_system(workdir, url)
+        yield running
+        stop_system(running)
 
 
 @pytest.fixture(scope="session")
