@@ -20,15 +20,20 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     wechat = wechat_pay()
     if wechat is not None:
         providers["wechat_pay"] = wechat
-    alipay = AlipayConfig.from_env(os.environ)
-    if alipay is not None:
-        providers["alipay"] = AlipayProvider(alipay)
+    alipay_provider = alipay()
+    if alipay_provider is not None:
+        providers["alipay"] = alipay_provider
     return ByChannel(providers, DemoPaymentProvider(utcnow))
 
 
 def wechat_pay() -> WeChatPayProvider | None:
     config = WeChatPayConfig.from_env(os.environ)
     return None if config is None else WeChatPayProvider(config)
+
+
+def alipay() -> AlipayProvider | None:
+    config = AlipayConfig.from_env(os.environ)
+    return None if config is None else AlipayProvider(config)
 
 
 def refund_worker(settings: Settings) -> RefundWorker:

@@ -109,3 +109,16 @@ class AlipayStub:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{server.server_address[1]}/gateway.do"
         return server
+
+
+def refund_notification(stub: AlipayStub, appid: str, out_biz_no: str, sign: bool = True) -> dict[str, str]:
+    """A trade notification carrying a refund, form-encoded and signed as Alipay sends it (every field
+    but sign and sign_type, sorted, signed RSA2 with Alipay's key)."""
+    form = {"notify_time": "2026-12-02 10:00:00", "notify_type": "trade_status_sync", "notify_id": "ac05099524",
+            "app_id": appid, "charset": "utf-8", "version": "1.0", "trade_no": "2026120222001400000000000001",
+            "out_trade_no": "P1000000001", "out_biz_no": out_biz_no, "trade_status": "TRADE_SUCCESS",
+            "refund_fee": "36.00", "gmt_refund": "2026-12-02 09:59:58.000"}
+    message = "&".join(f"{k}={v}" for k, v in sorted(form.items())).encode()
+    key = stub.alipay_key if sign else new_key()
+    signature = base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+    return {**form, "sign": signature, "sign_type": "RSA2"}

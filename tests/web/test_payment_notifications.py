@@ -1,6 +1,6 @@
-"""WeChat Pay's refund notifications over HTTP (Flask's test client), on SQLite and PostgreSQL: the
-SDK verifies the signature and decrypts the resource; a verified one records the refund, anything
-else is refused and changes nothing."""
+"""The providers' refund notifications over HTTP (Flask's test client), on SQLite and PostgreSQL:
+the SDKs verify the signature (and WeChat Pay's resource decrypts); a verified one records the
+refund, anything else is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
+from tests.integration.alipay_stub import AlipayStub
+from tests.integration.alipay_stub import refund_notification as alipay_notification
 from tests.integration.fixtures import add_order, service
 from tests.integration.wechat_pay_stub import WeChatPayStub, private_pem, public_pem, refund_notification
 
@@ -80,3 +82,49 @@ def test_without_wechat_pay_configured_the_route_refuses(database_url, stub):
     plain = create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test"})).test_client()
     headers, body = refund_notification(stub, APIV3_KEY, {"out_refund_no": "RF1", "refund_status": "SUCCESS"})
     assert plain.post(URL, data=body, headers=headers).status_code == 404
+
+
+ALIPAY_APPID = "2021000000000001"
+
+
+@pytest.fixture
+def alipay_stub():
+    return AlipayStub()
+
+
+@pytest.fixture
+def alipay_client(database_url, alipay_stub, tmp_path, monkeypatch):
+    (tmp_path / "app.pem").write_text(private_pem(alipay_stub.app_key))
+    (tmp_path / "alipay.pem").write_text(public_pem(alipay_stub.alipay_key))
+    monkeypatch.setenv("ALIPAY_APPID", ALIPAY_APPID)
+    monkeypatch.setenv("ALIPAY_APP_PRIVATE_KEY_FILE", str(tmp_path / "app.pem"))
+    monkeypatch.setenv("ALIPAY_PUBLIC_KEY_FILE", str(tmp_path / "alipay.pem"))
+    return create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test"})).test_client()
+
+
+def alipay_refund(database_url) -> str:
+    factory = session_factory(database_url)
+    add_order(factory, "P1000000001", channel="alipay")
+    return service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind",
+                                   conversation_id="chat-1")["refund"]["refund_no"]
+
+
+ALIPAY_URL = "/api/v1/payments/alipay/notifications"
+
+
+def test_a_verified_alipay_notification_records_the_refund(alipay_client, alipay_stub, database_url):
+    refund_no = alipay_refund(database_url)
+    answer = alipay_client.post(ALIPAY_URL, data=alipay_notification(alipay_stub, ALIPAY_APPID, refund_no))
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, "success")
+    assert status_of(database_url, refund_no) == "succeeded"
+
+
+@pytest.mark.parametrize("tamper", ["wrong-key", "edited", "other-app"])
+def test_an_unverified_alipay_notification_changes_nothing(alipay_client, alipay_stub, database_url, tamper):
+    refund_no = alipay_refund(database_url)
+    form = alipay_notification(alipay_stub, "2021999999999999" if tamper == "other-app" else ALIPAY_APPID, refund_no,
+                               sign=tamper != "wrong-key")
+    if tamper == "edited":
+        form["refund_fee"] = "3600.00"
+    answer = alipay_client.post(ALIPAY_URL, data=form)
+    assert answer.status_code == 401 and status_of(database_url, refund_no) == "requested"

@@ -46,6 +46,7 @@ class AlipayProvider:
     name = "alipay"
 
     def __init__(self, config: AlipayConfig):
+        self.appid = config.appid
         self.client = AliPay(appid=config.appid, app_private_key_string=config.app_private_key,
                              alipay_public_key_string=config.alipay_public_key, sign_type="RSA2",
                              config=AliPayConfig(timeout=config.timeout_s))
@@ -71,6 +72,22 @@ class AlipayProvider:
                                                                 "refund_status" not in answer):
             return ProviderAnswer(ProviderStatus.SUCCEEDED, answer.get("trade_no"))
         return None  # Alipay has no such refund: it was never made
+
+    def notification(self, form: dict[str, str]) -> tuple[str, ProviderAnswer] | None:
+        """A refund in Alipay's asynchronous notification (a trade notification carrying `out_biz_no`,
+        our refund number, and `refund_fee`): the refund number and its answer, or None unless the
+        signature verifies with Alipay's public key and the notification is for our app."""
+        data = dict(form)
+        signature = data.pop("sign", "")
+        if not (signature and data.get("app_id") == self.appid and data.get("out_biz_no") and data.get("refund_fee")):
+            return None
+        try:
+            verified = self.client.verify(data, signature)
+        except Exception:  # noqa: BLE001 - a malformed signature or sign type is simply not verified
+            return None
+        if not verified:
+            return None
+        return data["out_biz_no"], ProviderAnswer(ProviderStatus.SUCCEEDED, data.get("trade_no"))
 
     @staticmethod
     def _call(request: Any) -> dict[str, Any]:

@@ -160,3 +160,20 @@ def wechat_pay_notification():
     if not services().refunds.take_notification(refund_no, answer):
         return jsonify(code="FAIL", message=f"unknown refund {refund_no}"), 404
     return jsonify(code="SUCCESS", message="成功"), 200
+
+
+@api.post("/payments/alipay/notifications")
+def alipay_notification():
+    """Alipay's asynchronous notification (form-encoded): a refund in it is taken only when the SDK
+    verifies the signature with Alipay's public key. Alipay expects the word `success`; anything
+    else makes it send the notification again later."""
+    alipay = services().alipay
+    if alipay is None:
+        return "fail", 404, {"Content-Type": "text/plain"}
+    taken = alipay.notification(request.form.to_dict())
+    if taken is None:
+        return "fail", 401, {"Content-Type": "text/plain"}
+    refund_no, answer = taken
+    if not services().refunds.take_notification(refund_no, answer):
+        return "fail", 404, {"Content-Type": "text/plain"}
+    return "success", 200, {"Content-Type": "text/plain"}

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from aftersales import bootstrap
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.alipay import AlipayProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayProvider
 from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
@@ -35,6 +36,7 @@ class Services:
     integrations: IntegrationsService
     refunds: RefundWorker
     wechat_pay: WeChatPayProvider | None
+    alipay: AlipayProvider | None
 
 
 def services() -> Services:
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                             NotificationDispatcher(sessions, conversations),
                                             OrderEventsService(sessions, after_sales), IntegrationsService(sessions),
                                             RefundWorker(sessions, bootstrap.payment_provider(settings), utcnow),
-                                            bootstrap.wechat_pay())
+                                            bootstrap.wechat_pay(), bootstrap.alipay())
 
     from aftersales.adapters.web.api import api
     from aftersales.adapters.web.inbox import inbox
