@@ -44,6 +44,12 @@ TARGET_STATE: dict[EventType, OrderState] = {
     EventType.CARD_KEY_SENT: OrderState.DELIVERED,
     EventType.REDEEMED: OrderState.REDEEMED,
 }
+# The event that reports a state, per kind of goods (for orders whose state a shop sends directly).
+STATE_EVENT: dict[tuple[Fulfillment, OrderState], EventType] = {
+    **{(fulfillment, state): event for fulfillment in Fulfillment for event, state in TARGET_STATE.items()
+       if event is not EventType.CARD_KEY_SENT},
+    (Fulfillment.VIRTUAL, OrderState.DELIVERED): EventType.CARD_KEY_SENT,
+}
 # What `data` may carry per event (named as in the import format), and which of it is required.
 DATA_FIELDS: dict[EventType, frozenset[str]] = {
     **{kind: frozenset({"carrier", "tracking_no", "distance_to_destination_km"}) for kind in

@@ -16,12 +16,14 @@ from aftersales.adapters.policy_files import profile_names
 from aftersales.domain import order_numbers
 from aftersales.domain.model import (
     SHIPPING_STATES,
+    STATE_TIMESTAMP,
     Fulfillment,
     GoodsType,
     OrderState,
     PaymentChannel,
 )
 from aftersales.domain.money import parse_amount
+from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan
 from aftersales.service.after_sales import PLATFORM_TZ, utcnow
 
 # Which timestamp each state needs, so imported orders are coherent for the policy.
@@ -50,11 +52,16 @@ class ImportSummary:
     items: int
     customers_created: int
     shops_created: int
+    orders_updated: int = 0
 
 
 def import_orders(session_factory: sessionmaker[Session], records: Iterable[tuple[int, dict[str, Any]]],
-                  actor: str = "system:import") -> ImportSummary:
+                  actor: str = "system:import", update_existing: bool = False) -> ImportSummary:
+    """``update_existing``: a record of an order that exists updates it (the orders API) instead of
+    being a problem (a file import): its facts overwrite, its state only moves forward by the rules
+    of order events, and its shop, customer and items must stay what they were."""
     records = list(records)
+    updates: list[tuple[t.Order, t.Order]] = []
     problems: list[tuple[int, str]] = []
     seen_numbers: dict[str, int] = {}
     now = utcnow()
@@ -72,8 +79,16 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
                 first = seen_numbers.setdefault(order.order_no, line)
                 if first != line:
                     errors.append(f"order {order.order_no} appears again (first on line {first})")
-                elif session.scalar(select(t.Order.id).where(t.Order.order_no == order.order_no)) is not None:
-                    errors.append(f"order {order.order_no} already exists")
+                elif (existing := session.scalars(select(t.Order).where(t.Order.order_no == order.order_no)
+                                                  .with_for_update()).one_or_none()) is not None:
+                    if not update_existing:
+                        errors.append(f"order {order.order_no} already exists")
+                    else:
+                        errors.extend(_update_problems(existing, order, record))
+                        if not errors:
+                            updates.append((existing, order))
+                        problems.extend((line, e) for e in errors)
+                        continue
             shop = _shop(record.get("shop"), shops, new_shops, known_profiles, errors, now)
             customer = _customer(record.get("customer"), customers, new_customers, errors, now)
             if errors or order is None or shop is None or customer is None:
@@ -90,7 +105,66 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
             session.flush()
             session.add(t.AuditEvent(at=now, actor=actor, action="order_imported", entity="order",
                                      entity_id=order.order_no, before=None, after={"state": order.state}))
-    return ImportSummary(len(orders), sum(len(o.items) for o in orders), len(new_customers), len(new_shops))
+        for existing, reported in updates:
+            before = _facts(existing)
+            _apply_update(existing, reported, now)
+            if _facts(existing) != before:
+                session.add(t.AuditEvent(at=now, actor=actor, action="order_updated", entity="order",
+                                         entity_id=existing.order_no, before=before, after=_facts(existing)))
+    return ImportSummary(len(orders), sum(len(o.items) for o in orders), len(new_customers), len(new_shops),
+                         len(updates))
+
+
+_UPDATABLE = ("carrier", "tracking_no", "distance_to_destination_km", "ship_to", "fulfillment_locked")
+
+
+def _facts(order: t.Order) -> dict[str, Any]:
+    return {"state": order.state, "payment_channel": order.payment_channel,
+            **{name: getattr(order, name) for name in _UPDATABLE}}
+
+
+def _items_of(order: t.Order) -> list[tuple[str, str, int, int]]:
+    return [(i.sku, i.goods_type, i.quantity, i.unit_price) for i in order.items]
+
+
+def _update_problems(existing: t.Order, reported: t.Order, record: dict[str, Any]) -> list[str]:
+    problems = []
+    if (record.get("shop") or {}).get("id") != existing.shop_id:
+        problems.append(f"order {existing.order_no} belongs to another shop")
+    if (record.get("customer") or {}).get("id") != existing.customer_id:
+        problems.append(f"order {existing.order_no} belongs to another customer")
+    if _items_of(existing) != _items_of(reported) or existing.shipping_fee != reported.shipping_fee:
+        problems.append(f"the items of order {existing.order_no} cannot change once it exists "
+                        "(cancellations and returns happen here)")
+    if existing.payment_channel and reported.payment_channel not in (None, existing.payment_channel):
+        problems.append(f"order {existing.order_no} was paid with {existing.payment_channel}")
+    if reported.state != existing.state:
+        decided = _state_plan(existing, OrderState(reported.state))
+        if decided.outcome is Outcome.REJECTED:
+            problems.append(f"order {existing.order_no}: {decided.reason}")
+    return problems
+
+
+def _state_plan(existing: t.Order, target: OrderState) -> Plan:
+    fulfillment = next(iter({GoodsType(i.goods_type).fulfillment for i in existing.items}), Fulfillment.PHYSICAL)
+    event = STATE_EVENT.get((fulfillment, target))
+    if event is None:  # pending payment again: never forward
+        return Plan(Outcome.STALE)
+    return plan(event, fulfillment, OrderState(existing.state))
+
+
+def _apply_update(existing: t.Order, reported: t.Order, now: datetime) -> None:
+    for name in _UPDATABLE:
+        value = getattr(reported, name)
+        if value is not None:
+            setattr(existing, name, value)
+    existing.payment_channel = existing.payment_channel or reported.payment_channel
+    decided = _state_plan(existing, OrderState(reported.state))
+    for state in decided.path:
+        existing.state = state.value
+        stamp = STATE_TIMESTAMP.get(state)
+        if stamp and getattr(existing, stamp) is None:
+            setattr(existing, stamp, getattr(reported, stamp) or now)
 
 
 def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.Order | None:

@@ -218,15 +218,16 @@ class OrderEventsService:
         uow.commit()
         return result
 
-    def create_orders(self, shop_id: str, records: list[dict[str, Any]]) -> ImportSummary:
-        """Orders in the import format, all or nothing; every one must be of the integration's shop
-        (a problem of its line otherwise, like any other)."""
+    def put_orders(self, shop_id: str, records: list[dict[str, Any]]) -> ImportSummary:
+        """Orders in the import format, created or — when they exist — updated (facts overwrite, the
+        state only moves forward), all or nothing; every one must be of the integration's shop."""
         foreign = [(line, f"shop.id must be {shop_id!r}: this integration sends orders of its own shop only")
                    for line, record in enumerate(records, start=1)
                    if not isinstance(record.get("shop"), dict) or record["shop"].get("id") != shop_id]
         if foreign:
             raise ImportRejected(foreign)
-        return import_orders(self._sessions, list(enumerate(records, start=1)), actor=f"integration:{shop_id}")
+        return import_orders(self._sessions, list(enumerate(records, start=1)), actor=f"integration:{shop_id}",
+                             update_existing=True)
 
     def events_of(self, order_no: str, shop_ids: set[str]) -> list[dict[str, Any]]:
         """What the shop's systems reported about an order, refused events included (for the inbox)."""

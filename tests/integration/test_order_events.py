@@ -157,10 +157,42 @@ def test_orders_created_by_an_integration_are_of_its_own_shop(factory):
               "payment_channel": "alipay", "created_at": (NOW - timedelta(hours=2)).isoformat(),
               "paid_at": (NOW - timedelta(hours=1)).isoformat(),
               "items": [{"sku": "S1", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "20"}]}
-    assert svc.create_orders("shop_g", [record]).orders == 1
+    assert svc.put_orders("shop_g", [record]).orders == 1
     with pytest.raises(ImportRejected) as rejected:
-        svc.create_orders("shop_x", [{**record, "order_no": "P1000000078"}])
+        svc.put_orders("shop_x", [{**record, "order_no": "P1000000078"}])
     assert "shop.id must be 'shop_x'" in rejected.value.problems[0][1]
+
+
+def test_an_order_sent_again_is_updated_forward_only_and_its_items_stay(factory):
+    add_order(factory, "P1000000001", state="paid")
+    svc = events(factory)
+    record = {"order_no": "P1000000077", "shop": {"id": "shop_g"}, "customer": {"id": "alice"}, "state": "paid",
+              "payment_channel": "alipay", "created_at": (NOW - timedelta(hours=2)).isoformat(),
+              "paid_at": (NOW - timedelta(hours=1)).isoformat(),
+              "items": [{"sku": "S1", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "20"}]}
+    svc.put_orders("shop_g", [record])
+    shipped = {**record, "state": "shipped", "shipped_at": (NOW - timedelta(minutes=30)).isoformat(),
+               "carrier": "顺丰速运", "tracking_no": "SF1", "ship_to": "上海市…"}
+    summary = svc.put_orders("shop_g", [shipped])
+    assert (summary.orders, summary.orders_updated) == (0, 1)
+    order = service(factory).lookup_order("alice", "P1000000077")
+    assert (order["state"], order["carrier"], order["tracking_no"]) == ("shipped", "顺丰速运", "SF1")
+    assert svc.put_orders("shop_g", [record]).orders_updated == 1  # the older copy again: nothing moves back
+    assert service(factory).lookup_order("alice", "P1000000077")["state"] == "shipped"
+    for changed, problem in (({"items": [{**record["items"][0], "quantity": 2}]}, "cannot change"),
+                             ({"customer": {"id": "bob"}}, "another customer"),
+                             ({"payment_channel": "wechat_pay"}, "was paid with alipay")):
+        with pytest.raises(ImportRejected) as rejected:
+            svc.put_orders("shop_g", [{**shipped, **changed}])
+        assert problem in rejected.value.problems[0][1]
+    service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind")
+    cancelled = {**record, "order_no": "P1000000001", "items": [{"sku": "S1", "title": "Item 1", "goods_type":
+                 "physical", "quantity": 1, "unit_price": "100.00"}], "state": "shipped",
+                 "shipped_at": (NOW - timedelta(minutes=5)).isoformat(), "shop": {"id": "shop_g"},
+                 "shipping_fee": "0"}
+    with pytest.raises(ImportRejected) as rejected:
+        svc.put_orders("shop_g", [cancelled])
+    assert "already cancelled" in rejected.value.problems[0][1]
 
 
 def test_integration_tokens_name_their_shop_and_nothing_else(factory):

@@ -129,8 +129,8 @@ def order_events():
 @api.post("/orders")
 @integration_token_required
 def create_orders():
-    """Orders in the import file's JSON (docs/import-format.md), one object or an array; all or
-    nothing, as an import. The shop of every order must be the integration's own."""
+    """Orders in the import file's JSON (docs/import-format.md), one object or an array: created, or
+    updated when they exist; all or nothing. The shop of every order must be the integration's own."""
     body = request.get_json(silent=True)
     records = [body] if isinstance(body, dict) else body
     if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
@@ -138,11 +138,12 @@ def create_orders():
     if len(records) > MAX_BATCH:
         return error(413, "too_many_orders", f"at most {MAX_BATCH} orders per request")
     try:
-        summary = services().order_events.create_orders(g.integration_shop_id, records)
+        summary = services().order_events.put_orders(g.integration_shop_id, records)
     except ImportRejected as rejected:
         return jsonify(error=str(rejected), code="invalid_input",
                        problems=[{"line": line, "problem": problem} for line, problem in rejected.problems]), 422
-    return jsonify(orders=summary.orders, items=summary.items, customers_created=summary.customers_created), 201
+    return jsonify(orders=summary.orders, orders_updated=summary.orders_updated, items=summary.items,
+                   customers_created=summary.customers_created), 201 if summary.orders else 200
 
 
 @api.post("/payments/wechat-pay/notifications")
