@@ -178,3 +178,13 @@ def test_production_adds_hsts_and_secure_cookies_and_development_does_not(databa
     assert "max-age=" in secure.test_client().get("/inbox/login").headers["Strict-Transport-Security"]
     assert secure.config["SESSION_COOKIE_SECURE"] is True
     assert "Strict-Transport-Security" not in app.test_client().get("/inbox/login").headers
+
+
+def test_a_case_says_in_words_what_the_merchants_decision_will_do(app, cases):
+    mine, _ = cases
+    client = app.test_client()
+    sign_in(client, "k@shop.example", "password-of-k")
+    page = client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+    assert "同意＝拦截成功" in page and "原路退回支付宝" in page
+    assert "interception_merchant_stage" not in page and "{&#34;action" not in page and '{"action' not in page
+    assert "商家拦截（快递尚未揽收）" in page  # the interception's stage in words, not "merchant"

@@ -29,6 +29,11 @@ EXTRA_LABELS = {
     "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复"},
     "ticket_status": {"waiting_on_customer": "等待顾客回复"},
     "refund_status": {"failed": "退款失败"},
+    # The shopper's words say "you" (您) for the shopper; here the reader is the merchant.
+    "parties": {"customer": "顾客", "merchant": "商家", "platform": "平台"},
+    "interception_status": {"requested": "已申请", "succeeded": "拦截成功", "failed": "拦截失败"},
+    "return_methods": {"ship_back": "寄回", "refuse_delivery": "拒收退回"},
+    "goods_types": {"physical": "实物", "fresh": "生鲜", "virtual_card": "卡密", "virtual_topup": "充值"},
     "return_status": {"requested": "待审核", "authorized": "待顾客寄回", "received": "已收到（换货）",
                       "refunded": "已收货并退款", "rejected": "已拒绝（审核或验货）"},
     "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
@@ -63,10 +68,32 @@ def label(section: str, key: str | None) -> str:
     return str(_labels().get(section, {}).get(key, key))
 
 
+def what_approval_does(ticket: dict[str, Any]) -> str:
+    """The case's pending action in a sentence for the merchant (instead of policy codes and JSON)."""
+    pending = ticket.get("pending_action") or {}
+    decision = (ticket.get("context") or {}).get("decision") or {}
+    refund = decision.get("refund") or {}
+    money = (f"退款 {yuan(refund['amount'])} 原路退回{label('channels', refund.get('channel'))}"
+             if refund.get("amount") else "不涉及退款")
+    action = pending.get("action")
+    if action == "cancel":
+        what = "所选商品" if pending.get("item_ids") else "整个订单"
+        return f"同意：取消{what}，{money}。拒绝：订单照常处理，顾客会收到您的说明。"
+    if action == "intercept":
+        return (f"同意＝拦截成功、包裹退回：订单取消，{money}。"
+                "拒绝＝没能拦截：顾客会收到您的说明，可以拒收或签收后退货。")
+    if action == "return":
+        return (f"同意：授权退货（{pending.get('return_no')}），顾客寄回后在订单页验货并退款。"
+                "拒绝：关闭退货申请，顾客会收到您的说明。")
+    if ticket.get("kind") in ("refund_failed", "refund_unanswered"):
+        return "退款没有到账：请核对支付渠道后联系顾客；处理完毕后点“同意”关闭工单。"
+    return "同意或拒绝都不改变订单：关闭工单，并把您的说明发给顾客。"
+
+
 @inbox.app_context_processor
 def labels() -> dict[str, Any]:
     return {"queues": QUEUES, "open_statuses": OPEN_STATUSES, "merchant_cancel_reasons": MERCHANT_CANCEL_REASONS,
-            "label": label}
+            "label": label, "what_approval_does": what_approval_does}
 
 
 def login_required(view):
