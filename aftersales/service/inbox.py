@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
@@ -22,7 +22,7 @@ from aftersales.domain import order_numbers
 from aftersales.service.after_sales import AfterSalesService, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
-from aftersales.service.views import iso, order_dict, ticket_dict
+from aftersales.service.views import iso, mask_phone, order_dict, ticket_dict
 
 # Queues of the inbox, by ticket kind.
 QUEUES: dict[str, tuple[str, ...]] = {
@@ -119,23 +119,51 @@ class InboxService:
         by_kind = dict(rows)
         return {queue: sum(by_kind.get(kind, 0) for kind in kinds) for queue, kinds in QUEUES.items()}
 
-    def cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open",
-              limit: int = 200) -> list[dict[str, Any]]:
-        if queue is not None and queue not in QUEUES:
-            raise InvalidInput(f"queues are {', '.join(QUEUES)}")
+    def cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open", limit: int = 200,
+              offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
+        """A page of the queue, most urgent first, each row with its order and shopper. ``search``:
+        a case number, an order number, a shopper's id or name, or the last four digits of a phone."""
         now = self.clock()
         with self._uow() as uow:
-            query = select(t.Ticket, t.Order.order_no).outerjoin(t.Order, t.Ticket.order_id == t.Order.id) \
-                .where(t.Ticket.shop_id.in_(shop_ids))
-            if queue is not None:
-                query = query.where(t.Ticket.kind.in_(QUEUES[queue]))
-            if status == "open":
-                query = query.where(t.Ticket.status.in_(OPEN_STATUSES))
-            elif status != "all":
-                query = query.where(t.Ticket.status == status)
-            rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id).limit(limit)).all()
-            return [{**ticket_dict(ticket), "order_no": order_no, "overdue": self._overdue(ticket, now)}
-                    for ticket, order_no in rows]
+            query = self._cases_query(shop_ids, queue, status, search)
+            rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id)
+                                       .limit(limit).offset(offset)).all()
+            return [{**ticket_dict(ticket), "order_no": order_no, "overdue": self._overdue(ticket, now),
+                     "shopper": None if customer is None else {"name": customer.name,
+                                                               "phone": mask_phone(customer.phone)}}
+                    for ticket, order_no, customer in rows]
+
+    def count_cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open",
+                    search: str | None = None) -> int:
+        with self._uow() as uow:
+            query = self._cases_query(shop_ids, queue, status, search).with_only_columns(func.count(t.Ticket.id))
+            return int(uow.session.scalar(query) or 0)
+
+    @staticmethod
+    def _cases_query(shop_ids: set[str], queue: str | None, status: str,
+                     search: str | None) -> Select[t.Ticket, str, t.Customer]:
+        if queue is not None and queue not in QUEUES:
+            raise InvalidInput(f"queues are {', '.join(QUEUES)}")
+        query = (select(t.Ticket, t.Order.order_no, t.Customer)
+                 .outerjoin(t.Order, t.Ticket.order_id == t.Order.id)
+                 .outerjoin(t.Customer, t.Ticket.customer_id == t.Customer.id)
+                 .where(t.Ticket.shop_id.in_(shop_ids)))
+        if queue is not None:
+            query = query.where(t.Ticket.kind.in_(QUEUES[queue]))
+        if status == "open":
+            query = query.where(t.Ticket.status.in_(OPEN_STATUSES))
+        elif status != "all":
+            query = query.where(t.Ticket.status == status)
+        term = (search or "").strip()[:64]
+        if term:
+            order_no = order_numbers.normalize(term)
+            matches = [t.Ticket.ticket_no == term.upper(), t.Customer.id == term, t.Customer.name == term]
+            if order_no:
+                matches.append(t.Order.order_no == order_no)
+            if term.isdigit() and len(term) == 4:
+                matches.append(t.Customer.phone.endswith(term))
+            query = query.where(or_(*matches))
+        return query
 
     def case(self, ticket_no: str, shop_ids: set[str]) -> dict[str, Any]:
         now = self.clock()
@@ -154,7 +182,10 @@ class InboxService:
                                                 .order_by(t.Notification.id)).all()
             canned = uow.session.scalars(select(t.CannedReply).where(t.CannedReply.shop_id == ticket.shop_id)
                                          .order_by(t.CannedReply.id)).all()
+            customer = uow.session.get(t.Customer, ticket.customer_id) if ticket.customer_id else None
             return {
+                "shopper": None if customer is None else {"id": customer.id, "name": customer.name,
+                                                          "phone": mask_phone(customer.phone)},
                 "ticket": {**ticket_dict(ticket), "context": ticket.context, "pending_action": ticket.pending_action,
                            "overdue": self._overdue(ticket, now)},
                 "order": order_dict(order) if order else None,

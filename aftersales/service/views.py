@@ -31,6 +31,14 @@ def order_view(order: t.Order) -> OrderView:
     )
 
 
+def mask_phone(phone: str | None) -> str | None:
+    """``138****1001``: enough for a merchant to recognise the shopper, not to call a stranger."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

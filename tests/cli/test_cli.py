@@ -73,3 +73,20 @@ def test_an_integration_token_is_the_last_word_and_events_replay_from_a_file(tmp
     assert json.loads(runner.invoke(main, ["orders", "show", paid], env=env).output)["state"] == "shipped"
     again = runner.invoke(main, ["orders", "events", str(events_file), "--shop", "shop_lifestyle"], env=env)
     assert "f1 200 applied" in again.output and "(duplicate)" in again.output
+
+
+def test_reseeding_the_demo_leaves_one_import_line_per_order_in_the_audit_log(tmp_path):
+    from sqlalchemy import func, select
+
+    from aftersales.adapters.db import tables as t
+    from aftersales.adapters.db.engine import session_factory
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    for _ in range(3):
+        assert runner.invoke(main, ["demo", "seed"], env=env).exit_code == 0
+    with session_factory(env["DATABASE_URL"])() as session:
+        imported = session.execute(select(t.AuditEvent.entity_id, func.count()).where(
+            t.AuditEvent.action == "order_imported").group_by(t.AuditEvent.entity_id)).all()
+    assert imported and {count for _, count in imported} == {1}

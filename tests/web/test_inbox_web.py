@@ -188,3 +188,34 @@ def test_a_case_says_in_words_what_the_merchants_decision_will_do(app, cases):
     assert "同意＝拦截成功" in page and "原路退回支付宝" in page
     assert "interception_merchant_stage" not in page and "{&#34;action" not in page and '{"action' not in page
     assert "商家拦截（快递尚未揽收）" in page  # the interception's stage in words, not "merchant"
+
+
+def test_the_queue_is_searched_by_case_order_shopper_or_phone_tail_and_paged(app, factory, cases):
+    mine, _ = cases
+    inbox = InboxService(factory, service(factory))
+    for n in range(3):  # anonymous cases of shop K: no shopper, said so
+        service(factory).open_ticket(None, "escalation", f"转人工 {n}", shop_id="shop_k", conversation_id=f"anon-{n}")
+    client = app.test_client()
+    sign_in(client, "k@shop.example", "password-of-k")
+    order_no = inbox.case(mine, {"shop_k"})["order"]["order_no"]
+    for term in (mine, order_no, order_no.lower(), "alice", "0001"):
+        page = client.get("/inbox/", query_string={"q": term, "status": "all"}).get_data(as_text=True)
+        assert mine in page and "匿名" not in page, term
+    page = client.get("/inbox/", query_string={"q": "nobody-here", "status": "all"}).get_data(as_text=True)
+    assert mine not in page and "没有找到" in page
+    assert "匿名" in client.get("/inbox/", query_string={"status": "all"}).get_data(as_text=True)
+    assert inbox.count_cases({"shop_k"}, status="all") == 4
+    assert [r["ticket_no"] for r in inbox.cases({"shop_k"}, status="all", limit=2, offset=3)] != []
+    assert len(inbox.cases({"shop_k"}, status="all", limit=2)) == 2
+    anonymous = next(r for r in inbox.cases({"shop_k"}, status="all") if r["shopper"] is None)
+    assert "匿名：顾客没有登录" in client.get(f"/inbox/cases/{anonymous['ticket_no']}").get_data(as_text=True)
+    assert "匿名" not in client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+
+
+def test_the_audit_log_is_in_words(app, cases):
+    mine, _ = cases
+    client = app.test_client()
+    sign_in(client, "k@shop.example", "password-of-k")
+    page = client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+    assert "申请拦截" in page and "订单导入" in page
+    assert ">interception_requested<" not in page and ">order_imported<" not in page

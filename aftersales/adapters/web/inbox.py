@@ -21,6 +21,7 @@ from aftersales.service.errors import NotFound, ServiceError
 from aftersales.service.inbox import OPEN_STATUSES, QUEUES
 
 log = logging.getLogger(__name__)
+PAGE_SIZE = 50
 inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
 WORDS_FILE = Path(__file__).resolve().parents[3] / "actions" / "texts" / "zh.yml"
 # Words only the merchant's side needs.
@@ -29,6 +30,24 @@ EXTRA_LABELS = {
     "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复"},
     "ticket_status": {"waiting_on_customer": "等待顾客回复"},
     "refund_status": {"failed": "退款失败"},
+    "events": {"paid": "已付款", "shipped": "已发货", "in_transit": "运输中", "out_for_delivery": "派送中",
+               "delivered": "已签收", "completed": "已完成", "card_key_sent": "卡密已发送", "redeemed": "已核销",
+               "stock_locked": "已出库锁单", "price_changed": "价格变动", "return_received": "退货已到仓",
+               "replacement_shipped": "换货已寄出"},
+    "audit_actions": {
+        "order_imported": "订单导入", "order_updated": "订单信息更新", "order_cancelled": "订单取消",
+        "order_paid": "已付款", "order_shipped": "已发货", "order_in_transit": "运输中",
+        "order_out_for_delivery": "派送中", "order_delivered": "已签收", "order_redeemed": "已核销",
+        "order_completed": "已完成",
+        "refund_issued": "发起退款", "refund_submitted": "退款已提交支付渠道", "refund_succeeded": "退款到账",
+        "refund_failed": "退款失败", "ticket_opened": "新建工单", "ticket_replied": "回复顾客",
+        "ticket_assigned": "指派负责人", "ticket_status_changed": "更改状态", "ticket_approved": "同意",
+        "ticket_rejected": "拒绝", "ticket_answered": "已答复", "conversation_handed_back": "交回机器人",
+        "interception_requested": "申请拦截", "interception_succeeded": "拦截成功", "interception_failed": "拦截失败",
+        "return_requested": "申请退货", "return_authorized": "同意退货", "return_rejected": "拒绝退货",
+        "return_refunded": "退货已退款", "return_received": "收到退货",
+        "attempts_locked": "核对失败次数过多，暂时锁定", "integration_added": "接入订单系统",
+    },
     # The shopper's words say "you" (您) for the shopper; here the reader is the merchant.
     "parties": {"customer": "顾客", "merchant": "商家", "platform": "平台"},
     "interception_status": {"requested": "已申请", "succeeded": "拦截成功", "failed": "拦截失败"},
@@ -59,6 +78,13 @@ def _labels() -> dict[str, dict[str, str]]:
     words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
     sections = {name: value for name, value in words.items() if isinstance(value, dict)}
     return {name: {**sections.get(name, {}), **EXTRA_LABELS.get(name, {})} for name in {*sections, *EXTRA_LABELS}}
+
+
+def audit_action(action: str) -> str:
+    """An audit line's action in words; an order event by the state or fact it reports."""
+    if action.startswith("order_event_"):
+        return f"订单系统上报：{label('events', action.removeprefix('order_event_'))}"
+    return label("audit_actions", action)
 
 
 def label(section: str, key: str | None) -> str:
@@ -93,7 +119,7 @@ def what_approval_does(ticket: dict[str, Any]) -> str:
 @inbox.app_context_processor
 def labels() -> dict[str, Any]:
     return {"queues": QUEUES, "open_statuses": OPEN_STATUSES, "merchant_cancel_reasons": MERCHANT_CANCEL_REASONS,
-            "label": label, "what_approval_does": what_approval_does}
+            "label": label, "what_approval_does": what_approval_does, "audit_action": audit_action}
 
 
 def login_required(view):
@@ -146,8 +172,15 @@ def cases():
         abort(404)
     if status not in ("open", "all", "resolved", *OPEN_STATUSES):
         abort(404)
-    return render_template("inbox/cases.html", rows=services().inbox.cases(g.shop_ids, queue, status),
-                           counts=services().inbox.queue_counts(g.shop_ids), queue=queue, status=status)
+    search = (request.args.get("q") or "").strip()[:64] or None
+    page = max(int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1, 1)
+    inbox_service = services().inbox
+    total = inbox_service.count_cases(g.shop_ids, queue, status, search)
+    rows = inbox_service.cases(g.shop_ids, queue, status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                               search=search)
+    return render_template("inbox/cases.html", rows=rows, counts=inbox_service.queue_counts(g.shop_ids), queue=queue,
+                           status=status, q=search or "", page=page, pages=max(-(-total // PAGE_SIZE), 1),
+                           total=total)
 
 
 @inbox.get("/cases/<ticket_no>")
