@@ -119,6 +119,16 @@ class InboxService:
         by_kind = dict(rows)
         return {queue: sum(by_kind.get(kind, 0) for kind in kinds) for queue, kinds in QUEUES.items()}
 
+    def live_counts(self, shop_ids: set[str]) -> dict[str, int]:
+        """What the inbox header polls: cases waiting for a first look, and open ones past their SLA."""
+        now = self.clock()
+        with self._uow() as uow:
+            mine = t.Ticket.shop_id.in_(shop_ids)
+            new = uow.session.scalar(select(func.count()).select_from(t.Ticket).where(mine, t.Ticket.status == "new"))
+            overdue = uow.session.scalar(select(func.count()).select_from(t.Ticket).where(
+                mine, t.Ticket.status.in_(OPEN_STATUSES), t.Ticket.sla_due_at < now))
+        return {"new": int(new or 0), "overdue": int(overdue or 0)}
+
     def cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open", limit: int = 200,
               offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
         """A page of the queue, most urgent first, each row with its order and shopper. ``search``:
@@ -129,6 +139,7 @@ class InboxService:
             rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id)
                                        .limit(limit).offset(offset)).all()
             return [{**ticket_dict(ticket), "order_no": order_no, "overdue": self._overdue(ticket, now),
+                     "due_soon": self._due_soon(ticket, now),
                      "shopper": None if customer is None else {"name": customer.name,
                                                                "phone": mask_phone(customer.phone)}}
                     for ticket, order_no, customer in rows]
@@ -326,6 +337,13 @@ class InboxService:
             result = ticket_dict(ticket)
             uow.commit()
         return result
+
+    @staticmethod
+    def _due_soon(ticket: t.Ticket, now: datetime) -> bool:
+        """Open, not yet late, and due within the hour (or the last quarter of its SLA)."""
+        if ticket.status == "resolved" or ticket.sla_due_at is None or ticket.sla_due_at < now:
+            return False
+        return ticket.sla_due_at - now <= max(timedelta(hours=1), (ticket.sla_due_at - ticket.created_at) / 4)
 
     @staticmethod
     def _overdue(ticket: t.Ticket, now: datetime) -> bool:

@@ -219,3 +219,27 @@ def test_the_audit_log_is_in_words(app, cases):
     page = client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
     assert "申请拦截" in page and "订单导入" in page
     assert ">interception_requested<" not in page and ">order_imported<" not in page
+
+
+def test_the_header_polls_a_live_count_and_cases_near_their_deadline_say_so(app, factory, cases):
+    from datetime import datetime, timedelta
+
+    from tests.integration.fixtures import NOW
+
+    mine, _ = cases
+    client = app.test_client()
+    assert client.get("/inbox/counts").status_code in (302, 401)  # signed in only
+    sign_in(client, "k@shop.example", "password-of-k")
+    counts = client.get("/inbox/counts").get_json()
+    assert counts["new"] == 1 and counts["overdue"] >= 0
+    page = client.get("/inbox/").get_data(as_text=True)
+    assert 'id="live-count"' in page and "inbox/live-counts.js" in page
+    assert client.get("/static/inbox/live-counts.js").status_code == 200
+    inbox = InboxService(factory, service(factory), clock=lambda: NOW)
+    [row] = inbox.cases({"shop_k"})
+    due = datetime.fromisoformat(row["sla_due_at"])
+    soon = InboxService(factory, service(factory), clock=lambda: due - timedelta(minutes=20))
+    late = InboxService(factory, service(factory), clock=lambda: due + timedelta(minutes=1))
+    assert soon.cases({"shop_k"})[0]["due_soon"] and not soon.cases({"shop_k"})[0]["overdue"]
+    assert late.cases({"shop_k"})[0]["overdue"] and not late.cases({"shop_k"})[0]["due_soon"]
+    assert late.live_counts({"shop_k"}) == {"new": 1, "overdue": 1}

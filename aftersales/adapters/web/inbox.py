@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 
 from aftersales.adapters.rasa_api import RasaUnavailable
 from aftersales.adapters.web.app import services
@@ -181,6 +181,12 @@ def cases():
     return render_template("inbox/cases.html", rows=rows, counts=inbox_service.queue_counts(g.shop_ids), queue=queue,
                            status=status, q=search or "", page=page, pages=max(-(-total // PAGE_SIZE), 1),
                            total=total)
+
+
+@inbox.get("/counts")
+@login_required
+def counts():
+    return jsonify(services().inbox.live_counts(g.shop_ids))
 
 
 @inbox.get("/cases/<ticket_no>")
