@@ -30,7 +30,7 @@ def test_a_return_is_refunded_once_the_parcel_is_back_and_the_chat_hears_it(syst
     assert system.service.lookup_order("c_1001", order_no)["refunds"] == []  # nothing paid before the parcel
 
     page = merchant.get(f"{system.web_url}/inbox/orders/{order_no}", timeout=10).text
-    assert "已收到退货，退款" in page
+    assert "已收到退货，按验货结果处理" in page and "扣款后退款" in page
     received = merchant.post(f"{system.web_url}/inbox/orders/{order_no}/returns/{authorized['return_no']}/received",
                              timeout=30, data={"csrf_token": csrf(page)})
     assert received.ok and "已确认收到退货" in received.text
