@@ -12,10 +12,20 @@ Events arrive late, twice and out of order. The rules:
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from aftersales.domain.model import Fulfillment, IllegalTransition, OrderState, check_transition, states_for
+from aftersales.domain.model import (
+    STATE_TIMESTAMP,
+    Fulfillment,
+    IllegalTransition,
+    OrderState,
+    check_transition,
+    states_for,
+)
 
 
 class EventType(StrEnum):
@@ -136,3 +146,13 @@ def _walk(fulfillment: Fulfillment, current: OrderState, target: OrderState) -> 
             seen.add(following)
             queue.append((following, (*path, following)))
     return None
+
+
+def walk(order: Any, path: tuple[OrderState, ...], reached_at: Callable[[OrderState], datetime]) -> None:
+    """Move ``order`` (anything with a `state` and the STATE_TIMESTAMP fields) along a plan's path,
+    stamping each state it reaches that it has no time for yet."""
+    for state in path:
+        order.state = state.value
+        stamp = STATE_TIMESTAMP.get(state)
+        if stamp and getattr(order, stamp) is None:
+            setattr(order, stamp, reached_at(state))

@@ -23,8 +23,9 @@ from aftersales.domain.model import (
     PaymentChannel,
 )
 from aftersales.domain.money import parse_amount
-from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan
+from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan, walk
 from aftersales.service.after_sales import PLATFORM_TZ, utcnow
+from aftersales.service.views import order_facts
 
 # Which timestamp each state needs, so imported orders are coherent for the policy.
 _STATE_NEEDS = {
@@ -106,21 +107,16 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
             session.add(t.AuditEvent(at=now, actor=actor, action="order_imported", entity="order",
                                      entity_id=order.order_no, before=None, after={"state": order.state}))
         for existing, reported in updates:
-            before = _facts(existing)
+            before = order_facts(existing)
             _apply_update(existing, reported, now)
-            if _facts(existing) != before:
+            if order_facts(existing) != before:
                 session.add(t.AuditEvent(at=now, actor=actor, action="order_updated", entity="order",
-                                         entity_id=existing.order_no, before=before, after=_facts(existing)))
+                                         entity_id=existing.order_no, before=before, after=order_facts(existing)))
     return ImportSummary(len(orders), sum(len(o.items) for o in orders), len(new_customers), len(new_shops),
                          len(updates))
 
 
 _UPDATABLE = ("carrier", "tracking_no", "distance_to_destination_km", "ship_to", "fulfillment_locked")
-
-
-def _facts(order: t.Order) -> dict[str, Any]:
-    return {"state": order.state, "payment_channel": order.payment_channel,
-            **{name: getattr(order, name) for name in _UPDATABLE}}
 
 
 def _items_of(order: t.Order) -> list[tuple[str, str, int, int]]:
@@ -160,11 +156,7 @@ def _apply_update(existing: t.Order, reported: t.Order, now: datetime) -> None:
             setattr(existing, name, value)
     existing.payment_channel = existing.payment_channel or reported.payment_channel
     decided = _state_plan(existing, OrderState(reported.state))
-    for state in decided.path:
-        existing.state = state.value
-        stamp = STATE_TIMESTAMP.get(state)
-        if stamp and getattr(existing, stamp) is None:
-            setattr(existing, stamp, getattr(reported, stamp) or now)
+    walk(existing, decided.path, lambda state: getattr(reported, STATE_TIMESTAMP.get(state, ""), None) or now)
 
 
 def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.Order | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
-from aftersales.domain.model import STATE_TIMESTAMP, OrderState, PaymentChannel
+from aftersales.domain.model import OrderState, PaymentChannel
 from aftersales.domain.money import parse_amount
 from aftersales.domain.order_events import (
     DATA_FIELDS,
@@ -26,12 +26,13 @@ from aftersales.domain.order_events import (
     Outcome,
     Plan,
     plan,
+    walk,
 )
 from aftersales.service.after_sales import PLATFORM_TZ, AfterSalesService, utcnow
 from aftersales.service.errors import Conflict, NotFound
 from aftersales.service.importing import ImportRejected, ImportSummary, import_orders
 from aftersales.service.unit_of_work import UnitOfWork
-from aftersales.service.views import iso, order_view
+from aftersales.service.views import iso, order_facts, order_view
 
 MAX_BATCH = 500
 # A sender's clock may run a little ahead of ours; further ahead is a mistake.
@@ -150,24 +151,20 @@ class OrderEventsService:
             order = uow.orders.lock(event.order_no)
             if order is None or order.shop_id != shop_id:
                 return _not_found(event)
-            before = _facts(order)
+            before = order_facts(order)
             current = OrderState(order.state)
             decided = plan(event.type, order_view(order).fulfillment, current)
             if OrderState.PAID in decided.path and not (order.payment_channel or event.data.get("payment_channel")):
                 decided = Plan(Outcome.REJECTED, reason="a paid event needs data.payment_channel for this order")
             if decided.outcome is Outcome.APPLIED:
-                for state in decided.path:
-                    order.state = state.value
-                    stamp = STATE_TIMESTAMP.get(state)
-                    if stamp and getattr(order, stamp) is None:
-                        setattr(order, stamp, event.occurred_at)
+                walk(order, decided.path, lambda _: event.occurred_at)
             if decided.outcome is not Outcome.REJECTED and event.type in TARGET_STATE:
                 # The facts of the state the order is in now overwrite; an older report only fills gaps.
                 _take_data(order, event.data, overwrite=decided.outcome is Outcome.APPLIED
                            or TARGET_STATE.get(event.type) is current)
             if event.type is EventType.STOCK_LOCKED and decided.outcome is Outcome.RECORDED:
                 order.fulfillment_locked = True
-            after = _facts(order)
+            after = order_facts(order)
             if after != before:
                 uow.audit(now, f"integration:{shop_id}", f"order_event_{event.type}", "order", order.order_no,
                           before, after)
@@ -248,12 +245,6 @@ def _not_found(event: Event) -> dict[str, Any]:
     # Not stored: the order may be created next, and the event sent again then.
     return {"event_id": event.event_id, "order_no": event.order_no, "status": 404,
             "error": f"no order {event.order_no} in this shop"}
-
-
-def _facts(order: t.Order) -> dict[str, Any]:
-    return {"state": order.state, "carrier": order.carrier, "tracking_no": order.tracking_no,
-            "distance_to_destination_km": order.distance_to_destination_km,
-            "payment_channel": order.payment_channel, "fulfillment_locked": order.fulfillment_locked}
 
 
 def _take_data(order: t.Order, data: dict[str, Any], overwrite: bool) -> None:

@@ -31,6 +31,13 @@ def order_view(order: t.Order) -> OrderView:
     )
 
 
+def order_facts(order: t.Order) -> dict[str, Any]:
+    """What an order's systems can change about it: before and after, in the audit log."""
+    return {"state": order.state, "payment_channel": order.payment_channel, "carrier": order.carrier,
+            "tracking_no": order.tracking_no, "distance_to_destination_km": order.distance_to_destination_km,
+            "ship_to": order.ship_to, "fulfillment_locked": order.fulfillment_locked}
+
+
 def mask_phone(phone: str | None) -> str | None:
     """``138****1001``: enough for a merchant to recognise the shopper, not to call a stranger."""
     if not phone:
