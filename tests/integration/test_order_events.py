@@ -150,13 +150,18 @@ def test_the_same_event_sent_twice_at_once_is_applied_once(factory):
     assert sorted(r["duplicate"] for r in results).count(False) == 1 and stored(factory, event_id="same") == 1
 
 
+def paid_record() -> dict:
+    """An order as the shop's system sends it (the import format)."""
+    return {"order_no": "P1000000077", "shop": {"id": "shop_g"}, "customer": {"id": "alice"}, "state": "paid",
+            "payment_channel": "alipay", "created_at": (NOW - timedelta(hours=2)).isoformat(),
+            "paid_at": (NOW - timedelta(hours=1)).isoformat(),
+            "items": [{"sku": "S1", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "20"}]}
+
+
 def test_orders_created_by_an_integration_are_of_its_own_shop(factory):
     add_order(factory, "P1000000001", state="paid")
     svc = events(factory)
-    record = {"order_no": "P1000000077", "shop": {"id": "shop_g"}, "customer": {"id": "alice"}, "state": "paid",
-              "payment_channel": "alipay", "created_at": (NOW - timedelta(hours=2)).isoformat(),
-              "paid_at": (NOW - timedelta(hours=1)).isoformat(),
-              "items": [{"sku": "S1", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "20"}]}
+    record = paid_record()
     assert svc.put_orders("shop_g", [record]).orders == 1
     with pytest.raises(ImportRejected) as rejected:
         svc.put_orders("shop_x", [{**record, "order_no": "P1000000078"}])
@@ -166,10 +171,7 @@ def test_orders_created_by_an_integration_are_of_its_own_shop(factory):
 def test_an_order_sent_again_is_updated_forward_only_and_its_items_stay(factory):
     add_order(factory, "P1000000001", state="paid")
     svc = events(factory)
-    record = {"order_no": "P1000000077", "shop": {"id": "shop_g"}, "customer": {"id": "alice"}, "state": "paid",
-              "payment_channel": "alipay", "created_at": (NOW - timedelta(hours=2)).isoformat(),
-              "paid_at": (NOW - timedelta(hours=1)).isoformat(),
-              "items": [{"sku": "S1", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "20"}]}
+    record = paid_record()
     svc.put_orders("shop_g", [record])
     shipped = {**record, "state": "shipped", "shipped_at": (NOW - timedelta(minutes=30)).isoformat(),
                "carrier": "顺丰速运", "tracking_no": "SF1", "ship_to": "上海市…"}

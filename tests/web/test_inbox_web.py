@@ -180,11 +180,15 @@ def test_production_adds_hsts_and_secure_cookies_and_development_does_not(databa
     assert "Strict-Transport-Security" not in app.test_client().get("/inbox/login").headers
 
 
-def test_a_case_says_in_words_what_the_merchants_decision_will_do(app, cases):
-    mine, _ = cases
+def case_page(app, ticket_no: str) -> str:
     client = app.test_client()
     sign_in(client, "k@shop.example", "password-of-k")
-    page = client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+    return client.get(f"/inbox/cases/{ticket_no}").get_data(as_text=True)
+
+
+def test_a_case_says_in_words_what_the_merchants_decision_will_do(app, cases):
+    mine, _ = cases
+    page = case_page(app, mine)
     assert "同意＝拦截成功" in page and "原路退回支付宝" in page
     assert "interception_merchant_stage" not in page and "{&#34;action" not in page and '{"action' not in page
     assert "商家拦截（快递尚未揽收）" in page  # the interception's stage in words, not "merchant"
@@ -209,14 +213,12 @@ def test_the_queue_is_searched_by_case_order_shopper_or_phone_tail_and_paged(app
     assert len(inbox.cases({"shop_k"}, status="all", limit=2)) == 2
     anonymous = next(r for r in inbox.cases({"shop_k"}, status="all") if r["shopper"] is None)
     assert "匿名：顾客没有登录" in client.get(f"/inbox/cases/{anonymous['ticket_no']}").get_data(as_text=True)
-    assert "匿名" not in client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+    assert "匿名" not in case_page(app, mine)
 
 
 def test_the_audit_log_is_in_words(app, cases):
     mine, _ = cases
-    client = app.test_client()
-    sign_in(client, "k@shop.example", "password-of-k")
-    page = client.get(f"/inbox/cases/{mine}").get_data(as_text=True)
+    page = case_page(app, mine)
     assert "申请拦截" in page and "订单导入" in page
     assert ">interception_requested<" not in page and ">order_imported<" not in page
 
