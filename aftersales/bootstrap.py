@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
@@ -13,28 +14,26 @@ from aftersales.service.after_sales import utcnow
 from aftersales.service.refunds import ByChannel, PaymentProvider, RefundWorker
 
 
-def payment_provider(settings: Settings) -> PaymentProvider:
-    """Each payment channel's provider: WeChat Pay's and Alipay's own when WECHATPAY_* / ALIPAY_* are
-    configured; the demo provider for every channel that has none (the embedded default)."""
-    providers: dict[str, PaymentProvider] = {}
-    wechat = wechat_pay()
-    if wechat is not None:
-        providers["wechat_pay"] = wechat
-    alipay_provider = alipay()
-    if alipay_provider is not None:
-        providers["alipay"] = alipay_provider
-    return ByChannel(providers, DemoPaymentProvider(utcnow))
+@dataclass(frozen=True)
+class PaymentProviders:
+    """The providers, each built once: by channel for the refund worker, by name for the routes that
+    take their notifications."""
+
+    by_channel: PaymentProvider
+    wechat_pay: WeChatPayProvider | None
+    alipay: AlipayProvider | None
 
 
-def wechat_pay() -> WeChatPayProvider | None:
-    config = WeChatPayConfig.from_env(os.environ)
-    return None if config is None else WeChatPayProvider(config)
-
-
-def alipay() -> AlipayProvider | None:
-    config = AlipayConfig.from_env(os.environ)
-    return None if config is None else AlipayProvider(config)
+def payment_providers() -> PaymentProviders:
+    """WeChat Pay's and Alipay's own when WECHATPAY_* / ALIPAY_* are configured; the demo provider for
+    every channel that has none (the embedded default)."""
+    wechat_config, alipay_config = WeChatPayConfig.from_env(os.environ), AlipayConfig.from_env(os.environ)
+    wechat = WeChatPayProvider(wechat_config) if wechat_config else None
+    alipay = AlipayProvider(alipay_config) if alipay_config else None
+    real: dict[str, PaymentProvider] = {channel: provider for channel, provider
+                                        in (("wechat_pay", wechat), ("alipay", alipay)) if provider is not None}
+    return PaymentProviders(ByChannel(real, DemoPaymentProvider(utcnow)), wechat, alipay)
 
 
 def refund_worker(settings: Settings) -> RefundWorker:
-    return RefundWorker(session_factory(settings.database_url), payment_provider(settings), utcnow)
+    return RefundWorker(session_factory(settings.database_url), payment_providers().by_channel, utcnow)

@@ -25,21 +25,31 @@ def stub():
     return WeChatPayStub()
 
 
-@pytest.fixture
-def client(database_url, stub, tmp_path, monkeypatch):
-    (tmp_path / "merchant.pem").write_text(private_pem(stub.merchant_key))
-    (tmp_path / "platform.pem").write_text(public_pem(stub.platform_key))
-    for name, value in {"WECHATPAY_MCHID": "1900000109", "WECHATPAY_APPID": "wx1", "WECHATPAY_CERT_SERIAL_NO": "5157",
-                        "WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "merchant.pem"), "WECHATPAY_APIV3_KEY": APIV3_KEY,
-                        "WECHATPAY_PUBLIC_KEY_FILE": str(tmp_path / "platform.pem"),
-                        "WECHATPAY_PUBLIC_KEY_ID": stub.public_key_id}.items():
+def configured_client(database_url, monkeypatch, tmp_path, env: dict[str, str], keys: dict[str, str]):
+    """The web app with a provider configured as in production: settings in the environment, keys
+    as PEM files (``keys``: variable name → PEM)."""
+    for name, pem in keys.items():
+        path = tmp_path / f"{name.lower()}.pem"
+        path.write_text(pem)
+        monkeypatch.setenv(name, str(path))
+    for name, value in env.items():
         monkeypatch.setenv(name, value)
     return create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test"})).test_client()
 
 
-def requested_refund(database_url) -> str:
+@pytest.fixture
+def client(database_url, stub, tmp_path, monkeypatch):
+    return configured_client(database_url, monkeypatch, tmp_path,
+                             {"WECHATPAY_MCHID": "1900000109", "WECHATPAY_APPID": "wx1",
+                              "WECHATPAY_CERT_SERIAL_NO": "5157", "WECHATPAY_APIV3_KEY": APIV3_KEY,
+                              "WECHATPAY_PUBLIC_KEY_ID": stub.public_key_id},
+                             {"WECHATPAY_PRIVATE_KEY_FILE": private_pem(stub.merchant_key),
+                              "WECHATPAY_PUBLIC_KEY_FILE": public_pem(stub.platform_key)})
+
+
+def requested_refund(database_url, channel: str = "wechat_pay") -> str:
     factory = session_factory(database_url)
-    add_order(factory, "P1000000001", channel="wechat_pay")
+    add_order(factory, "P1000000001", channel=channel)
     return service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind",
                                    conversation_id="chat-1")["refund"]["refund_no"]
 
@@ -94,19 +104,13 @@ def alipay_stub():
 
 @pytest.fixture
 def alipay_client(database_url, alipay_stub, tmp_path, monkeypatch):
-    (tmp_path / "app.pem").write_text(private_pem(alipay_stub.app_key))
-    (tmp_path / "alipay.pem").write_text(public_pem(alipay_stub.alipay_key))
-    monkeypatch.setenv("ALIPAY_APPID", ALIPAY_APPID)
-    monkeypatch.setenv("ALIPAY_APP_PRIVATE_KEY_FILE", str(tmp_path / "app.pem"))
-    monkeypatch.setenv("ALIPAY_PUBLIC_KEY_FILE", str(tmp_path / "alipay.pem"))
-    return create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test"})).test_client()
+    return configured_client(database_url, monkeypatch, tmp_path, {"ALIPAY_APPID": ALIPAY_APPID},
+                             {"ALIPAY_APP_PRIVATE_KEY_FILE": private_pem(alipay_stub.app_key),
+                              "ALIPAY_PUBLIC_KEY_FILE": public_pem(alipay_stub.alipay_key)})
 
 
 def alipay_refund(database_url) -> str:
-    factory = session_factory(database_url)
-    add_order(factory, "P1000000001", channel="alipay")
-    return service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind",
-                                   conversation_id="chat-1")["refund"]["refund_no"]
+    return requested_refund(database_url, channel="alipay")
 
 
 ALIPAY_URL = "/api/v1/payments/alipay/notifications"

@@ -29,6 +29,7 @@ from aftersales.service.errors import (
 )
 from aftersales.service.importing import ImportRejected
 from aftersales.service.order_events import MAX_BATCH
+from aftersales.service.refunds import ProviderAnswer
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 CASE_FIELDS = {"kind", "customer_id", "order_no", "shop_id", "summary", "reason", "desired_outcome",
@@ -146,21 +147,26 @@ def create_orders():
                    customers_created=summary.customers_created), 201 if summary.orders else 200
 
 
+def _take_refund_notification(taken: tuple[str, ProviderAnswer] | None) -> int:
+    """A provider's verified notification recorded: 200; not verified: 401; not our refund: 404."""
+    if taken is None:
+        return 401
+    refund_no, answer = taken
+    return 200 if services().refunds.take_notification(refund_no, answer) else 404
+
+
 @api.post("/payments/wechat-pay/notifications")
 def wechat_pay_notification():
     """WeChat Pay's refund notification (its notify_url): trusted only when its signature verifies
     and its resource decrypts with our API v3 key — the SDK checks both. Answered as WeChat Pay
     expects; anything else is refused and WeChat Pay sends it again later."""
     wechat = services().wechat_pay
-    if wechat is None:
-        return jsonify(code="FAIL", message="WeChat Pay is not configured here"), 404
-    taken = wechat.notification(request.headers, request.get_data(as_text=True))
-    if taken is None:
-        return jsonify(code="FAIL", message="signature or resource did not verify"), 401
-    refund_no, answer = taken
-    if not services().refunds.take_notification(refund_no, answer):
-        return jsonify(code="FAIL", message=f"unknown refund {refund_no}"), 404
-    return jsonify(code="SUCCESS", message="成功"), 200
+    status = 404 if wechat is None else _take_refund_notification(
+        wechat.notification(request.headers, request.get_data(as_text=True)))
+    if status == 200:
+        return jsonify(code="SUCCESS", message="成功"), 200
+    why = {401: "signature or resource did not verify", 404: "not configured here, or not our refund"}[status]
+    return jsonify(code="FAIL", message=why), status
 
 
 @api.post("/payments/alipay/notifications")
@@ -169,12 +175,5 @@ def alipay_notification():
     verifies the signature with Alipay's public key. Alipay expects the word `success`; anything
     else makes it send the notification again later."""
     alipay = services().alipay
-    if alipay is None:
-        return "fail", 404, {"Content-Type": "text/plain"}
-    taken = alipay.notification(request.form.to_dict())
-    if taken is None:
-        return "fail", 401, {"Content-Type": "text/plain"}
-    refund_no, answer = taken
-    if not services().refunds.take_notification(refund_no, answer):
-        return "fail", 404, {"Content-Type": "text/plain"}
-    return "success", 200, {"Content-Type": "text/plain"}
+    status = 404 if alipay is None else _take_refund_notification(alipay.notification(request.form.to_dict()))
+    return ("success" if status == 200 else "fail"), status, {"Content-Type": "text/plain"}

@@ -53,11 +53,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     after_sales = AfterSalesService(sessions)
     # Short timeouts: a merchant's click waits for at most one attempt; the worker retries later.
     conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, timeout=(2.0, 10.0), retries=1)
+    providers = bootstrap.payment_providers()
     app.extensions["aftersales"] = Services(settings, after_sales, InboxService(sessions, after_sales), conversations,
                                             NotificationDispatcher(sessions, conversations),
                                             OrderEventsService(sessions, after_sales), IntegrationsService(sessions),
-                                            RefundWorker(sessions, bootstrap.payment_provider(settings), utcnow),
-                                            bootstrap.wechat_pay(), bootstrap.alipay())
+                                            RefundWorker(sessions, providers.by_channel, utcnow),
+                                            providers.wechat_pay, providers.alipay)
 
     from aftersales.adapters.web.api import api
     from aftersales.adapters.web.inbox import inbox
