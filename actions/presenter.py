@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from aftersales.domain.money import Money
-from aftersales.service.after_sales import PLATFORM_TZ
+from aftersales.service.base import PLATFORM_TZ
 
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 DEFAULT_LANGUAGE = "zh"

@@ -10,7 +10,7 @@ from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
 from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.config import Settings
-from aftersales.service.after_sales import utcnow
+from aftersales.service.base import utcnow
 from aftersales.service.refunds import ByChannel, PaymentProvider, RefundWorker
 
 

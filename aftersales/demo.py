@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
-from aftersales.service.after_sales import utcnow
+from aftersales.service.base import utcnow
 from aftersales.service.importing import ImportSummary, import_orders
 
 SHOPS = {

@@ -6,27 +6,22 @@ carries the refund that paid it back, and a replayed idempotency key returns the
 from __future__ import annotations
 
 import hmac
-import secrets
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.policy_files import load_profile
-from aftersales.domain import attempts, order_numbers
+from aftersales.domain import attempts
 from aftersales.domain.model import (
     STATE_TIMESTAMP,
     CustomerHistory,
     Fulfillment,
-    IllegalTransition,
     OrderState,
     Outcome,
     PaymentChannel,
     Request,
-    check_transition,
 )
 from aftersales.domain.policy import (
     Decision,
@@ -37,9 +32,9 @@ from aftersales.domain.policy import (
     refund_amount,
     ticket_priority,
 )
-from aftersales.domain.profile import Eta, PolicyProfile
-from aftersales.domain.refunds import RefundStatus
-from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
+from aftersales.domain.profile import PolicyProfile
+from aftersales.service.base import PLATFORM_TZ, OrderService, new_reference, parse_enum
+from aftersales.service.errors import Conflict, InvalidInput, NotFound, OrderNotFound
 from aftersales.service.limits import count, refuse_if_locked
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import (
@@ -52,8 +47,6 @@ from aftersales.service.views import (
     ticket_dict,
 )
 
-# Chinese platforms count months and business days in China Standard Time (no DST).
-PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
 TICKET_KINDS = ("escalation", "complaint", "cancellation_review", "interception", "return",
                 "merchant_cancellation")
 MERCHANT_CANCEL_REASONS = {
@@ -62,43 +55,9 @@ MERCHANT_CANCEL_REASONS = {
     "wrong_listing": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 商品信息错误
     "bad_address": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 地址明显错误 / 联系不上
 }
-_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_reference(prefix: str, now: datetime) -> str:
-    """``RF2611214K7Q2M``: kind, date in platform time, six random characters."""
-    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
-    return f"{prefix}{now.astimezone(PLATFORM_TZ):%y%m%d}{suffix}"
-
-
-E = TypeVar("E")
-
-
-def _parse_enum(kind: type[E], value: Any, what: str) -> E:
-    try:
-        return kind(value)  # type: ignore[call-arg]
-    except ValueError:
-        raise InvalidInput(f"unknown {what}: {value!r}") from None
-
-
-class AfterSalesService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        clock: Callable[[], datetime] = utcnow,
-        profiles: Callable[[str, dict[str, Any]], PolicyProfile] = load_profile,
-    ):
-        self._sessions = session_factory
-        self.clock = clock
-        self._profiles = profiles
-
-    def _uow(self, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self._sessions, read_only)
-
+class AfterSalesService(OrderService):
     # -- shopper-side reads ------------------------------------------------------------------------
 
     def lookup_order(self, customer_id: str, order_no: str) -> dict[str, Any]:
@@ -305,8 +264,11 @@ class AfterSalesService:
         interception outcome. ``shop_ids`` limits a merchant to their own shops (None: the system)."""
         now = self.clock()
         with self._uow() as uow:
+            # The order row first, then the case, as every operation on an order locks them (a
+            # withdrawal in the same moment waits here instead of deadlocking).
+            found = uow.ticket(ticket_no, shop_ids)
+            order = uow.orders.lock(self._order_no_by_id(uow, found.order_id)) if found.order_id else None
             ticket = uow.ticket(ticket_no, shop_ids, lock=True)
-            order = uow.orders.lock(self._order_no_by_id(uow, ticket.order_id)) if ticket.order_id else None
             resolution = "approved" if approve else "rejected"
             if ticket.status == "resolved":
                 if ticket.resolution == resolution:
@@ -375,7 +337,7 @@ class AfterSalesService:
                       carrier: str | None = None, tracking_no: str | None = None) -> dict[str, Any]:
         """Fulfilment progress reported by the merchant or the courier feed: paid, shipped, in
         transit, out for delivery, delivered, redeemed, completed. Illegal steps are refused."""
-        target_state = _parse_enum(OrderState, target, "order state")
+        target_state = parse_enum(OrderState, target, "order state")
         if target_state in (OrderState.CANCELLED, OrderState.RETURNED):
             raise InvalidInput("cancellations and returns go through their own operations")
         now = self.clock()
@@ -453,22 +415,6 @@ class AfterSalesService:
     # -- internals ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _order_no(raw: str) -> str:
-        normalized = order_numbers.normalize(raw)
-        if normalized is None:
-            raise InvalidOrderNumber(raw)
-        return normalized
-
-    @staticmethod
-    def _owned(order: t.Order | None, customer_id: str) -> t.Order:
-        if order is None or not hmac.compare_digest(order.customer_id.encode(), customer_id.encode()):
-            raise OrderNotFound()
-        return order
-
-    def _profile(self, order: t.Order) -> PolicyProfile:
-        return self._profiles(order.shop.policy_profile, order.shop.policy_overrides or {})
-
-    @staticmethod
     def _check_reason(reason: str, profile: PolicyProfile) -> None:
         if reason not in profile.reason_faults:
             raise InvalidInput(f"unknown reason {reason!r}; known: {', '.join(profile.reasons)}")
@@ -489,7 +435,7 @@ class AfterSalesService:
             ids = tuple(sorted({int(i) for i in item_ids}))
         except (TypeError, ValueError):
             raise InvalidInput("item ids must be numbers") from None
-        request = Request(_parse_enum(Outcome, outcome, "outcome"), reason, ids)
+        request = Request(parse_enum(Outcome, outcome, "outcome"), reason, ids)
         try:
             return decide(order_view(order), request, now, self._history(uow, customer_id, profile, now), profile)
         except InvalidRequest as exc:
@@ -518,15 +464,6 @@ class AfterSalesService:
             if tk.desired_outcome == outcome.value or cancelling:
                 return {"ticket": ticket_dict(tk)}
         return None
-
-    @staticmethod
-    def _transition(order: t.Order, target: OrderState) -> None:
-        fulfillment = order_view(order).fulfillment
-        try:
-            check_transition(fulfillment, OrderState(order.state), target)
-        except IllegalTransition as exc:
-            raise Conflict(str(exc)) from None
-        order.state = target.value
 
     def _cancel_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], reason: str, actor: str,
                       now: datetime, source: str, channel: str | None, review: bool = False,
@@ -559,20 +496,6 @@ class AfterSalesService:
                   order.order_no, before,
                   {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at],
                    "refund_no": refund.refund_no if refund else None})
-        return refund
-
-    def _issue_refund(self, uow: UnitOfWork, order: t.Order, amount: int, channel: str, source: str, eta: Eta,
-                      now: datetime, actor: str) -> t.Refund:
-        earliest, latest = eta.window(now)
-        # Stored before any payment provider hears of it; the worker submits it (aftersales.service.refunds).
-        refund = t.Refund(refund_no=new_reference("RF", now), order_id=order.id, amount=amount,
-                          currency=order.currency, channel=channel, status=RefundStatus.REQUESTED.value,
-                          source=source, created_at=now, expected_earliest=earliest, expected_latest=latest,
-                          attempts=0, next_attempt_at=now)
-        uow.add(refund)
-        uow.flush()
-        order.refunds.append(refund)
-        uow.audit(now, actor, "refund_issued", "refund", refund.refund_no, None, refund_dict(refund))
         return refund
 
     def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
@@ -696,8 +619,3 @@ class AfterSalesService:
         uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
                   interception_dict(interception))
         return refund
-
-    @staticmethod
-    def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:
-        """Rows point at orders by id; locking goes by order number, the repository's one way in."""
-        return uow.session.execute(select(t.Order.order_no).where(t.Order.id == order_id)).scalar_one()

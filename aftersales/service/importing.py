@@ -24,7 +24,7 @@ from aftersales.domain.model import (
 )
 from aftersales.domain.money import parse_amount
 from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan, walk
-from aftersales.service.after_sales import PLATFORM_TZ, utcnow
+from aftersales.service.base import PLATFORM_TZ, utcnow
 from aftersales.service.views import order_facts
 
 # Which timestamp each state needs, so imported orders are coherent for the policy.

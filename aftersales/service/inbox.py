@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
-from aftersales.service.after_sales import AfterSalesService, utcnow
+from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.base import utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, mask_phone, order_dict, ticket_dict

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
-from aftersales.service.after_sales import utcnow
+from aftersales.service.base import utcnow
 from aftersales.service.errors import NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
-from aftersales.service.after_sales import utcnow
+from aftersales.service.base import utcnow
 from aftersales.service.unit_of_work import UnitOfWork
 
 EXTERNAL_INTENT = "EXTERNAL_case_update"

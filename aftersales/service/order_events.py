@@ -28,7 +28,8 @@ from aftersales.domain.order_events import (
     plan,
     walk,
 )
-from aftersales.service.after_sales import PLATFORM_TZ, AfterSalesService, utcnow
+from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.base import PLATFORM_TZ, utcnow
 from aftersales.service.errors import Conflict, NotFound
 from aftersales.service.importing import ImportRejected, ImportSummary, import_orders
 from aftersales.service.unit_of_work import UnitOfWork

@@ -203,7 +203,7 @@ class RefundWorker:
     @staticmethod
     def _open_case(uow: UnitOfWork, refund: t.Refund, now: datetime, kind: str, message: str | None) -> t.Ticket:
         """The merchant must act: the money did not go out (or nobody knows whether it did)."""
-        from aftersales.service.after_sales import new_reference
+        from aftersales.service.base import new_reference
 
         order = uow.session.get(t.Order, refund.order_id)
         assert order is not None

@@ -15,7 +15,8 @@ from aftersales.adapters.payments.alipay import AlipayProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayProvider
 from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
-from aftersales.service.after_sales import AfterSalesService, utcnow
+from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.base import utcnow
 from aftersales.service.inbox import InboxService
 from aftersales.service.integrations import IntegrationsService
 from aftersales.service.notifications import NotificationDispatcher

@@ -16,7 +16,8 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from aftersales.adapters.rasa_api import RasaUnavailable
 from aftersales.adapters.web.app import services
 from aftersales.domain.money import parse_amount
-from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS, PLATFORM_TZ
+from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS
+from aftersales.service.base import PLATFORM_TZ
 from aftersales.service.errors import NotFound, ServiceError
 from aftersales.service.inbox import OPEN_STATUSES, QUEUES
 

@@ -1,0 +1,108 @@
+"""What every order operation shares: the clock, the platform's time zone, reference numbers, and a
+base for the services — find the shopper's own order, read its shop's policy, move it to another
+state, issue a refund. Each service (after-sales requests, withdrawals, price protection) is one
+module of its own on top of this."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.adapters.db import tables as t
+from aftersales.adapters.policy_files import load_profile
+from aftersales.domain import order_numbers
+from aftersales.domain.model import IllegalTransition, OrderState, check_transition
+from aftersales.domain.profile import Eta, PolicyProfile
+from aftersales.domain.refunds import RefundStatus
+from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, OrderNotFound
+from aftersales.service.unit_of_work import UnitOfWork
+from aftersales.service.views import order_view, refund_dict
+
+# Chinese platforms count months and business days in China Standard Time (no DST).
+PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_reference(prefix: str, now: datetime) -> str:
+    """``RF2611214K7Q2M``: kind, date in platform time, six random characters."""
+    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"{prefix}{now.astimezone(PLATFORM_TZ):%y%m%d}{suffix}"
+
+
+E = TypeVar("E")
+
+
+def parse_enum(kind: type[E], value: Any, what: str) -> E:
+    try:
+        return kind(value)  # type: ignore[call-arg]
+    except ValueError:
+        raise InvalidInput(f"unknown {what}: {value!r}") from None
+
+
+class OrderService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime] = utcnow,
+        profiles: Callable[[str, dict[str, Any]], PolicyProfile] = load_profile,
+    ):
+        self._sessions = session_factory
+        self.clock = clock
+        self._profiles = profiles
+
+    def _uow(self, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._sessions, read_only)
+
+    @staticmethod
+    def _order_no(raw: str) -> str:
+        normalized = order_numbers.normalize(raw)
+        if normalized is None:
+            raise InvalidOrderNumber(raw)
+        return normalized
+
+    @staticmethod
+    def _owned(order: t.Order | None, customer_id: str) -> t.Order:
+        if order is None or not hmac.compare_digest(order.customer_id.encode(), customer_id.encode()):
+            raise OrderNotFound()
+        return order
+
+    def _profile(self, order: t.Order) -> PolicyProfile:
+        return self._profiles(order.shop.policy_profile, order.shop.policy_overrides or {})
+
+    @staticmethod
+    def _transition(order: t.Order, target: OrderState) -> None:
+        fulfillment = order_view(order).fulfillment
+        try:
+            check_transition(fulfillment, OrderState(order.state), target)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc)) from None
+        order.state = target.value
+
+    def _issue_refund(self, uow: UnitOfWork, order: t.Order, amount: int, channel: str, source: str, eta: Eta,
+                      now: datetime, actor: str) -> t.Refund:
+        earliest, latest = eta.window(now)
+        # Stored before any payment provider hears of it; the worker submits it (aftersales.service.refunds).
+        refund = t.Refund(refund_no=new_reference("RF", now), order_id=order.id, amount=amount,
+                          currency=order.currency, channel=channel, status=RefundStatus.REQUESTED.value,
+                          source=source, created_at=now, expected_earliest=earliest, expected_latest=latest,
+                          attempts=0, next_attempt_at=now)
+        uow.add(refund)
+        uow.flush()
+        order.refunds.append(refund)
+        uow.audit(now, actor, "refund_issued", "refund", refund.refund_no, None, refund_dict(refund))
+        return refund
+
+    @staticmethod
+    def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:
+        """Rows point at orders by id; locking goes by order number, the repository's one way in."""
+        return uow.session.execute(select(t.Order.order_no).where(t.Order.id == order_id)).scalar_one()
