@@ -78,7 +78,10 @@ class UnitOfWork:
         from aftersales.service.errors import NotFound
 
         query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
-        ticket = self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+        if lock:
+            # Re-read under the lock: a copy read earlier in this session may be stale by now.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        ticket = self.session.scalars(query).one_or_none()
         if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
             raise NotFound(ticket_no)
         return ticket
@@ -140,7 +143,7 @@ class OrderRepository:
 
     def customer_counts(self, customer_id: str, since: datetime, interceptions_since: datetime) -> tuple[int, int, int]:
         """In one query: the customer's orders and own cancellations since ``since``, and their
-        interception requests since ``interceptions_since``."""
+        interception requests since ``interceptions_since`` (a withdrawn one was never carried out)."""
         orders = (select(func.count()).select_from(t.Order)
                   .where(t.Order.customer_id == customer_id, t.Order.created_at >= since))
         cancellations = (select(func.count()).select_from(t.Order)
@@ -148,7 +151,8 @@ class OrderRepository:
                                 t.Order.cancelled_by == f"customer:{customer_id}"))
         interceptions = (select(func.count()).select_from(t.Interception)
                          .where(t.Interception.customer_id == customer_id,
-                                t.Interception.requested_at >= interceptions_since))
+                                t.Interception.requested_at >= interceptions_since,
+                                t.Interception.status != "withdrawn"))
         row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
                                           interceptions.scalar_subquery())).one()
         return row[0] or 0, row[1] or 0, row[2] or 0

@@ -108,3 +108,23 @@ def test_reads_do_not_wait_for_a_writer(database_url):
 def test_a_read_only_unit_of_work_cannot_commit(database_url):
     with UnitOfWork(session_factory(database_url), read_only=True) as uow, pytest.raises(RuntimeError):
         uow.commit()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_withdrawal_and_the_merchants_approval_at_once_end_in_exactly_one(database_url, round_):
+    from aftersales.service.withdrawals import WithdrawalService
+
+    factory = session_factory(database_url)
+    # Paid a day ago, past the self-cancel window: the cancellation goes to review.
+    add_order(factory, "8800000000001", profile="virtual_goods", goods="virtual_card", channel="alipay")
+    svc = service(factory)
+    ticket = svc.submit("alice", "8800000000001", "cancel_refund", "changed_mind")["ticket"]["ticket_no"]
+    withdrawal, decision = run_together(
+        lambda: WithdrawalService(factory, clock=svc.clock).withdraw("alice", "8800000000001"),
+        lambda: svc.decide_ticket(ticket, True, "同意", actor="merchant:m1"))
+    if isinstance(decision, Conflict):  # the withdrawal came first
+        assert withdrawal["status"] == "withdrawn" and refunds_of(factory, "8800000000001") == 0
+    else:  # the approval came first: the cancellation was carried out and stays
+        assert decision["status"] == "approved" and withdrawal["status"] == "nothing_open"
+        assert withdrawal["closed"][0]["refusal"] == "carried_out"
+        assert refunds_of(factory, "8800000000001") == 1
