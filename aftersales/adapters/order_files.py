@@ -13,10 +13,10 @@ from typing import Any
 ORDER_FIELDS = ("order_no", "state", "payment_channel", "currency", "shipping_fee", "created_at", "paid_at",
                 "shipped_at", "delivered_at", "redeemed_at", "completed_at", "carrier", "tracking_no",
                 "distance_to_destination_km", "fulfillment_locked", "ship_to")
-ITEM_FIELDS = ("sku", "title", "goods_type", "quantity", "unit_price")
+ITEM_FIELDS = ("sku", "title", "goods_type", "quantity", "unit_price", "current_unit_price")
 CSV_COLUMNS = ("order_no", "shop_id", "shop_name", "policy_profile", "customer_id", "customer_name",
                "customer_phone", *ORDER_FIELDS[1:], *ITEM_FIELDS)
-REQUIRED_CSV_COLUMNS = ("order_no", "shop_id", "customer_id", "state", "created_at", *ITEM_FIELDS)
+REQUIRED_CSV_COLUMNS = ("order_no", "shop_id", "customer_id", "state", "created_at", *ITEM_FIELDS[:-1])
 
 
 class FileFormatError(ValueError):
@@ -72,7 +72,7 @@ def parse_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
         if None in row or any(v is None for v in row.values()):
             problems.append((line, "wrong number of fields"))
             continue
-        item = {k: row[k] for k in ITEM_FIELDS}
+        item = {k: row[k] for k in ITEM_FIELDS if k in row}
         order = {k: row[k] for k in ORDER_FIELDS if row.get(k, "") != ""}
         order["shop"] = {"id": row["shop_id"], **({"name": row["shop_name"]} if row.get("shop_name") else {}),
                          **({"policy_profile": row["policy_profile"]} if row.get("policy_profile") else {})}

@@ -132,10 +132,16 @@ class ItemView:
     quantity: int
     unit_price: int
     cancelled: bool = False
+    price_refunded: int = 0  # a price drop refunded already (price protection)
 
     @property
     def total(self) -> int:
         return self.unit_price * self.quantity
+
+    @property
+    def refundable(self) -> int:
+        """What giving the item back pays: what was paid for it, less a price drop refunded since."""
+        return self.total - self.price_refunded
 
 
 @dataclass(frozen=True)

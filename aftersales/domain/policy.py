@@ -362,7 +362,7 @@ class _Rules:
 def refund_amount(order: OrderView, item_ids: tuple[int, ...]) -> int:
     """What cancelling ``item_ids`` pays back: their totals, plus shipping when they are the last
     items still on the order (a partial cancel keeps the shipping fee)."""
-    amount = sum(item.total for item in order.items if item.id in item_ids and not item.cancelled)
+    amount = sum(item.refundable for item in order.items if item.id in item_ids and not item.cancelled)
     if {item.id for item in order.active_items} <= set(item_ids):
         amount += order.shipping_fee
     return amount

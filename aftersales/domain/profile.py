@@ -80,6 +80,7 @@ class PolicyProfile:
     refund_only_reasons: frozenset[str]
     fresh_personal_returns: bool
     sla_hours: dict[str, float]
+    price_protection_days: int | None = None  # None: this kind of shop does not refund price drops
 
     def fault_of(self, reason: str) -> Fault:
         try:
@@ -145,6 +146,7 @@ class PolicyProfile:
                 refund_only_reasons=frozenset(reader.get("returns.refund_only_reasons", list)),
                 fresh_personal_returns=reader.get("returns.fresh_personal_returns", bool),
                 sla_hours={k: float(v) for k, v in reader.get("sla_hours", dict).items()},
+                price_protection_days=reader.get("price_protection.window_days", int, optional=True),
             )
         except (ValueError, TypeError) as exc:
             if isinstance(exc, PolicyError):

@@ -504,7 +504,7 @@ class AfterSalesService(OrderService):
         chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
         if not chosen:
             raise Conflict("these items were already refunded")
-        amount = sum(i.unit_price * i.quantity for i in chosen) - deduction
+        amount = sum(i.unit_price * i.quantity - (i.price_protection_amount or 0) for i in chosen) - deduction
         if amount <= 0:
             raise InvalidInput("the deduction must leave something to refund; refuse the return instead")
         profile = self._profile(order)

@@ -116,6 +116,7 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
                          len(updates))
 
 
+_ITEM_FIELDS = {"sku", "title", "goods_type", "quantity", "unit_price", "current_unit_price"}
 _UPDATABLE = ("carrier", "tracking_no", "distance_to_destination_km", "ship_to", "fulfillment_locked")
 
 
@@ -155,6 +156,9 @@ def _apply_update(existing: t.Order, reported: t.Order, now: datetime) -> None:
         if value is not None:
             setattr(existing, name, value)
     existing.payment_channel = existing.payment_channel or reported.payment_channel
+    for item, now_reported in zip(existing.items, reported.items, strict=True):  # the same items (checked)
+        if now_reported.current_unit_price is not None:
+            item.current_unit_price, item.current_price_at = now_reported.current_unit_price, now
     decided = _state_plan(existing, OrderState(reported.state))
     walk(existing, decided.path, lambda state: getattr(reported, STATE_TIMESTAMP.get(state, ""), None) or now)
 
@@ -195,7 +199,7 @@ def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.
         for needed in _STATE_NEEDS.get(state, ()):
             if stamps[needed] is None:
                 errors.append(f"a {state} order needs {needed}")
-    items = _items(record.get("items"), errors)
+    items = _items(record.get("items"), errors, now)
     kinds = {GoodsType(i.goods_type).fulfillment for i in items if i.goods_type in set(GoodsType)}
     if len(kinds) > 1:
         errors.append("an order cannot mix virtual and physical goods")
@@ -216,7 +220,7 @@ def _build_order(record: dict[str, Any], errors: list[str], now: datetime) -> t.
                    items=items, **stamps)
 
 
-def _items(raw: Any, errors: list[str]) -> list[t.OrderItem]:
+def _items(raw: Any, errors: list[str], now: datetime) -> list[t.OrderItem]:
     if not isinstance(raw, list) or not raw:
         errors.append("an order needs at least one item")
         return []
@@ -238,8 +242,15 @@ def _items(raw: Any, errors: list[str]) -> list[t.OrderItem]:
             errors.append(f"{where}: quantity must be a whole number of at least 1")
             quantity = 0
         price = _amount(item.get("unit_price"), f"{where} unit_price", errors)
+        unknown = sorted(set(item) - _ITEM_FIELDS)
+        if unknown:
+            errors.append(f"{where}: unknown fields: {', '.join(unknown)}")
+        current = item.get("current_unit_price")
         items.append(t.OrderItem(sku=str(item.get("sku", ""))[:64], title=str(item.get("title", ""))[:300],
-                                 goods_type=str(item.get("goods_type")), quantity=quantity, unit_price=price))
+                                 goods_type=str(item.get("goods_type")), quantity=quantity, unit_price=price,
+                                 current_unit_price=None if current in (None, "") else
+                                 _amount(current, f"{where} current_unit_price", errors),
+                                 current_price_at=None if current in (None, "") else now))
     return items
 
 

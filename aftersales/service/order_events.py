@@ -165,6 +165,8 @@ class OrderEventsService:
                            or TARGET_STATE.get(event.type) is current)
             if event.type is EventType.STOCK_LOCKED and decided.outcome is Outcome.RECORDED:
                 order.fulfillment_locked = True
+            if event.type is EventType.PRICE_CHANGED:
+                decided = _take_price(order, event)
             after = order_facts(order)
             if after != before:
                 uow.audit(now, f"integration:{shop_id}", f"order_event_{event.type}", "order", order.order_no,
@@ -246,6 +248,18 @@ def _not_found(event: Event) -> dict[str, Any]:
     # Not stored: the order may be created next, and the event sent again then.
     return {"event_id": event.event_id, "order_no": event.order_no, "status": 404,
             "error": f"no order {event.order_no} in this shop"}
+
+
+def _take_price(order: t.Order, event: Event) -> Plan:
+    """The item's price now, for price protection; a report older than the one held changes nothing."""
+    items = [i for i in order.items if i.sku == event.data["sku"]]
+    if not items:
+        return Plan(Outcome.REJECTED, reason=f"order {order.order_no} has no item {event.data['sku']}")
+    if all(i.current_price_at is not None and i.current_price_at >= event.occurred_at for i in items):
+        return Plan(Outcome.STALE)
+    for item in items:
+        item.current_unit_price, item.current_price_at = event.data["unit_price"], event.occurred_at
+    return Plan(Outcome.APPLIED)
 
 
 def _take_data(order: t.Order, data: dict[str, Any], overwrite: bool) -> None:

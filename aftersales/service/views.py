@@ -18,7 +18,8 @@ def order_view(order: t.Order) -> OrderView:
         payment_channel=PaymentChannel(order.payment_channel) if order.payment_channel else None,
         items=tuple(
             ItemView(id=i.id, sku=i.sku, title=i.title, goods_type=GoodsType(i.goods_type),
-                     quantity=i.quantity, unit_price=i.unit_price, cancelled=i.cancelled_at is not None)
+                     quantity=i.quantity, unit_price=i.unit_price, cancelled=i.cancelled_at is not None,
+                     price_refunded=i.price_protection_amount or 0)
             for i in order.items
         ),
         shipping_fee=order.shipping_fee,
@@ -35,7 +36,8 @@ def order_facts(order: t.Order) -> dict[str, Any]:
     """What an order's systems can change about it: before and after, in the audit log."""
     return {"state": order.state, "payment_channel": order.payment_channel, "carrier": order.carrier,
             "tracking_no": order.tracking_no, "distance_to_destination_km": order.distance_to_destination_km,
-            "ship_to": order.ship_to, "fulfillment_locked": order.fulfillment_locked}
+            "ship_to": order.ship_to, "fulfillment_locked": order.fulfillment_locked,
+            "current_prices": {i.sku: i.current_unit_price for i in order.items if i.current_unit_price is not None}}
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -107,7 +109,8 @@ def order_dict(order: t.Order) -> dict[str, Any]:
         "items": [
             {"id": i.id, "sku": i.sku, "title": i.title, "goods_type": i.goods_type, "quantity": i.quantity,
              "unit_price": i.unit_price, "total": i.unit_price * i.quantity,
-             "cancelled": i.cancelled_at is not None}
+             "cancelled": i.cancelled_at is not None, "current_unit_price": i.current_unit_price,
+             "price_protected": i.price_protection_refund_id is not None}
             for i in order.items
         ],
         "refunds": [refund_dict(r) for r in order.refunds],

@@ -118,6 +118,13 @@ class OrderItem(Base):
     cancelled_at: Mapped[datetime | None]
     # The refund that paid this item back: set once, under the order lock (money moves at most once).
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    # The price the shop sells it at now, as its systems last reported (for price protection), and when.
+    current_unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    current_price_at: Mapped[datetime | None]
+    # The refund of its price drop and the part of it for this item: set once, like refund_id; a later
+    # cancellation or return of the item pays back only what is left.
+    price_protection_refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    price_protection_amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
     order: Mapped[Order] = relationship(back_populates="items")
 
