@@ -8,13 +8,13 @@ notification in the same transaction."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
@@ -36,6 +36,16 @@ QUEUES: dict[str, tuple[str, ...]] = {
 }
 OPEN_STATUSES = ("new", "in_progress", "waiting_on_customer")
 SETTABLE_STATUSES = OPEN_STATUSES  # "resolved" only by a decision or by closing with a note
+# What several cases can be set to at once: never resolved (a decision, maybe money, is one case at a time).
+BULK_STATUSES = ("in_progress", "waiting_on_customer")
+MAX_BULK = 100
+# How lines of one moment follow each other in the order timeline (otherwise in the order written).
+_TYPE_RANK = {"milestone": 0, "audit": 1, "notification": 2}
+_MOMENT_RANK = {"ticket_approved": 0, "ticket_rejected": 0, "ticket_answered": 0, "order_cancelled": 2,
+                "items_cancelled": 2, "refund_issued": 3}
+# The order state each milestone of the order timeline is the arrival in.
+_MILESTONE_STATE = {"placed": "pending_payment", "paid": "paid", "shipped": "shipped", "delivered": "delivered",
+                    "redeemed": "redeemed", "completed": "completed"}
 MAX_REPLY = 2000
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -220,6 +230,86 @@ class InboxService:
                                "decision")
         return self._update(ticket_no, shop_ids, actor, "ticket_status_changed", status=status)
 
+    # -- acting on several cases at once -----------------------------------------------------------
+
+    def teammates(self, shop_ids: set[str]) -> list[dict[str, Any]]:
+        """The merchants who work at least one of these shops, to assign cases to; each with only
+        those of its shops that are among ``shop_ids`` (a colleague's other shops are not shown)."""
+        with self._uow() as uow:
+            ids = select(t.merchant_shops.c.merchant_id).where(t.merchant_shops.c.shop_id.in_(shop_ids))
+            merchants = uow.session.scalars(select(t.Merchant).where(t.Merchant.id.in_(ids))
+                                            .order_by(t.Merchant.display_name, t.Merchant.id)).all()
+            return [{"id": m.id, "email": m.email, "display_name": m.display_name,
+                     "shop_ids": [s.id for s in m.shops if s.id in shop_ids]} for m in merchants]
+
+    def bulk_assign(self, ticket_nos: Iterable[str], shop_ids: set[str], assignee_id: int | None,
+                    actor: str) -> dict[str, Any]:
+        """Assign several cases to one merchant of their shop (``None``: to nobody), in one
+        transaction, one audit line per case changed. A case of a shop the assignee does not work
+        for is skipped; see _bulk for the rest."""
+        with self._uow() as uow:
+            assignee = uow.session.get(t.Merchant, assignee_id) if assignee_id is not None else None
+            if assignee_id is not None and (assignee is None or not {s.id for s in assignee.shops} & shop_ids):
+                raise InvalidInput(f"merchant {assignee_id} works for none of these shops")
+            email = assignee.email if assignee is not None else None
+            named = {"email": assignee.email, "display_name": assignee.display_name} if assignee else None
+            their_shops = {s.id for s in assignee.shops} if assignee is not None else None
+
+            def change(ticket: t.Ticket) -> dict[str, Any] | str:
+                if their_shops is not None and ticket.shop_id not in their_shops:
+                    return "assignee_not_in_shop"
+                return {"assignee": email}
+
+            return {**self._bulk(uow, ticket_nos, shop_ids, actor, "ticket_assigned", change), "assignee": named}
+
+    def bulk_set_status(self, ticket_nos: Iterable[str], shop_ids: set[str], status: str,
+                        actor: str) -> dict[str, Any]:
+        """Set several cases to "in progress" or "waiting on the customer" at once. Never resolves:
+        a case is resolved one at a time, by a decision that may move money."""
+        if status not in BULK_STATUSES:
+            raise InvalidInput(f"cases are set in bulk only to {', '.join(BULK_STATUSES)}; a case is resolved "
+                               "one at a time, by a decision")
+        with self._uow() as uow:
+            return self._bulk(uow, ticket_nos, shop_ids, actor, "ticket_status_changed",
+                              lambda ticket: {"status": status})
+
+    def _bulk(self, uow: UnitOfWork, ticket_nos: Iterable[str], shop_ids: set[str], actor: str, action: str,
+              change: Callable[[t.Ticket], dict[str, Any] | str]) -> dict[str, Any]:
+        """The chosen cases, row-locked in id order, changed in this one transaction. A number that
+        is unknown or of another shop refuses the whole request (nothing changes; NotYours names
+        them). Resolved cases are skipped, as are those ``change`` refuses (it returns why); a case
+        already so is left as it is. Each case changed gets its audit line, as a single change does."""
+        chosen = list(dict.fromkeys(n.strip().upper() for n in ticket_nos if n and n.strip()))
+        if not chosen:
+            raise InvalidInput("no case chosen")
+        if len(chosen) > MAX_BULK:
+            raise InvalidInput(f"at most {MAX_BULK} cases at once")
+        now = self.clock()
+        rows = uow.session.scalars(select(t.Ticket).where(t.Ticket.ticket_no.in_(chosen))
+                                   .order_by(t.Ticket.id).with_for_update()).all()
+        found = {ticket.ticket_no: ticket for ticket in rows if ticket.shop_id in shop_ids}
+        missing = [n for n in chosen if n not in found]
+        if missing:
+            raise NotYours(missing)
+        result: dict[str, Any] = {"updated": [], "unchanged": [], "skipped": {}}
+        for ticket_no in chosen:
+            ticket = found[ticket_no]
+            changes = "resolved" if ticket.status == "resolved" else change(ticket)
+            if isinstance(changes, str):
+                result["skipped"][ticket_no] = changes
+                continue
+            if all(getattr(ticket, name) == value for name, value in changes.items()):
+                result["unchanged"].append(ticket_no)
+                continue
+            before = ticket_dict(ticket)
+            for name, value in changes.items():
+                setattr(ticket, name, value)
+            ticket.updated_at = now
+            uow.audit(now, actor, action, "ticket", ticket.ticket_no, before, {**ticket_dict(ticket), "via": "bulk"})
+            result["updated"].append(ticket_no)
+        uow.commit()
+        return result
+
     def reply(self, ticket_no: str, shop_ids: set[str], text: str, actor: str, sender_name: str) -> dict[str, Any]:
         """The merchant's own words to the shopper, in the chat the case came from."""
         text = text.strip()
@@ -277,6 +367,96 @@ class InboxService:
             if order is None or order.shop_id not in shop_ids:
                 raise NotFound(order_no)
             return order_dict(order)
+
+    def order_timeline(self, order_no: str, shop_ids: set[str]) -> list[dict[str, Any]]:
+        """Everything that happened to an order, oldest first: its milestones (placed, paid,
+        shipped, …), the audit lines of the order and of its cases, refunds, returns and
+        interceptions, and the messages queued for the shopper's chat about them. An import seen
+        again (a demo reseed, a file sent twice) is one line, the first. Codes stay codes here, with
+        the names and titles the words need (the inbox says them in words)."""
+        normalized = order_numbers.normalize(order_no)
+        with self._uow() as uow:
+            order = uow.orders.get(normalized) if normalized else None
+            if order is None or order.shop_id not in shop_ids:
+                raise NotFound(order_no)
+            tickets = {tk.ticket_no: tk for tk in order.tickets}
+            refs = {"order": [order.order_no], "ticket": list(tickets),
+                    "refund": [r.refund_no for r in order.refunds], "return": [r.return_no for r in order.returns],
+                    "interception": [i.interception_no for i in order.interceptions]}
+            audit = uow.session.scalars(
+                select(t.AuditEvent).where(or_(*(and_(t.AuditEvent.entity == entity, t.AuditEvent.entity_id.in_(ids))
+                                                 for entity, ids in refs.items() if ids)))
+                .order_by(t.AuditEvent.at, t.AuditEvent.id)).all()
+            ticket_ids = [tk.id for tk in tickets.values()]
+            refund_ids = [r.id for r in order.refunds]
+            notifications = uow.session.scalars(
+                select(t.Notification).where(or_(t.Notification.ticket_id.in_(ticket_ids),
+                                                 t.Notification.refund_id.in_(refund_ids)))
+                .order_by(t.Notification.id)).all() if ticket_ids or refund_ids else []
+            emails = {a.actor.removeprefix("merchant:") for a in audit if a.actor.startswith("merchant:")}
+            assigned = ((a.after or {}).get("assignee") for a in audit if a.action == "ticket_assigned")
+            emails |= {str(email) for email in assigned if email}
+            names = {email: name for email, name in uow.session.execute(
+                select(t.Merchant.email, t.Merchant.display_name).where(t.Merchant.email.in_(emails)))}
+            customer = uow.session.get(t.Customer, order.customer_id)
+            titles = {item.id: item.title for item in order.items}
+            refund_nos = {r.id: r.refund_no for r in order.refunds}
+
+            def actor(value: str) -> dict[str, str | None]:
+                kind, _, who = value.partition(":")
+                if kind == "customer":
+                    own = customer is not None and who == customer.id
+                    return {"kind": "customer" if own else "anonymous" if who == "anonymous" else "someone",
+                            "name": customer.name if own and customer else None}
+                if kind == "merchant":
+                    return {"kind": "merchant", "name": names.get(who, who)}
+                if kind in ("provider", "integration"):
+                    return {"kind": kind, "name": who}
+                return {"kind": "system", "name": who or None}
+
+            events: list[dict[str, Any]] = []
+            for name, at, extra in (("placed", order.created_at, {}),
+                                    ("paid", order.paid_at, {"channel": order.payment_channel}),
+                                    ("shipped", order.shipped_at, {"carrier": order.carrier,
+                                                                   "tracking_no": order.tracking_no}),
+                                    ("delivered", order.delivered_at, {}), ("redeemed", order.redeemed_at, {}),
+                                    ("completed", order.completed_at, {})):
+                # A state an audit line reports reaching (an order event, a move in the inbox) is told there.
+                reported = any(a.entity == "order" and a.action != "order_imported"
+                               and (a.after or {}).get("state") == _MILESTONE_STATE[name]
+                               and (a.before or {}).get("state") != _MILESTONE_STATE[name] for a in audit)
+                if at is not None and not reported:
+                    events.append({"at": at, "type": "milestone", "action": name, "actor": None, "ref": order.order_no,
+                                   "data": extra})
+            imported = False
+            for a in audit:
+                if a.action == "order_imported":
+                    if imported:
+                        continue
+                    imported = True
+                data: dict[str, Any] = {"before": a.before or {}, "after": a.after or {}}
+                if a.entity == "ticket" and a.entity_id in tickets:
+                    tk = tickets[a.entity_id]
+                    data["ticket"] = {"kind": tk.kind, "reason": tk.reason, "desired_outcome": tk.desired_outcome}
+                    assignee = data["after"].get("assignee")
+                    data["assignee_name"] = names.get(assignee, assignee) if assignee else None
+                if a.action == "order_cancelled":
+                    data["cancel_reason"] = order.cancel_reason
+                if a.action == "items_cancelled":
+                    newly = set(data["after"].get("cancelled_items") or []) - set(
+                        data["before"].get("cancelled_items") or [])
+                    data["items"] = [titles[i] for i in sorted(newly) if i in titles]
+                events.append({"at": a.at, "type": "audit", "action": a.action, "actor": actor(a.actor),
+                               "ref": a.entity_id, "data": data})
+            for n in notifications:
+                ticket_no = next((no for no, tk in tickets.items() if tk.id == n.ticket_id), None)
+                events.append({"at": n.sent_at or n.created_at, "type": "notification", "action": n.kind,
+                               "actor": None, "ref": ticket_no or refund_nos.get(n.refund_id or -1),
+                               "data": {"status": n.status, "text": n.payload.get("text")}})
+        # At one moment (one transaction): milestones, then the decision before what it carried out
+        # (an interception's outcome, the order cancelled, then the refund), then the messages.
+        events.sort(key=lambda e: (e["at"], _TYPE_RANK[e["type"]], _MOMENT_RANK.get(e["action"], 1)))
+        return [{**e, "at": iso(e["at"])} for e in events]
 
     # -- analytics ---------------------------------------------------------------------------------
 
@@ -349,6 +529,15 @@ class InboxService:
     @staticmethod
     def _overdue(ticket: t.Ticket, now: datetime) -> bool:
         return ticket.status != "resolved" and ticket.sla_due_at is not None and ticket.sla_due_at < now
+
+
+class NotYours(NotFound):
+    """Cases named in a bulk request that are unknown or of another shop (not told apart)."""
+
+    def __init__(self, ticket_nos: list[str]):
+        super().__init__(", ".join(ticket_nos))
+        self.ticket_nos = ticket_nos
+
 
 def _merchant_dict(merchant: t.Merchant) -> dict[str, Any]:
     return {"id": merchant.id, "email": merchant.email, "display_name": merchant.display_name,

@@ -19,7 +19,7 @@ from aftersales.domain.money import parse_amount
 from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS
 from aftersales.service.base import PLATFORM_TZ
 from aftersales.service.errors import NotFound, ServiceError
-from aftersales.service.inbox import OPEN_STATUSES, QUEUES
+from aftersales.service.inbox import BULK_STATUSES, OPEN_STATUSES, QUEUES, NotYours
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -58,6 +58,16 @@ EXTRA_LABELS = {
                       "refunded": "已收货并退款", "rejected": "已拒绝（审核或验货）"},
     "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
                 "wrong_listing": "商品信息有误"},
+    # The order timeline's words (timeline_sentence).
+    "milestones": {"placed": "顾客下单", "delivered": "包裹已签收", "redeemed": "卡密或充值已使用",
+                   "completed": "订单完成"},
+    "refund_sources": {"cancellation": "顾客取消订单", "interception": "拦截成功", "return": "退货",
+                       "review": "取消审核通过", "merchant": "商家取消订单"},
+    "notification_kinds": {"decision": "工单的处理结果", "refund_completed": "退款已到账",
+                           "refund_failed": "退款没有成功", "reply": "客服的回复", "hand_back": "机器人接回对话",
+                           "return_received": "退货已验收", "return_rejected": "退货验收后不退款"},
+    "notification_status": {"sent": "已送达", "pending": "排队中，机器人恢复后发送", "sending": "发送中",
+                            "failed": "多次发送失败"},
 }
 
 
@@ -115,6 +125,180 @@ def what_approval_does(ticket: dict[str, Any]) -> str:
     if ticket.get("kind") in ("refund_failed", "refund_unanswered"):
         return "退款没有到账：请核对支付渠道后联系顾客；处理完毕后点“同意”关闭工单。"
     return "同意或拒绝都不改变订单：关闭工单，并把您的说明发给顾客。"
+
+
+# -- the order's timeline in words ----------------------------------------------------------------
+
+def words(section: str, key: Any) -> str | None:
+    """``label`` for a sentence: None when there are no words for the code, so that no code is shown."""
+    if key is None or key == "":
+        return None
+    value = _labels().get(section, {}).get(str(key))
+    return str(value) if value is not None else None
+
+
+def _latin_gap(text: str, before: bool = False, after: bool = True) -> str:
+    """A space between a Latin name and the Chinese around it ("顾客 Alice 申请", "分配给 K 客服")."""
+    if before and text[:1].isascii() and text[:1].isalnum():
+        text = " " + text
+    if after and text[-1:].isascii() and text[-1:].isalnum():
+        text = text + " "
+    return text
+
+
+def _who(actor: dict[str, Any] | None) -> str:
+    return _latin_gap(_actor_words(actor))
+
+
+def _actor_words(actor: dict[str, Any] | None) -> str:
+    if not actor:
+        return "系统"
+    kind, name = actor.get("kind"), actor.get("name")
+    if kind == "customer":
+        return f"顾客 {name}" if name else "顾客"
+    if kind == "anonymous":
+        return "匿名顾客"
+    if kind == "someone":
+        return "他人"
+    if kind == "merchant":
+        return str(name) if name else "客服"
+    if kind == "provider":
+        channel = words("channels", name)
+        return f"支付渠道{channel}" if channel else "支付渠道"
+    if kind == "integration":
+        return "店铺的订单系统"
+    return {"payments": "退款系统"}.get(name or "", "系统")
+
+
+def _fact_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What an order update or order event changed (views.order_facts), clause by clause."""
+    changed = [key for key in after if after.get(key) != before.get(key)]
+    clauses = []
+    for key in changed:
+        value = after.get(key)
+        if key == "state":
+            old = words("states", before.get("state"))
+            new = words("states", value) or "新状态"
+            clauses.append(f"状态由「{old}」变为「{new}」" if old else f"状态变为「{new}」")
+        elif key == "payment_channel":
+            clauses.append(f"支付方式为{words('channels', value) or '其他方式'}")
+        elif key == "carrier" and value:
+            clauses.append(f"快递公司为{value}")
+        elif key == "tracking_no" and value:
+            clauses.append(f"运单号为 {value}")
+        elif key == "ship_to":
+            clauses.append("收货地址已更新")
+        elif key == "fulfillment_locked":
+            clauses.append("商品已出库锁单" if value else "出库锁单已解除")
+        elif key == "distance_to_destination_km" and value is not None:
+            clauses.append(f"包裹距收货地约 {value:g} 公里")
+    return clauses
+
+
+def _with(sentence: str, *parts: str | None) -> str:
+    """A sentence and its clauses, each joined by a comma, closed by a full stop."""
+    return "，".join([sentence, *(p for p in parts if p)]) + "。"
+
+
+def _note(text: Any) -> str | None:
+    text = str(text or "").strip()
+    return f"说明：{text[:200]}" if text else None
+
+
+def timeline_sentence(event: dict[str, Any]) -> str:
+    """One line of InboxService.order_timeline as a sentence in words: no codes, no JSON."""
+    action, ref, data = event["action"], event.get("ref") or "", event.get("data") or {}
+    if event["type"] == "milestone":
+        if action == "paid":
+            return _with("顾客付款", f"支付方式为{words('channels', data.get('channel')) or '其他方式'}")
+        if action == "shipped":
+            carrier = " ".join(str(x) for x in (data.get("carrier"), data.get("tracking_no")) if x)
+            return _with("商家发货", f"快递 {carrier}" if carrier else None)
+        return _with(words("milestones", action) or "订单有了新进展")
+    if event["type"] == "notification":
+        what = words("notification_kinds", action) or "一条消息"
+        status = words("notification_status", data.get("status")) or "状态未知"
+        return _with(f"在对话中告诉顾客{what}（{ref}）" if ref else f"在对话中告诉顾客{what}", status)
+    who = _who(event.get("actor"))
+    before, after = data.get("before") or {}, data.get("after") or {}
+    ticket = data.get("ticket") or {}
+    kind = words("ticket_kinds", ticket.get("kind")) or "售后"
+    if action == "order_imported":
+        return _with("订单同步到售后系统", f"当时状态为「{words('states', after.get('state')) or '未知'}」")
+    if action == "order_updated" or action.startswith("order_event_"):
+        what = (f"{who}上报{words('events', action.removeprefix('order_event_')) or '订单变化'}"
+                if action.startswith("order_event_") else f"{who}更新了订单信息")
+        return _with(what, *_fact_changes(before, after))
+    if action == "order_cancelled":
+        reason = words("reasons", data.get("cancel_reason"))
+        return _with(f"{who}取消了整个订单", f"原因：{reason}" if reason else None)
+    if action == "items_cancelled":
+        items = "、".join(data.get("items") or [])
+        return _with(f"{who}取消了部分商品", items or None)
+    if action.startswith("order_") and words("states", action.removeprefix("order_")):
+        return _with(f"{who}把订单状态改为「{words('states', action.removeprefix('order_'))}」")
+    if action.startswith("refund_"):
+        amount, channel = yuan(after.get("amount")), words("channels", after.get("channel")) or "原支付渠道"
+        if action == "refund_issued":
+            source = words("refund_sources", after.get("source"))
+            latest = local_time(after.get("expected_latest"))
+            return _with(f"发起退款 {ref}", f"因为{source}" if source else None, f"{amount} 原路退回{channel}",
+                         f"预计 {latest} 前到账" if latest else None)
+        if action == "refund_submitted":
+            return _with(f"退款 {ref} 已提交给{channel}", "等待到账")
+        if action == "refund_succeeded":
+            return _with(f"退款 {ref} 已到账", f"{amount} 已退回{channel}")
+        if action == "refund_failed":
+            return _with(f"退款 {ref} 没有成功", f"{amount} 未能退回{channel}", "已转为退款异常工单")
+    if action == "ticket_opened":
+        reason = words("reasons", ticket.get("reason"))
+        outcome = words("outcomes", ticket.get("desired_outcome"))
+        return _with(f"{who}提交了{kind}工单 {ref}", f"原因：{reason}" if reason else None,
+                     f"希望：{outcome}" if outcome else None)
+    bulk = "（批量操作）" if after.get("via") == "bulk" else ""
+    if action == "ticket_assigned":
+        name = data.get("assignee_name")
+        if name:
+            own = name == (event.get("actor") or {}).get("name")
+            whom = "自己" if own else _latin_gap(name, before=True, after=False)
+            return _with(f"{who}把{kind}工单 {ref} 分配给{whom}{bulk}")
+        return _with(f"{who}取消了{kind}工单 {ref} 的负责人{bulk}")
+    if action == "ticket_status_changed":
+        status = words("ticket_status", after.get("status")) or "新状态"
+        return _with(f"{who}把{kind}工单 {ref} 的状态改为「{status}」{bulk}")
+    if action == "ticket_replied":
+        reply = str(after.get("reply") or "").strip()
+        return _with(f"{who}在对话中回复顾客", f"「{reply[:200]}」" if reply else None)
+    if action in ("ticket_approved", "ticket_rejected", "ticket_answered"):
+        verb = {"ticket_approved": "同意了", "ticket_rejected": "拒绝了", "ticket_answered": "答复了"}[action]
+        return _with(f"{who}{verb}{kind}工单 {ref}", _note(after.get("resolution_note")))
+    if action == "conversation_handed_back":
+        return _with(f"{who}把对话交还机器人", f"工单 {ref}")
+    if action == "interception_requested":
+        rate = after.get("success_rate")
+        return _with(f"{who}申请拦截快递 {ref}", words("stages", after.get("stage")),
+                     f"历史成功率约 {round(rate * 100)}%" if isinstance(rate, int | float) else None)
+    if action in ("interception_succeeded", "interception_failed"):
+        result = "拦截成功" if action == "interception_succeeded" else "没能拦截"
+        return _with(f"{who}确认快递 {ref} {result}", _note(after.get("outcome_note")))
+    if action == "return_requested":
+        payer = words("parties", after.get("shipping_payer"))
+        return _with(f"{who}申请{words('outcomes', after.get('outcome')) or '售后'} {ref}",
+                     words("return_methods", after.get("method")), f"退回运费由{payer}承担" if payer else None)
+    if action in ("return_authorized", "return_rejected", "return_refunded"):
+        verb = {"return_authorized": "同意了退货", "return_rejected": "拒绝了退货",
+                "return_refunded": "同意了售后并退款"}[action]
+        return _with(f"{who}{verb} {ref}", "等待顾客寄回" if action == "return_authorized" else None,
+                     _note(after.get("decision_note")))
+    if action == "return_received":
+        inspected = {"refunded": "验货通过，已发起退款", "rejected": "验货后不退款",
+                     "received": "换货商品待寄出"}.get(str(after.get("status")))
+        return _with(f"{who}确认收到退货 {ref}", inspected, _note(after.get("decision_note")))
+    if action == "attempts_locked":
+        until = local_time(after.get("locked_until"))
+        return _with("核对这个订单失败的次数过多", f"查询已暂时锁定到 {until}" if until else "查询已暂时锁定")
+    known = words("audit_actions", action)
+    return _with(f"{who}：{known}" if known else f"{who}记录了一项操作", ref or None)
 
 
 @inbox.app_context_processor
@@ -177,11 +361,70 @@ def cases():
     page = max(int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1, 1)
     inbox_service = services().inbox
     total = inbox_service.count_cases(g.shop_ids, queue, status, search)
+    teammates = inbox_service.teammates(g.shop_ids)
     rows = inbox_service.cases(g.shop_ids, queue, status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                search=search)
     return render_template("inbox/cases.html", rows=rows, counts=inbox_service.queue_counts(g.shop_ids), queue=queue,
                            status=status, q=search or "", page=page, pages=max(-(-total // PAGE_SIZE), 1),
-                           total=total)
+                           total=total, teammates=teammates, bulk_statuses=BULK_STATUSES,
+                           names={m["email"]: m["display_name"] for m in teammates})
+
+
+BULK_SKIPPED = {"resolved": "已处理完毕", "assignee_not_in_shop": "负责人不负责这个店铺"}
+
+
+def back_to_list(target: str) -> str:
+    """The queue page the bulk form came from (filters, search and page kept); nowhere else."""
+    if target.startswith("/inbox/") and not target.startswith("/inbox//") and "\\" not in target:
+        return target
+    return url_for("inbox.cases")
+
+
+@inbox.post("/cases/bulk")
+@login_required
+def bulk():
+    """Several cases at once: assign them (to me, to a colleague of their shop, to nobody) or set
+    their status, in one transaction. Without JavaScript too: "select all on this page" is a field
+    of its own, sent with the page's case numbers. Nothing is decided, resolved or refunded here."""
+    back = back_to_list(request.form.get("back", ""))
+    chosen = request.form.getlist("ticket_no")
+    if request.form.get("all_on_page"):
+        chosen += request.form.getlist("page_ticket_no")
+    if not any(n.strip() for n in chosen):
+        flash("没有执行：请先勾选要处理的工单。", "error")
+        return redirect(back)
+    action = request.form.get("action", "")
+    inbox_service = services().inbox
+    try:
+        if action in ("assign_me", "assign"):
+            value = "me" if action == "assign_me" else request.form.get("assignee", "")
+            if value != "me" and value != "none" and not value.isdigit():
+                abort(400)
+            assignee_id = g.merchant["id"] if value == "me" else None if value == "none" else int(value)
+            result = inbox_service.bulk_assign(chosen, g.shop_ids, assignee_id, g.actor)
+            assignee = result["assignee"]
+            done = f"分配给{assignee['display_name']}" if assignee else "取消负责人"
+        elif action == "status":
+            status = request.form.get("status", "")
+            if status not in BULK_STATUSES:
+                abort(400)
+            result = inbox_service.bulk_set_status(chosen, g.shop_ids, status, g.actor)
+            done = f"状态改为「{label('ticket_status', status)}」"
+        else:
+            abort(400)
+    except NotYours as exc:
+        flash(f"没有执行，所有勾选的工单都没有改动：{'、'.join(exc.ticket_nos)} 没有找到，或不属于您的店铺。", "error")
+        return redirect(back)
+    except ServiceError as exc:
+        flash(f"没有执行：{exc}", "error")
+        return redirect(back)
+    if result["updated"]:
+        flash(f"已将 {len(result['updated'])} 个工单{done}：{'、'.join(result['updated'])}。", "ok")
+    if result["unchanged"]:
+        flash(f"{len(result['unchanged'])} 个工单本来就是这样，没有改动：{'、'.join(result['unchanged'])}。", "ok")
+    for ticket_no, why in result["skipped"].items():
+        flash(f"跳过 {ticket_no}：{BULK_SKIPPED.get(why, '不能批量修改')}。", "warn")
+    return redirect(back)
 
 
 @inbox.get("/counts")
@@ -299,7 +542,11 @@ def find_order():
 @inbox.get("/orders/<order_no>")
 @login_required
 def order(order_no: str):
-    return render_template("inbox/order.html", order=services().inbox.order(order_no, g.shop_ids))
+    inbox_service = services().inbox
+    detail = inbox_service.order(order_no, g.shop_ids)
+    timeline = [{**event, "text": timeline_sentence(event)}
+                for event in inbox_service.order_timeline(detail["order_no"], g.shop_ids)]
+    return render_template("inbox/order.html", order=detail, timeline=timeline)
 
 
 @inbox.post("/orders/<order_no>/cancel")
