@@ -98,3 +98,38 @@ def test_a_refund_that_arrives_days_later_is_announced_in_the_chat(system):
     engine.dispose()
     told = wait_for(lambda: [x for x in bot_texts(system, sender) if "请查收" in x])
     assert told and refund["refund_no"] in told[0] and "¥36.00" in told[0]
+
+
+def test_merchant_assigns_two_cases_at_once_from_the_keyboard_in_the_browser(system, browser):
+    from playwright.sync_api import expect
+
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.inbox import InboxService
+
+    shopper = ("c_bulk", "13800009999")  # a shopper of this test's own: the phone tail finds only its cases
+    opened = [system.service.open_ticket(shopper[0], "escalation", "转人工", order_no=own_order(system, customer=shopper),
+                                         conversation_id=f"bulk-{n}")["ticket"]["ticket_no"] for n in range(2)]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{system.web_url}/inbox/")
+    page.get_by_label("邮箱").fill(FRESH_SHOP_MERCHANT[0])
+    page.get_by_label("密码").fill(FRESH_SHOP_MERCHANT[1])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("找工单").fill("9999")
+    page.get_by_role("button", name="搜索").click()
+    rows = page.locator("#case-list tbody tr[data-case]")
+    expect(rows).to_have_count(2)
+    # One by the mouse, the other from the keyboard: j moves to its row, x ticks it.
+    first, second = (rows.nth(i).get_attribute("data-case") for i in range(2))
+    page.get_by_label(f"选择 {first}").check()
+    page.locator("body").press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    expect(page.get_by_label(f"选择 {second}")).to_be_checked()
+    expect(page.locator("#bulk-count")).to_have_text("已选 2 个工单")
+    page.get_by_role("button", name="分配给我").click()
+    expect(page.get_by_text("已将 2 个工单分配给")).to_be_visible()
+    context.close()
+
+    inbox = InboxService(session_factory(system.database_url), system.service)
+    assert {inbox.case(n, {"shop_fresh"})["ticket"]["assignee"] for n in opened} == {FRESH_SHOP_MERCHANT[0]}
