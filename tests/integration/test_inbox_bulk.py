@@ -136,3 +136,24 @@ def test_an_empty_or_oversized_bulk_request_is_refused(factory, inbox, team, sho
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(t.AuditEvent)
                               .where(t.AuditEvent.action.in_(["ticket_assigned", "ticket_status_changed"]))) == 0
+
+
+def test_a_failure_part_way_leaves_every_chosen_case_as_it_was(factory, inbox, team, shops, monkeypatch):
+    from aftersales.service.unit_of_work import UnitOfWork
+
+    written = []
+    real_audit = UnitOfWork.audit
+
+    def audit_then_fail(self, *args, **kwargs):
+        real_audit(self, *args, **kwargs)
+        written.append(args)
+        if len(written) == 2:
+            raise RuntimeError("the database went away")
+
+    before = tickets(factory)
+    monkeypatch.setattr(UnitOfWork, "audit", audit_then_fail)
+    with pytest.raises(RuntimeError):
+        inbox.bulk_set_status(shops["shop_k"], MINE, "in_progress", "merchant:k@shop.example")
+    monkeypatch.undo()
+    assert len(written) == 2 and tickets(factory) == before  # one transaction: all or nothing
+    assert audit(factory, "ticket_status_changed") == []
