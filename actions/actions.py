@@ -26,6 +26,7 @@ from actions.common import (
     words,
 )
 from actions.handoff import MERCHANT_TOPICS, hand_topic_to_merchant
+from actions.proposals import PROPOSAL_KINDS, carry_out, offer
 from aftersales.domain import order_numbers
 from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError, TooManyAttempts
 
@@ -39,7 +40,7 @@ MAX_FAILED_LOOKUPS = 3
 IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refund",
                    "intercept_delivery": "intercept"}
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
-QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS}
+QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS, *PROPOSAL_KINDS}
 # Money moves only on the confirm button, or on a message read as `affirm` with high confidence that
 # also says yes in words: garbage ("undefined", control characters) can read as affirm at 0.5–0.7.
 CONFIRM_BUTTON = "/affirm"
@@ -59,7 +60,8 @@ def is_explicit_confirmation(message: dict[str, Any]) -> bool:
 
 
 class OrderLookup:
-    """Validation shared by both forms: the order number, then who is asking, then the order."""
+    """Validation shared by both forms: the order number, then who is asking, then the order — and
+    the confirmation before anything changes."""
 
     async def check_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         if (tracker.get_slot("failed_lookups") or 0) >= MAX_FAILED_LOOKUPS:
@@ -105,6 +107,17 @@ class OrderLookup:
         return {"phone_last4": digits, "verified_customer": customer,
                 "verified_session": runtime.session_binding(tracker),
                 **await self.load(order_no, customer, dispatcher, tracker)}
+
+    async def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        if value is not True:  # "no", or reset by an action
+            return {"confirmed": value}
+        if customer_of(tracker) is None:  # only the verified shopper's own session confirms
+            return {"confirmed": None}
+        if is_explicit_confirmation(tracker.latest_message or {}):
+            return {"confirmed": True}
+        dispatcher.utter_message(response="utter_confirm_explicitly")
+        return {"confirmed": None}
 
     async def load(self, order_no: str, customer: str, dispatcher: CollectingDispatcher,
                    tracker: Tracker) -> dict[str, Any]:
@@ -248,17 +261,6 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
                   and (tracker.get_slot("active_item_count") or 0) > 1)
         return {"outcome": outcome, "item": None if choose else "all"}
 
-    async def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
-        if value is not True:  # "no", or reset by an action
-            return {"confirmed": value}
-        if customer_of(tracker) is None:  # only the verified shopper's own session confirms
-            return {"confirmed": None}
-        if is_explicit_confirmation(tracker.latest_message or {}):
-            return {"confirmed": True}
-        dispatcher.utter_message(response="utter_confirm_explicitly")
-        return {"confirmed": None}
-
     async def validate_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not said by the shopper
@@ -291,21 +293,30 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
                              domain: DomainDict) -> list[str]:
         if tracker.get_slot("flow_blocked"):
             return []
-        if customer_of(tracker) is None:
-            return ["order_no", "phone_last4"]
-        return ["order_no"]
+        slots = ["order_no"] if customer_of(tracker) is not None else ["order_no", "phone_last4"]
+        # Something to carry out (a withdrawal, a price-drop refund): only on an explicit yes.
+        return [*slots, "confirmed"] if tracker.get_slot("proposal") else slots
 
     async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not said by the shopper
             return {"order_no": None}
-        return await self.check_order_no(value, dispatcher, tracker)
+        return await self.with_offer(await self.check_order_no(value, dispatcher, tracker), tracker)
 
     async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not said by the shopper
             return {"phone_last4": None}
-        return await self.check_phone(value, dispatcher, tracker)
+        return await self.with_offer(await self.check_phone(value, dispatcher, tracker), tracker)
+
+    @staticmethod
+    async def with_offer(slots: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
+        """Once the order is known: what there is to carry out for the question, if anything."""
+        kind = tracker.get_slot("query_kind")
+        customer = slots.get("verified_customer") or customer_of(tracker)
+        if kind not in PROPOSAL_KINDS or not slots.get("order_state") or customer is None:
+            return {**slots, "proposal": None}
+        return {**slots, **await offer(kind, customer, slots["order_no"] or tracker.get_slot("order_no"), tracker)}
 
 
 class ActionStartRequest(Action):
@@ -329,7 +340,7 @@ class ActionStartQuery(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
         kind = intent if intent in QUERY_KINDS else "check_order_status"
-        return [SlotSet("query_kind", kind), SlotSet("flow_blocked", None)]
+        return [SlotSet("query_kind", kind), *reset("flow_blocked", "proposal", "confirmed")]
 
 
 class ActionAskReason(Action):
@@ -462,6 +473,8 @@ class ActionAnswerQuery(Action):
             return []
         if kind in MERCHANT_TOPICS:
             return await hand_topic_to_merchant(kind, dispatcher, tracker)
+        if kind in PROPOSAL_KINDS:
+            return [*await carry_out(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         w = words(tracker)
         service = runtime.service()
         try:

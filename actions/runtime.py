@@ -1,5 +1,5 @@
-"""What every action needs, built once per action-server process: settings, the service (with its
-own connection pool; each call opens its own unit of work) and the shopper's identity."""
+"""What every action needs, built once per action-server process: settings, the services (sharing
+one connection pool; each call opens its own unit of work) and the shopper's identity."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.config import Settings
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.price_protection import PriceProtectionService
+from aftersales.service.withdrawals import WithdrawalService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,6 +35,16 @@ def settings() -> Settings:
 @functools.lru_cache(maxsize=1)
 def service() -> AfterSalesService:
     return AfterSalesService(session_factory(settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def withdrawals() -> WithdrawalService:
+    return WithdrawalService(session_factory(settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def price_protection() -> PriceProtectionService:
+    return PriceProtectionService(session_factory(settings().database_url))
 
 
 @functools.lru_cache(maxsize=1)

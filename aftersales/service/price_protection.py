@@ -9,6 +9,7 @@ from typing import Any
 from aftersales.adapters.db import tables as t
 from aftersales.domain.model import OrderState, PaymentChannel
 from aftersales.domain.price_protection import Assessment, ItemPrice, Verdict, assess
+from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import OrderService
 from aftersales.service.views import iso, refund_dict
 
@@ -21,10 +22,16 @@ def _prices(order: t.Order) -> tuple[ItemPrice, ...]:
                  for i in order.items)
 
 
-def _described(order: t.Order, found: Assessment, window_days: int | None) -> dict[str, Any]:
-    return {"order_no": order.order_no, "verdict": found.verdict.value, "window_days": window_days,
+def _channel(order: t.Order) -> PaymentChannel:
+    return PaymentChannel(order.payment_channel or PaymentChannel.BALANCE.value)
+
+
+def _described(order: t.Order, found: Assessment, profile: PolicyProfile) -> dict[str, Any]:
+    eta = profile.refund_eta[_channel(order)]
+    return {"order_no": order.order_no, "verdict": found.verdict.value, "window_days": profile.price_protection_days,
             "window_ends_at": iso(found.window_ends_at), "currency": order.currency,
-            "channel": order.payment_channel, "total": found.total,
+            "channel": _channel(order).value, "eta": {"min": eta.min, "max": eta.max, "unit": eta.unit},
+            "total": found.total,
             "items": [{"id": c.id, "title": c.title, "quantity": c.quantity, "paid_unit_price": c.paid_unit_price,
                        "current_unit_price": c.current_unit_price, "difference": c.difference}
                       for c in found.claims],
@@ -54,7 +61,7 @@ class PriceProtectionService(OrderService):
             described, found = self._assessed(order)
             result: dict[str, Any] = {"status": found.verdict.value, "quote": described, "refund": None}
             if found.verdict is Verdict.ELIGIBLE:
-                channel = PaymentChannel(order.payment_channel or PaymentChannel.BALANCE.value)
+                channel = _channel(order)
                 refund = self._issue_refund(uow, order, found.total, channel.value, "price_protection",
                                             self._profile(order).refund_eta[channel], now, actor)
                 refund.conversation_id = conversation_id
@@ -70,6 +77,7 @@ class PriceProtectionService(OrderService):
         return result
 
     def _assessed(self, order: t.Order) -> tuple[dict[str, Any], Assessment]:
-        days = self._profile(order).price_protection_days
-        found = assess(_prices(order), OrderState(order.state), order.paid_at, self.clock(), days)
-        return _described(order, found, days), found
+        profile = self._profile(order)
+        found = assess(_prices(order), OrderState(order.state), order.paid_at, self.clock(),
+                       profile.price_protection_days)
+        return _described(order, found, profile), found

@@ -181,7 +181,7 @@ LIFESTYLE_MERCHANT = ("lifestyle@demo.shop", "demo-password-1")
 
 
 def own_order(system, state: str = "shipped", channel: str = "alipay",
-              customer: tuple[str, str] = ("c_1001", "13800001001")) -> str:
+              customer: tuple[str, str] = ("c_1001", "13800001001"), current_price: str | None = None) -> str:
     """An order of its own for each test, so tests sharing a system never meet. Tests that guess
     phone digits pass a customer of their own too: the limits count per customer."""
     order_no = f"KS{datetime.now(UTC):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
@@ -197,7 +197,7 @@ def own_order(system, state: str = "shipped", channel: str = "alipay",
         "payment_channel": channel, "currency": "CNY", "created_at": (now - timedelta(hours=8)).isoformat(),
         "paid_at": (now - timedelta(hours=7)).isoformat(), **shipped,
         "items": [{"sku": "KS-E2E", "title": "手工红糖", "goods_type": "physical", "quantity": 1,
-                   "unit_price": "36.00"}]})])
+                   "unit_price": "36.00", **({"current_unit_price": current_price} if current_price else {})}]})])
     return order_no
 
 

@@ -1,0 +1,168 @@
+"""Withdrawals and price protection in the chat, against tracker fixtures and fake services: the
+offer is made only when there is something to carry out, the summary carries the figures, and the
+service is called only after an explicit yes — once per confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import proposals, runtime
+from actions.actions import ValidateOrderQueryForm
+
+ORDER = "P202611210000105"
+
+
+class FakeWithdrawals:
+    def __init__(self, open_=True):
+        self.calls: list[tuple] = []
+        self.open = [{"kind": "return", "reference": "RT261121ABCDEF", "status": "authorized", "stage": None,
+                      "refusal": None}] if open_ else []
+
+    def withdrawable(self, customer, order_no, kinds=()):
+        self.calls.append(("withdrawable", customer, order_no, tuple(kinds)))
+        closed = [] if self.open else [{"kind": "interception", "reference": "IC1", "status": "requested",
+                                        "stage": "courier", "refusal": "with_courier"}]
+        return {"order_no": order_no, "open": self.open, "closed": closed}
+
+    def withdraw(self, customer, order_no, kinds=(), idempotency_key=None):
+        self.calls.append(("withdraw", customer, order_no, tuple(kinds), idempotency_key))
+        return {"status": "withdrawn", "order_no": order_no,
+                "withdrawn": [{**r, "status": "withdrawn"} for r in self.open], "closed": []}
+
+
+class FakePrices:
+    def __init__(self, verdict="eligible"):
+        self.calls: list[tuple] = []
+        self.verdict = verdict
+
+    def quote(self, customer, order_no):
+        self.calls.append(("quote", customer, order_no))
+        return {"order_no": order_no, "verdict": self.verdict, "window_days": 7,
+                "window_ends_at": "2026-11-28T04:00:00+00:00", "currency": "CNY", "channel": "wechat_pay",
+                "eta": {"min": 0, "max": 0, "unit": "hours"}, "total": 2000,
+                "items": [{"id": 1, "title": "运动鞋", "quantity": 1, "paid_unit_price": 10000,
+                           "current_unit_price": 8000, "difference": 2000}] if self.verdict == "eligible" else [],
+                "unchanged": []}
+
+    def claim(self, customer, order_no, idempotency_key=None, conversation_id=None):
+        self.calls.append(("claim", customer, order_no, idempotency_key, conversation_id))
+        return {"status": "refunded", "quote": self.quote(customer, order_no),
+                "refund": {"refund_no": "RF261121ABCDEF", "amount": 2000, "currency": "CNY",
+                           "channel": "wechat_pay", "status": "requested"}}
+
+
+@pytest.fixture
+def withdrawals(monkeypatch):
+    fake = FakeWithdrawals()
+    monkeypatch.setattr(runtime, "withdrawals", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def prices(monkeypatch):
+    fake = FakePrices()
+    monkeypatch.setattr(runtime, "price_protection", lambda: fake)
+    return fake
+
+
+def tracker(kind: str, text: str, intent: str, **slots) -> Tracker:
+    values = {"language": "zh", "verified_customer": "c_1001", "order_no": ORDER, "order_state": "delivered",
+              "query_kind": kind, **slots}
+    asked = {"event": "user", "text": "不退了，取消退款申请", "timestamp": 1.0,
+             "parse_data": {"intent": {"name": "withdraw_request", "confidence": 0.9}}}
+    latest = {"event": "user", "text": text, "timestamp": 2.0, "message_id": "m-2",
+              "parse_data": {"intent": {"name": intent, "confidence": 0.95}, "text": text, "message_id": "m-2"}}
+    return Tracker("t-1", values, latest["parse_data"], [asked, latest], False, None, {}, "order_query_form")
+
+
+def run(coroutine):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def test_the_offer_is_made_only_when_something_is_open(withdrawals):
+    slots = run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform")))
+    assert slots == {"proposal": "withdraw_request"}
+    # "取消退款" names a return: the service is asked for that kind.
+    assert withdrawals.calls[-1] == ("withdrawable", "c_1001", ORDER, ("return",))
+    withdrawals.open = []
+    assert run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform"))) == {
+        "proposal": None}
+
+
+def test_the_form_asks_for_a_confirmation_only_when_something_was_offered():
+    form = ValidateOrderQueryForm()
+    offered = tracker("withdraw_request", "x", "inform", proposal="withdraw_request")
+    assert run(form.required_slots([], CollectingDispatcher(), offered, {})) == ["order_no", "confirmed"]
+    assert run(form.required_slots([], CollectingDispatcher(), tracker("withdraw_request", "x", "inform"), {})) == [
+        "order_no"]
+
+
+def test_the_summary_names_what_is_withdrawn_and_offers_two_buttons(withdrawals):
+    dispatcher = CollectingDispatcher()
+    run(proposals.ActionAskOrderQueryFormConfirmed().run(
+        dispatcher, tracker("withdraw_request", "x", "inform", proposal="withdraw_request"), {}))
+    assert "RT261121ABCDEF" in texts(dispatcher) and "退货退款申请" in texts(dispatcher)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert not [c for c in withdrawals.calls if c[0] == "withdraw"]
+
+
+def test_a_confirmed_withdrawal_is_carried_out_once_per_confirmation(withdrawals):
+    dispatcher = CollectingDispatcher()
+    confirmed = tracker("withdraw_request", "确认", "affirm", proposal="withdraw_request", confirmed=True)
+    events = run(proposals.carry_out("withdraw_request", "c_1001", ORDER, dispatcher, confirmed))
+    [call] = [c for c in withdrawals.calls if c[0] == "withdraw"]
+    assert call[3] == ("return",) and call[4] == f"t-1:{ORDER}:withdraw_request:m-2"
+    assert "已撤回退货退款申请" in texts(dispatcher) and "快递单号" in texts(dispatcher)
+    assert {e["name"]: e["value"] for e in events} == {"proposal": None, "confirmed": None}
+
+
+def test_without_a_yes_nothing_is_carried_out(withdrawals, prices):
+    for kind in ("withdraw_request", "price_protection"):
+        dispatcher = CollectingDispatcher()
+        run(proposals.carry_out(kind, "c_1001", ORDER, dispatcher,
+                                tracker(kind, "不用了", "deny", proposal=kind, confirmed=False)))
+        assert texts(dispatcher)
+    assert not [c for c in withdrawals.calls + prices.calls if c[0] in ("withdraw", "claim")]
+
+
+def test_nothing_open_says_why_and_what_is_possible(withdrawals):
+    withdrawals.open = []
+    dispatcher = CollectingDispatcher()
+    run(proposals.carry_out("withdraw_request", "c_1001", ORDER, dispatcher,
+                            tracker("withdraw_request", "不拦截了", "withdraw_request")))
+    assert "IC1" in texts(dispatcher) and "快递公司" in texts(dispatcher)
+
+
+def test_the_price_protection_summary_carries_the_figures_and_the_refund_follows_a_yes(prices):
+    dispatcher = CollectingDispatcher()
+    run(proposals.ActionAskOrderQueryFormConfirmed().run(
+        dispatcher, tracker("price_protection", "x", "inform", proposal="price_protection"), {}))
+    summary = texts(dispatcher)
+    assert all(part in summary for part in ("7 天", "¥100.00", "¥80.00", "¥20.00", "微信支付"))
+    dispatcher = CollectingDispatcher()
+    run(proposals.carry_out("price_protection", "c_1001", ORDER, dispatcher,
+                            tracker("price_protection", "确认", "affirm", proposal="price_protection",
+                                    confirmed=True)))
+    assert [c[0] for c in prices.calls].count("claim") == 1 and prices.calls[-2][4] == "t-1"
+    assert "RF261121ABCDEF" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("verdict", ["not_offered", "not_paid", "nothing_left", "window_closed",
+                                     "already_protected", "price_unknown"])
+def test_every_verdict_has_words_in_both_languages(prices, verdict):
+    prices.verdict = verdict
+    for language in ("zh", "en"):
+        dispatcher = CollectingDispatcher()
+        run(proposals.carry_out("price_protection", "c_1001", ORDER, dispatcher,
+                                tracker("price_protection", "价保", "price_protection", language=language)))
+        assert texts(dispatcher) and "{" not in texts(dispatcher)
