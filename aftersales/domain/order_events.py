@@ -76,7 +76,7 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
 REQUIRED_DATA: dict[EventType, frozenset[str]] = {
     EventType.PRICE_CHANGED: frozenset({"sku", "unit_price"}),
     EventType.RETURN_RECEIVED: frozenset({"return_no"}),
-    EventType.REPLACEMENT_SHIPPED: frozenset({"return_no"}),
+    EventType.REPLACEMENT_SHIPPED: frozenset({"return_no", "carrier", "tracking_no"}),
 }
 # How far along each state is: the order never goes from a later one to an earlier one by an event.
 _PROGRESS = {OrderState.PENDING_PAYMENT: 0, OrderState.PAID: 1, OrderState.SHIPPED: 2, OrderState.IN_TRANSIT: 3,

@@ -69,6 +69,7 @@ class Decision:
     item_ids: tuple[int, ...] = ()
     refund: RefundPlan | None = None
     return_shipping_payer: Party | None = None
+    replacement_shipping_payer: Party | None = None  # an exchange's parcel back to the shopper
     interception: InterceptionPlan | None = None
     evidence_required: bool = False
     window_ends_at: datetime | None = None
@@ -329,9 +330,12 @@ class _Rules:
             return self.refuse("return_window_closed", human=True)
         execution = Execution.REQUEST if profile.return_auto_authorize else Execution.REVIEW
         timing = RefundTiming.AFTER_RETURN_RECEIVED
+        exchange = outcome is Outcome.EXCHANGE
         return Decision(outcome, execution, "return_within_window", items,
-                        refund=None if outcome is Outcome.EXCHANGE else self.plan(items, timing),
+                        refund=None if exchange else self.plan(items, timing),
                         return_shipping_payer=payer, evidence_required=evidence,
+                        replacement_shipping_payer=profile.exchange_replacement_shipping_payer[self.fault]
+                        if exchange else None,
                         window_ends_at=window_end, sla_hours=profile.sla_hours["return_review"])
 
     # -- refund only (no goods go back) ----------------------------------------------------------

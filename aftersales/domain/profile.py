@@ -77,6 +77,7 @@ class PolicyProfile:
     return_shipping_payer: dict[Fault, Party]
     return_evidence_faults: frozenset[Fault]
     exchange_enabled: bool
+    exchange_replacement_shipping_payer: dict[Fault, Party]
     refund_only_reasons: frozenset[str]
     fresh_personal_returns: bool
     sla_hours: dict[str, float]
@@ -143,6 +144,10 @@ class PolicyProfile:
                 },
                 return_evidence_faults=frozenset(Fault(f) for f in reader.get("returns.evidence_for_faults", list)),
                 exchange_enabled=reader.get("returns.exchange", bool),
+                exchange_replacement_shipping_payer={
+                    Fault(f): Party(p)
+                    for f, p in reader.get("returns.exchange_replacement_shipping_payer", dict).items()
+                },
                 refund_only_reasons=frozenset(reader.get("returns.refund_only_reasons", list)),
                 fresh_personal_returns=reader.get("returns.fresh_personal_returns", bool),
                 sla_hours={k: float(v) for k, v in reader.get("sla_hours", dict).items()},
@@ -163,6 +168,10 @@ class PolicyProfile:
         unpaid = set(Fault) - set(self.return_shipping_payer)
         if unpaid:
             raise PolicyError(f"policy profile {self.name}: returns.shipping_payer lacks {sorted(unpaid)}")
+        unpaid = set(Fault) - set(self.exchange_replacement_shipping_payer)
+        if unpaid:
+            raise PolicyError(f"policy profile {self.name}: returns.exchange_replacement_shipping_payer lacks "
+                              f"{sorted(unpaid)}")
         unknown = self.refund_only_reasons - set(self.reason_faults)
         if unknown:
             raise PolicyError(f"policy profile {self.name}: refund_only_reasons names unknown {sorted(unknown)}")

@@ -165,10 +165,14 @@ class AfterSalesService(OrderService):
 
     def submit(self, customer_id: str, order_no: str, outcome: str, reason: str, item_ids: Iterable[int] = (),
                idempotency_key: str | None = None, conversation_id: str | None = None,
-               context: dict[str, Any] | None = None) -> dict[str, Any]:
+               context: dict[str, Any] | None = None, exchange_wish: str | None = None) -> dict[str, Any]:
         """Carry out what the shopper asked for, as far as the policy allows: at once, as a request
-        to the merchant or courier, or as a case for merchant review."""
+        to the merchant or courier, or as a case for merchant review. An exchange says what the
+        shopper wants instead (``exchange_wish``: size, colour, model)."""
         normalized = self._order_no(order_no)
+        wish = " ".join((exchange_wish or "").split())[:200] or None
+        if outcome == Outcome.EXCHANGE.value and wish is None:
+            raise InvalidInput("an exchange says what the shopper wants instead (exchange_wish)")
         key = f"{customer_id}:{idempotency_key}" if idempotency_key else None
         now = self.clock()
         actor = f"customer:{customer_id}"
@@ -193,7 +197,7 @@ class AfterSalesService(OrderService):
             elif decision.outcome is Outcome.INTERCEPT:
                 result = self._request_interception(uow, order, decision, reason, actor, now, ticket_context)
             elif decision.outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
-                result = self._open_return(uow, order, decision, reason, actor, now, ticket_context)
+                result = self._open_return(uow, order, decision, reason, actor, now, ticket_context, wish)
             else:
                 ticket = self._open_ticket_row(
                     uow, order.shop_id, order, customer_id, "cancellation_review", reason, decision, now, actor,
@@ -555,7 +559,7 @@ class AfterSalesService(OrderService):
         return {"status": "requested", "interception": interception_dict(interception), "ticket": ticket_dict(ticket)}
 
     def _open_return(self, uow: UnitOfWork, order: t.Order, decision: Decision, reason: str, actor: str,
-                     now: datetime, context: dict[str, Any]) -> dict[str, Any]:
+                     now: datetime, context: dict[str, Any], exchange_wish: str | None) -> dict[str, Any]:
         refusing = decision.code == "refuse_on_delivery"
         authorized = decision.execution is Execution.REQUEST
         ret = t.ReturnRequest(
@@ -566,7 +570,10 @@ class AfterSalesService(OrderService):
             status="authorized" if authorized else "requested",
             shipping_payer=decision.return_shipping_payer.value if decision.return_shipping_payer else None,
             evidence_required=decision.evidence_required, window_ends_at=decision.window_ends_at, created_at=now,
-            decided_at=now if authorized else None)
+            decided_at=now if authorized else None,
+            exchange_wish=exchange_wish if decision.outcome is Outcome.EXCHANGE else None,
+            replacement_shipping_payer=decision.replacement_shipping_payer.value
+            if decision.replacement_shipping_payer else None)
         uow.add(ret)
         uow.flush()
         order.returns.append(ret)

@@ -30,7 +30,8 @@ from aftersales.domain.order_events import (
 )
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.base import PLATFORM_TZ, utcnow
-from aftersales.service.errors import Conflict, NotFound
+from aftersales.service.errors import Conflict, InvalidInput, NotFound
+from aftersales.service.exchanges import ExchangeService
 from aftersales.service.importing import ImportRejected, ImportSummary, import_orders
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, order_facts, order_view
@@ -119,6 +120,7 @@ class OrderEventsService:
                  clock: Callable[[], datetime] = utcnow):
         self._sessions = session_factory
         self.after_sales = after_sales
+        self.exchanges = ExchangeService(session_factory, clock=clock)
         self.clock = clock
 
     def record_many(self, shop_id: str, raws: Iterable[Any]) -> list[dict[str, Any]]:
@@ -134,8 +136,13 @@ class OrderEventsService:
             event_id = raw.get("event_id") if isinstance(raw, dict) else None
             return {"event_id": event_id if isinstance(event_id, str) else None, "status": 422, "error": str(exc)}
         try:
+            actor, data = f"integration:{shop_id}", event.data
             if event.type is EventType.RETURN_RECEIVED:
-                return self._return_received(shop_id, event, now)
+                return self._carried_out(shop_id, event, now, lambda: self.after_sales.receive_return(
+                    data["return_no"], actor, {shop_id}))
+            if event.type is EventType.REPLACEMENT_SHIPPED:
+                return self._carried_out(shop_id, event, now, lambda: self.exchanges.ship_replacement(
+                    data["return_no"], data["carrier"], data["tracking_no"], actor, {shop_id}))
             return self._apply(shop_id, event, now)
         except IntegrityError:
             # The same event_id, sent twice at once: the other copy was stored first.
@@ -173,8 +180,9 @@ class OrderEventsService:
                           before, after)
             return self._store(uow, shop_id, event, now, decided.outcome, decided.reason, order.state)
 
-    def _return_received(self, shop_id: str, event: Event, now: datetime) -> dict[str, Any]:
-        """The parcel of a return is back: the same operation as the merchant's button in the inbox."""
+    def _carried_out(self, shop_id: str, event: Event, now: datetime, operation: Callable[[], Any]) -> dict[str, Any]:
+        """A return's parcel back, an exchange's replacement sent: the same operation as the merchant's
+        button in the inbox, its answer stored with the event."""
         with UnitOfWork(self._sessions, read_only=True) as uow:
             replay = self._replay(uow, shop_id, event.event_id)
             if replay is not None:
@@ -184,10 +192,10 @@ class OrderEventsService:
                 return _not_found(event)
         outcome, reason = Outcome.APPLIED, None
         try:
-            self.after_sales.receive_return(event.data["return_no"], f"integration:{shop_id}", {shop_id})
+            operation()
         except NotFound:
             outcome, reason = Outcome.REJECTED, f"no return {event.data['return_no']} for this shop"
-        except Conflict as exc:
+        except (Conflict, InvalidInput) as exc:
             outcome, reason = Outcome.REJECTED, str(exc)
         with UnitOfWork(self._sessions) as uow:
             state = uow.orders.get(event.order_no, records=False)

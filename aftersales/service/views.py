@@ -63,7 +63,11 @@ def return_dict(r: t.ReturnRequest) -> dict[str, Any]:
     return {"return_no": r.return_no, "outcome": r.outcome, "method": r.method, "reason": r.reason,
             "item_ids": r.item_ids.get("ids", []), "status": r.status, "shipping_payer": r.shipping_payer,
             "evidence_required": r.evidence_required, "window_ends_at": iso(r.window_ends_at),
-            "created_at": iso(r.created_at), "decided_at": iso(r.decided_at), "decision_note": r.decision_note}
+            "created_at": iso(r.created_at), "decided_at": iso(r.decided_at), "decision_note": r.decision_note,
+            "exchange_wish": r.exchange_wish, "replacement_shipping_payer": r.replacement_shipping_payer,
+            "replacement_carrier": r.replacement_carrier,
+            "replacement_tracking_no": r.replacement_tracking_no,
+            "replacement_shipped_at": iso(r.replacement_shipped_at)}
 
 
 def interception_dict(i: t.Interception) -> dict[str, Any]:
@@ -143,6 +147,7 @@ def decision_dict(d: Decision) -> dict[str, Any]:
         "item_ids": list(d.item_ids),
         "refund": refund,
         "return_shipping_payer": d.return_shipping_payer.value if d.return_shipping_payer else None,
+        "replacement_shipping_payer": d.replacement_shipping_payer.value if d.replacement_shipping_payer else None,
         "interception": interception,
         "evidence_required": d.evidence_required,
         "window_ends_at": iso(d.window_ends_at),

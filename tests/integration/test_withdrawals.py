@@ -100,7 +100,7 @@ def test_what_was_carried_out_or_is_with_the_courier_stays_and_says_why(factory)
 def test_words_that_name_no_open_request_withdraw_the_open_one(factory):
     add_order(factory, "P1000000001", state="delivered")
     svc = service(factory)
-    svc.submit("alice", "P1000000001", "exchange", "changed_mind")
+    svc.submit("alice", "P1000000001", "exchange", "does_not_fit", exchange_wish="换成 42 码")
     # "不拦截了" on an order whose only open request is an exchange: that is what they mean.
     assert withdrawals(factory).withdrawable("alice", "P1000000001", kinds=["interception"])["open"][0][
         "kind"] == "exchange"

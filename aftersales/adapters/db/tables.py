@@ -162,13 +162,21 @@ class ReturnRequest(Base):
     method: Mapped[str] = mapped_column(String(32))  # ship_back | refuse_delivery | none
     reason: Mapped[str] = mapped_column(String(64))
     item_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
-    status: Mapped[str] = mapped_column(String(32))  # requested | authorized | rejected | received | refunded
+    # requested | authorized | rejected | received | refunded | replacement_shipped (exchanges) | withdrawn
+    status: Mapped[str] = mapped_column(String(32))
     shipping_payer: Mapped[str | None] = mapped_column(String(16))
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
     window_ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # Exchanges: what the shopper wants instead (size, colour, model, in their words), and the
+    # replacement's parcel once the merchant has sent it.
+    exchange_wish: Mapped[str | None] = mapped_column(String(200))
+    replacement_shipping_payer: Mapped[str | None] = mapped_column(String(16))
+    replacement_carrier: Mapped[str | None] = mapped_column(String(64))
+    replacement_tracking_no: Mapped[str | None] = mapped_column(String(64))
+    replacement_shipped_at: Mapped[datetime | None]
 
 
 class Interception(Base):
