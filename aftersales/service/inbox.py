@@ -22,6 +22,7 @@ from aftersales.domain import order_numbers
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.base import utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
+from aftersales.service.exchanges import ExchangeService
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, mask_phone, order_dict, ticket_dict
 
@@ -46,6 +47,8 @@ _MOMENT_RANK = {"ticket_approved": 0, "ticket_rejected": 0, "ticket_answered": 0
 # The order state each milestone of the order timeline is the arrival in.
 _MILESTONE_STATE = {"placed": "pending_payment", "paid": "paid", "shipped": "shipped", "delivered": "delivered",
                     "redeemed": "redeemed", "completed": "completed"}
+# How a resolved case ended: decided either way, answered, or withdrawn by the shopper in the chat.
+RESOLUTIONS = ("approved", "rejected", "answered", "withdrawn")
 MAX_REPLY = 2000
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -56,10 +59,11 @@ _DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 class InboxService:
     def __init__(self, session_factory: sessionmaker[Session], after_sales: AfterSalesService,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, exchanges: ExchangeService | None = None):
         self._sessions = session_factory
         self.after_sales = after_sales
         self.clock = clock
+        self.exchanges = exchanges or ExchangeService(session_factory, clock)
 
     def _uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)
@@ -360,6 +364,17 @@ class InboxService:
     def merchant_cancel(self, order_no: str, shop_ids: set[str], reason: str, actor: str) -> dict[str, Any]:
         return self.after_sales.merchant_cancel(order_no, reason, actor, shop_ids=shop_ids)
 
+    def ship_replacement(self, order_no: str, return_no: str, carrier: str, tracking_no: str, shop_ids: set[str],
+                         actor: str) -> dict[str, Any]:
+        """The exchange's replacement goes out (ExchangeService.ship_replacement): only an exchange
+        of this order, of one of the merchant's shops; anything else is NotFound, like an unknown one."""
+        normalized = order_numbers.normalize(order_no)
+        with self._uow() as uow:
+            order = uow.orders.get(normalized) if normalized else None
+            if order is None or order.shop_id not in shop_ids or return_no not in {r.return_no for r in order.returns}:
+                raise NotFound(return_no)
+        return self.exchanges.ship_replacement(return_no, carrier, tracking_no, actor, shop_ids)
+
     def order(self, order_no: str, shop_ids: set[str]) -> dict[str, Any]:
         normalized = order_numbers.normalize(order_no)
         with self._uow() as uow:
@@ -393,6 +408,15 @@ class InboxService:
                 select(t.Notification).where(or_(t.Notification.ticket_id.in_(ticket_ids),
                                                  t.Notification.refund_id.in_(refund_ids)))
                 .order_by(t.Notification.id)).all() if ticket_ids or refund_ids else []
+            # Messages about the order tied to no case or refund (an exchange's goods back, its
+            # replacement sent): by the chats of the order's cases, then by the order they name.
+            chats = {tk.conversation_id for tk in tickets.values() if tk.conversation_id}
+            seen = {n.id for n in notifications}
+            notifications = sorted([*notifications, *(n for n in uow.session.scalars(
+                select(t.Notification).where(t.Notification.conversation_id.in_(chats),
+                                             t.Notification.ticket_id.is_(None), t.Notification.refund_id.is_(None)))
+                if n.id not in seen and (n.payload or {}).get("order_no") == order.order_no)],
+                key=lambda n: n.id) if chats else list(notifications)
             emails = {a.actor.removeprefix("merchant:") for a in audit if a.actor.startswith("merchant:")}
             assigned = ((a.after or {}).get("assignee") for a in audit if a.action == "ticket_assigned")
             emails |= {str(email) for email in assigned if email}
@@ -451,7 +475,8 @@ class InboxService:
             for n in notifications:
                 ticket_no = next((no for no, tk in tickets.items() if tk.id == n.ticket_id), None)
                 events.append({"at": n.sent_at or n.created_at, "type": "notification", "action": n.kind,
-                               "actor": None, "ref": ticket_no or refund_nos.get(n.refund_id or -1),
+                               "actor": None, "ref": ticket_no or refund_nos.get(n.refund_id or -1)
+                               or (n.payload or {}).get("return_no"),
                                "data": {"status": n.status, "text": n.payload.get("text")}})
         # At one moment (one transaction): milestones, then the decision before what it carried out
         # (an interception's outcome, the order cancelled, then the refund), then the messages.
@@ -480,10 +505,12 @@ class InboxService:
                 select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at, t.Refund.conversation_id)
                 .where(t.Refund.order_id.in_(shop_orders), t.Refund.created_at >= since)).all()
             tickets = session.execute(
-                select(t.Ticket.kind, t.Ticket.conversation_id)
+                select(t.Ticket.kind, t.Ticket.conversation_id, t.Ticket.status, t.Ticket.resolution)
                 .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since)).all()
-        with_human = {c for kind, c in tickets if c and kind in QUEUES["escalations"]}
-        conversations = {c for _, c in tickets if c} | {c for *_, c in refunds if c}
+        with_human = {c for kind, c, *_ in tickets if c and kind in QUEUES["escalations"]}
+        conversations = {c for _, c, *_ in tickets if c} | {c for *_, c in refunds if c}
+        # A case the shopper withdrew was neither approved nor rejected: it is counted as withdrawn.
+        resolutions = Counter(resolution for _, _, status, resolution in tickets if status == "resolved" and resolution)
         refund_hours: dict[str, list[float]] = {}
         for channel, created, completed, _ in refunds:
             if completed is not None:
@@ -497,6 +524,9 @@ class InboxService:
             "cancellations_by_state": dict(Counter((before if isinstance(before, dict) else {}).get("state", "unknown")
                                                    for _, before in cancelled).most_common()),
             "interceptions": dict(Counter(f"{stage}:{status}" for stage, status in interceptions)),
+            "interceptions_by_stage": {stage: dict(Counter(status for s, status in interceptions if s == stage))
+                                       for stage in sorted({stage for stage, _ in interceptions})},
+            "cases_by_resolution": {name: resolutions[name] for name in RESOLUTIONS if resolutions[name]},
             "refund_hours_by_channel": {channel: {"count": len(hours), "average": sum(hours) / len(hours),
                                                   "max": max(hours)}
                                         for channel, hours in sorted(refund_hours.items())},

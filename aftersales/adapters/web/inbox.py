@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -28,7 +29,7 @@ WORDS_FILE = Path(__file__).resolve().parents[3] / "actions" / "texts" / "zh.yml
 # Words only the merchant's side needs.
 EXTRA_LABELS = {
     "priority": {"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"},
-    "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复"},
+    "resolution": {"approved": "已同意", "rejected": "已拒绝", "answered": "已答复", "withdrawn": "顾客已撤回"},
     "ticket_status": {"waiting_on_customer": "等待顾客回复"},
     "refund_status": {"failed": "退款失败"},
     "events": {"paid": "已付款", "shipped": "已发货", "in_transit": "运输中", "out_for_delivery": "派送中",
@@ -48,24 +49,32 @@ EXTRA_LABELS = {
         "return_requested": "申请退货", "return_authorized": "同意退货", "return_rejected": "拒绝退货",
         "return_refunded": "退货已退款", "return_received": "收到退货",
         "attempts_locked": "核对失败次数过多，暂时锁定", "integration_added": "接入订单系统",
+        "ticket_withdrawn": "顾客撤回工单", "return_withdrawn": "顾客撤回退换货申请",
+        "interception_withdrawn": "顾客撤回拦截申请", "price_protection_refunded": "价保退差价",
+        "replacement_shipped": "寄出换货商品", "items_cancelled": "取消部分商品",
     },
     # The shopper's words say "you" (您) for the shopper; here the reader is the merchant.
     "parties": {"customer": "顾客", "merchant": "商家", "platform": "平台"},
-    "interception_status": {"requested": "已申请", "succeeded": "拦截成功", "failed": "拦截失败"},
+    "entities": {"order": "订单", "ticket": "工单", "refund": "退款", "return": "退换货", "interception": "拦截",
+                 "shop": "店铺", "merchant": "商家账号", "customer": "顾客", "integration": "订单系统"},
+    "interception_status": {"requested": "已申请", "succeeded": "拦截成功", "failed": "拦截失败",
+                            "withdrawn": "顾客已撤回"},
     "return_methods": {"ship_back": "寄回", "refuse_delivery": "拒收退回"},
     "goods_types": {"physical": "实物", "fresh": "生鲜", "virtual_card": "卡密", "virtual_topup": "充值"},
-    "return_status": {"requested": "待审核", "authorized": "待顾客寄回", "received": "已收到（换货）",
-                      "refunded": "已收货并退款", "rejected": "已拒绝（审核或验货）"},
+    "return_status": {"requested": "待审核", "authorized": "待顾客寄回", "received": "已收到退回的商品，待寄出换货",
+                      "refunded": "已收货并退款", "rejected": "已拒绝（审核或验货）", "withdrawn": "顾客已撤回",
+                      "replacement_shipped": "换货商品已寄出"},
     "reasons": {"out_of_stock": "缺货", "bad_address": "地址有误或联系不上", "unpaid": "顾客未付款",
                 "wrong_listing": "商品信息有误"},
     # The order timeline's words (timeline_sentence).
     "milestones": {"placed": "顾客下单", "delivered": "包裹已签收", "redeemed": "卡密或充值已使用",
                    "completed": "订单完成"},
     "refund_sources": {"cancellation": "顾客取消订单", "interception": "拦截成功", "return": "退货",
-                       "review": "取消审核通过", "merchant": "商家取消订单"},
+                       "review": "取消审核通过", "merchant": "商家取消订单", "price_protection": "价保退差价"},
     "notification_kinds": {"decision": "工单的处理结果", "refund_completed": "退款已到账",
                            "refund_failed": "退款没有成功", "reply": "客服的回复", "hand_back": "机器人接回对话",
-                           "return_received": "退货已验收", "return_rejected": "退货验收后不退款"},
+                           "return_received": "退货已验收", "return_rejected": "退货验收后不退款",
+                           "replacement_shipped": "换货商品已寄出及运单号"},
     "notification_status": {"sent": "已送达", "pending": "排队中，机器人恢复后发送", "sending": "发送中",
                             "failed": "多次发送失败"},
 }
@@ -98,6 +107,16 @@ def audit_action(action: str) -> str:
     return label("audit_actions", action)
 
 
+def audit_actor(value: str) -> str:
+    """Who wrote an audit line, in words: a merchant's e-mail, the shopper, the payment channel, the system."""
+    kind, _, who = (value or "").partition(":")
+    if kind == "merchant":
+        return who or "客服"
+    if kind == "customer":
+        return "匿名顾客" if who == "anonymous" else f"顾客 {who}" if who else "顾客"
+    return _actor_words({"kind": kind if kind in ("provider", "integration") else "system", "name": who or None})
+
+
 def label(section: str, key: str | None) -> str:
     """A code in plain words ("interception" → 拦截); the code itself when there are none."""
     if key is None:
@@ -119,6 +138,9 @@ def what_approval_does(ticket: dict[str, Any]) -> str:
     if action == "intercept":
         return (f"同意＝拦截成功、包裹退回：订单取消，{money}。"
                 "拒绝＝没能拦截：顾客会收到您的说明，可以拒收或签收后退货。")
+    if action == "return" and ticket.get("desired_outcome") == "exchange":
+        return (f"同意：授权换货（{pending.get('return_no')}），顾客寄回后在订单页确认收货，"
+                "再寄出换货商品并填写运单号。拒绝：关闭换货申请，顾客会收到您的说明。")
     if action == "return":
         return (f"同意：授权退货（{pending.get('return_no')}），顾客寄回后在订单页验货并退款。"
                 "拒绝：关闭退货申请，顾客会收到您的说明。")
@@ -223,6 +245,8 @@ def timeline_sentence(event: dict[str, Any]) -> str:
     before, after = data.get("before") or {}, data.get("after") or {}
     ticket = data.get("ticket") or {}
     kind = words("ticket_kinds", ticket.get("kind")) or "售后"
+    if ticket.get("kind") == "return" and ticket.get("desired_outcome") == "exchange":
+        kind = words("outcomes", "exchange") or kind
     if action == "order_imported":
         return _with("订单同步到售后系统", f"当时状态为「{words('states', after.get('state')) or '未知'}」")
     if action == "order_updated" or action.startswith("order_event_"):
@@ -283,8 +307,32 @@ def timeline_sentence(event: dict[str, Any]) -> str:
         return _with(f"{who}确认快递 {ref} {result}", _note(after.get("outcome_note")))
     if action == "return_requested":
         payer = words("parties", after.get("shipping_payer"))
+        exchange = after.get("outcome") == "exchange"
+        wish = str(after.get("exchange_wish") or "").strip()
+        replacement = words("parties", after.get("replacement_shipping_payer")) if exchange else None
         return _with(f"{who}申请{words('outcomes', after.get('outcome')) or '售后'} {ref}",
-                     words("return_methods", after.get("method")), f"退回运费由{payer}承担" if payer else None)
+                     f"想换成「{wish[:200]}」" if exchange and wish else None,
+                     words("return_methods", after.get("method")), f"寄回运费由{payer}承担" if payer else None,
+                     f"换货寄出运费由{replacement}承担" if replacement else None)
+    if action == "replacement_shipped":
+        parcel = " ".join(str(x) for x in (after.get("replacement_carrier"), after.get("replacement_tracking_no")) if x)
+        wish = str(after.get("exchange_wish") or "").strip()
+        return _with(f"{who}寄出换货商品（{ref}）", f"快递 {parcel}" if parcel else None,
+                     f"换成「{wish[:200]}」" if wish else None)
+    if action == "ticket_withdrawn":
+        return _with(f"{who}撤回了{kind}工单 {ref}", "工单已关闭，无需处理")
+    if action == "return_withdrawn":
+        what = words("outcomes", after.get("outcome")) or "售后"
+        return _with(f"{who}撤回了{what}申请 {ref}", "不再需要寄回")
+    if action == "interception_withdrawn":
+        return _with(f"{who}撤回了拦截快递的申请 {ref}", "包裹照常派送")
+    if action == "price_protection_refunded":
+        lines = [item for item in (after.get("items") or []) if isinstance(item, dict)]
+        titles = "、".join(str(item.get("title")) for item in lines if item.get("title"))
+        total = sum(int(item.get("difference") or 0) for item in lines)
+        refund = after.get("refund_no")
+        return _with(f"{who}申请价保", f"{titles}降价" if titles else None,
+                     f"退差价 {yuan(total)}" if total else None, f"退款单 {refund}" if refund else None)
     if action in ("return_authorized", "return_rejected", "return_refunded"):
         verb = {"return_authorized": "同意了退货", "return_rejected": "拒绝了退货",
                 "return_refunded": "同意了售后并退款"}[action]
@@ -304,7 +352,8 @@ def timeline_sentence(event: dict[str, Any]) -> str:
 @inbox.app_context_processor
 def labels() -> dict[str, Any]:
     return {"queues": QUEUES, "open_statuses": OPEN_STATUSES, "merchant_cancel_reasons": MERCHANT_CANCEL_REASONS,
-            "label": label, "what_approval_does": what_approval_does, "audit_action": audit_action}
+            "label": label, "what_approval_does": what_approval_does, "audit_action": audit_action,
+            "audit_actor": audit_actor}
 
 
 def login_required(view):
@@ -459,9 +508,10 @@ def transcript_of(ticket: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     return list((ticket.get("context") or {}).get("transcript") or []), False
 
 
-def act(back_to: str, operation, success: str, *args: Any, **kwargs: Any):
+def act(back_to: str, operation, success: str | Callable[[dict[str, Any]], str], *args: Any, **kwargs: Any):
     """Run an inbox operation, tell the merchant how it went, deliver the shopper's notification,
-    and go back to the page it came from. NotFound (another shop's id included) stays a 404."""
+    and go back to the page it came from. NotFound (another shop's id included) stays a 404.
+    ``success``: the message, or what makes it from the operation's result."""
     try:
         result = operation(*args, **kwargs)
     except NotFound:
@@ -469,7 +519,7 @@ def act(back_to: str, operation, success: str, *args: Any, **kwargs: Any):
     except ServiceError as exc:
         flash(f"没有执行：{exc}", "error")
         return redirect(back_to)
-    flash(success, "ok")
+    flash(success if isinstance(success, str) else success(result), "ok")
     if result.get("notification_id"):
         deliver(result["notification_id"])
     return redirect(back_to)
@@ -571,6 +621,27 @@ def receive_return(order_no: str, return_no: str):
             else "已确认收到退货，退款已发起，并已在对话中通知顾客。")
     return act(back, services().after_sales.receive_return, done, return_no, g.actor, g.shop_ids,
                deduction=deduction, note=request.form.get("note", ""), accept=outcome != "reject")
+
+
+def back_to_page(target: str, fallback: str) -> str:
+    """The inbox page a form came from (an order or a case page); nowhere else."""
+    return target if target.startswith("/inbox/") and back_to_list(target) == target else fallback
+
+
+@inbox.post("/orders/<order_no>/returns/<return_no>/replacement")
+@login_required
+def ship_replacement(order_no: str, return_no: str):
+    """An exchange whose goods are back: the replacement goes out with its carrier and tracking
+    number, and the shopper's chat is told. Sent twice with the same parcel: nothing changes."""
+    back = back_to_page(request.form.get("back", ""), url_for("inbox.order", order_no=order_no))
+
+    def done(result: dict[str, Any]) -> str:
+        if result["status"] == "already_shipped":
+            return "这件换货商品已经寄出过（同一运单），没有改动，也没有再通知顾客。"
+        return "已记录换货商品寄出（快递公司和运单号）。"
+
+    return act(back, services().inbox.ship_replacement, done, order_no, return_no, request.form.get("carrier", ""),
+               request.form.get("tracking_no", ""), g.shop_ids, g.actor)
 
 
 @inbox.get("/analytics")
