@@ -38,7 +38,7 @@ runtime.settings()
 MAX_FAILED_LOOKUPS = 3
 # What the shopper's opening words ask for, when the policy allows it for this order.
 IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refund",
-                   "intercept_delivery": "intercept"}
+                   "intercept_delivery": "intercept", "exchange_goods": "exchange"}
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
 QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS, *PROPOSAL_KINDS}
 # Money moves only on the confirm button, or on a message read as `affirm` with high confidence that
@@ -159,7 +159,9 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         slots = ["order_no"]
         if customer_of(tracker) is None:
             slots.append("phone_last4")
-        return [*slots, "reason", "outcome", "item", "confirmed"]
+        # An exchange also says what instead (size, colour, model), before the summary.
+        wish = ["exchange_wish"] if tracker.get_slot("outcome") == "exchange" else []
+        return [*slots, "reason", "outcome", "item", *wish, "confirmed"]
 
     async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
@@ -256,10 +258,21 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
 
     @staticmethod
     def outcome_slots(outcome: str, tracker: Tracker) -> dict[str, Any]:
-        # Choosing items only makes sense when cancelling several items before shipment.
-        choose = (outcome in CANCEL_OUTCOMES and tracker.get_slot("order_state") in ("pending_payment", "paid")
-                  and (tracker.get_slot("active_item_count") or 0) > 1)
+        # Choosing items makes sense when cancelling several items before shipment, and when
+        # exchanging one of several.
+        before_shipment = tracker.get_slot("order_state") in ("pending_payment", "paid")
+        several = (tracker.get_slot("active_item_count") or 0) > 1
+        choose = several and ((outcome in CANCEL_OUTCOMES and before_shipment) or outcome == "exchange")
         return {"outcome": outcome, "item": None if choose else "all"}
+
+    async def validate_exchange_wish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"exchange_wish": None}
+        wish = " ".join(str(value).split())[:200]
+        if not wish or wish.startswith("/") or order_numbers.find_in_text(wish):
+            return {"exchange_wish": None}
+        return {"exchange_wish": wish}
 
     async def validate_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
@@ -327,7 +340,11 @@ class ActionStartRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        events = [SlotSet("request_kind", intent), *reset("outcome", "item", "confirmed", "flow_blocked")]
+        if intent == tracker.get_slot("request_kind") and tracker.active_loop.get("name") == "after_sales_form":
+            # "换成 43 码" in an exchange already under way: an answer to the form, not a new request.
+            return []
+        events = [SlotSet("request_kind", intent), *reset("outcome", "item", "exchange_wish", "confirmed",
+                                                          "flow_blocked")]
         if not list(tracker.get_latest_entity_values("reason")):
             events += reset("reason", "reason_text")
         return events
@@ -414,7 +431,7 @@ class ActionAskConfirmed(Action):
             dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
             return [SlotSet("outcome", None)]
         dispatcher.utter_message(
-            text=presenter.summary(order, decision, tracker.get_slot("reason"), w),
+            text=presenter.summary(order, decision, tracker.get_slot("reason"), w, tracker.get_slot("exchange_wish")),
             buttons=[{"title": w("buttons.confirm"), "payload": "/affirm"},
                      {"title": w("buttons.reconsider"), "payload": "/deny"}])
         return []
@@ -441,7 +458,8 @@ class ActionSubmitRequest(Action):
         context = {"reason_text": tracker.get_slot("reason_text"), "transcript": recent_transcript(tracker)}
         try:
             result = await runtime.call(runtime.service().submit, customer, order_no, outcome, reason, items,
-                                        idempotency_key=key, conversation_id=tracker.sender_id, context=context)
+                                        idempotency_key=key, conversation_id=tracker.sender_id, context=context,
+                                        exchange_wish=tracker.get_slot("exchange_wish"))
             order = await runtime.call(runtime.service().lookup_order, customer, order_no)
         except Exception:  # noqa: BLE001 - e.g. storage down: the transaction rolled back, nothing changed
             log.exception("submit failed")
@@ -487,6 +505,8 @@ class ActionAnswerQuery(Action):
             else:
                 dispatcher.utter_message(response=f"utter_state_{order['state']}", order_no=order["order_no"],
                                          carrier=order["carrier"] or "", tracking_no=order["tracking_no"] or "")
+                for text in presenter.exchange_status_texts(order, w):
+                    dispatcher.utter_message(text=text)
         except ServiceError:
             dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
         except Exception:  # noqa: BLE001

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # What real shoppers ask for that the bot cannot carry out itself yet: it says so in a sentence of
 # its own per topic (utter_merchant_topic_*), checks the order, and hands the case over with it.
-MERCHANT_TOPICS = ("exchange_goods", "invoice", "change_delivery_time", "repair", "missing_item")
+MERCHANT_TOPICS = ("invoice", "change_delivery_time", "repair", "missing_item")
 
 
 async def hand_topic_to_merchant(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -159,10 +159,13 @@ def chosen_items_text(order: dict[str, Any], item_ids: list[int], w: Words) -> s
     return w.t["list_separator"].join(f'{i["title"]}×{i["quantity"]}' for i in chosen)
 
 
-def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Words) -> str:
+def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Words,
+            exchange_wish: str | None = None) -> str:
     lines = [w("summary.intro"), w("summary.order", order_no=order["order_no"]),
              w("summary.items", items=chosen_items_text(order, decision["item_ids"], w)),
              w("summary.request", outcome=w.label("outcomes", decision["outcome"]), reason=w.label("reasons", reason))]
+    if exchange_wish:
+        lines.append(w("summary.exchange_wish", wish=exchange_wish))
     refund = decision["refund"]
     if refund and refund["timing"] == "none_due":
         lines.append(w("summary.refund_none"))
@@ -186,6 +189,9 @@ def summary(order: dict[str, Any], decision: dict[str, Any], reason: str, w: Wor
         lines.append(w("summary.refuse_delivery"))
     if decision["return_shipping_payer"]:
         lines.append(w("summary.shipping_payer", payer=w.label("parties", decision["return_shipping_payer"])))
+    if decision.get("replacement_shipping_payer"):
+        lines.append(w("summary.replacement_shipping_payer",
+                       payer=w.label("parties", decision["replacement_shipping_payer"])))
     if decision["outcome"] in ("return_refund", "exchange") and decision["code"] != "refuse_on_delivery":
         lines.append(w("summary.keep_intact"))
     if decision["evidence_required"]:
@@ -256,6 +262,9 @@ def result_texts(result: dict[str, Any], order: dict[str, Any], w: Words) -> lis
                   rate=round(i["success_rate"] * 100, 1), amount=refund_amount), w("result.progress_hint")]
     if "return" in result:
         r = result["return"]
+        if r["outcome"] == "exchange" and status in ("requested", "under_review"):
+            key = "result.exchange_authorized" if status == "requested" else "result.exchange_requested"
+            return [w(key, ref=r["return_no"], wish=r["exchange_wish"] or "", hours=_num(decision["sla_hours"]))]
         if status == "requested":
             return [w("result.return_authorized", ref=r["return_no"],
                       next=w("result.refuse_delivery_next", amount=refund_amount))]
@@ -286,6 +295,11 @@ def case_update_texts(update: dict[str, Any], w: Words) -> list[str]:
     ticket, refund, order_no = update["ticket"], update["refund"], update["order_no"] or ""
     if update["kind"] == "hand_back":
         return [w("updates.hand_back")]
+    if update["kind"] == "replacement_shipped":
+        payload = update["payload"]
+        return [w("updates.replacement_shipped", order_no=payload.get("order_no") or order_no,
+                  wish=payload.get("exchange_wish") or "", carrier=payload.get("carrier") or "",
+                  tracking_no=payload.get("tracking_no") or "")]
     if update["kind"] in ("return_received", "return_rejected"):
         payload = update["payload"]
         order_no = payload.get("order_no") or order_no
@@ -380,3 +394,10 @@ def price_protection_result_texts(result: dict[str, Any], w: Words) -> list[str]
                     now=w.money(i["current_unit_price"], quote["currency"])) for i in quote["unchanged"]]]
     return [w(f"price_protection.verdicts.{verdict}", days=quote["window_days"] or "",
               deadline=w.when(quote["window_ends_at"]), order_no=quote["order_no"])]
+
+
+def exchange_status_texts(order: dict[str, Any], w: Words) -> list[str]:
+    """Where each exchange on the order is (asked with the order's status: 换货到哪了)."""
+    return [w(f"exchange_status.{r['status']}", ref=r["return_no"], wish=r["exchange_wish"] or "",
+              carrier=r["replacement_carrier"] or "", tracking_no=r["replacement_tracking_no"] or "")
+            for r in order["returns"] if r["outcome"] == "exchange" and r["status"] in w.t["exchange_status"]]

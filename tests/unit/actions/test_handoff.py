@@ -36,9 +36,9 @@ def helpdesk(monkeypatch):
 
 def tracker() -> Tracker:
     slots = {"language": "zh", "verified_customer": "c_1001", "order_no": "P202611210000105",
-             "order_state": "delivered", "query_kind": "exchange_goods"}
-    user = {"event": "user", "text": "鞋子小了想换大一码", "timestamp": 1.0,
-            "parse_data": {"intent": {"name": "exchange_goods", "confidence": 0.9}}}
+             "order_state": "delivered", "query_kind": "invoice"}
+    user = {"event": "user", "text": "这单帮我开个电子发票", "timestamp": 1.0,
+            "parse_data": {"intent": {"name": "invoice", "confidence": 0.9}}}
     return Tracker("t-1", slots, user["parse_data"], [user], False, None, {}, "order_query_form")
 
 
@@ -49,13 +49,13 @@ def run(coroutine):
 
 def test_a_topic_goes_to_the_inbox_with_its_order_and_pauses_the_bot(helpdesk):
     dispatcher = CollectingDispatcher()
-    events = run(handoff.hand_topic_to_merchant("exchange_goods", dispatcher, tracker()))
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_exchange_goods",
+    events = run(handoff.hand_topic_to_merchant("invoice", dispatcher, tracker()))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_invoice",
                                                                  "utter_handoff"]
     assert dispatcher.messages[1]["ticket_no"] == "TK1" and dispatcher.messages[1]["hours"] == 4
     [(case, key)] = helpdesk.cases
     assert (case["kind"], case["order_no"], case["customer_id"]) == ("escalation", "P202611210000105", "c_1001")
-    assert case["context"]["topic"] == "exchange_goods" and key.startswith("t-1:escalation:")
+    assert case["context"]["topic"] == "invoice" and key.startswith("t-1:escalation:")
     assert events[-1]["event"] == "pause"
 
 
