@@ -27,7 +27,7 @@ from actions.common import (
 )
 from actions.handoff import MERCHANT_TOPICS, hand_topic_to_merchant
 from actions.proposals import PROPOSAL_KINDS, carry_out, offer
-from aftersales.domain import order_numbers
+from aftersales.domain import addresses, order_numbers
 from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -307,13 +307,20 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
         if tracker.get_slot("flow_blocked"):
             return []
         slots = ["order_no"] if customer_of(tracker) is not None else ["order_no", "phone_last4"]
-        # Something to carry out (a withdrawal, a price-drop refund): only on an explicit yes.
-        return [*slots, "confirmed"] if tracker.get_slot("proposal") else slots
+        proposal = tracker.get_slot("proposal")
+        if proposal == "change_address":
+            slots.append("new_address")
+        # Something to carry out (a withdrawal, a price-drop refund, a new address): only on an explicit yes.
+        return [*slots, "confirmed"] if proposal else slots
 
     async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not said by the shopper
             return {"order_no": None}
+        known = tracker.get_slot("order_state_for")
+        if tracker.get_slot("requested_slot") == "new_address" and known:
+            # The recipient's mobile number in the new address reads like an order number: the order stays.
+            return {"order_no": known}
         return await self.with_offer(await self.check_order_no(value, dispatcher, tracker), tracker)
 
     async def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -321,6 +328,16 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
         if value is None:  # reset by an action, not said by the shopper
             return {"phone_last4": None}
         return await self.with_offer(await self.check_phone(value, dispatcher, tracker), tracker)
+
+    async def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"new_address": None}
+        parsed = addresses.parse(str(value))
+        if isinstance(parsed, addresses.Problem):
+            dispatcher.utter_message(text=words(tracker)(f"change_address.problems.{parsed}"))
+            return {"new_address": None}
+        return {"new_address": parsed.text}
 
     @staticmethod
     async def with_offer(slots: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
@@ -500,8 +517,6 @@ class ActionAnswerQuery(Action):
             if kind == "check_refund_status":
                 status = await runtime.call(service.refund_status, customer, order_no)
                 dispatcher.utter_message(text=presenter.refund_status_text(status, w))
-            elif kind == "change_address":
-                await self.change_address(order, customer, dispatcher, tracker)
             else:
                 dispatcher.utter_message(response=f"utter_state_{order['state']}", order_no=order["order_no"],
                                          carrier=order["carrier"] or "", tracking_no=order["tracking_no"] or "")
@@ -513,20 +528,6 @@ class ActionAnswerQuery(Action):
             log.exception("query failed")
             say_service_unavailable(dispatcher)
         return reset("query_kind")
-
-    async def change_address(self, order: dict[str, Any], customer: str, dispatcher: CollectingDispatcher,
-                             tracker: Tracker) -> None:
-        if order["state"] in ("shipped", "in_transit", "out_for_delivery"):
-            dispatcher.utter_message(response="utter_change_address_shipped")
-            return
-        if order["state"] not in ("pending_payment", "paid"):
-            dispatcher.utter_message(response="utter_change_address_closed")
-            return
-        result = await runtime.call(
-            runtime.service().open_ticket, customer, "escalation", "修改收货地址 / change delivery address",
-            order_no=order["order_no"], reason="wrong_address", conversation_id=tracker.sender_id,
-            context={"request": "change_address", "transcript": recent_transcript(tracker)})
-        dispatcher.utter_message(response="utter_change_address", ticket_no=result["ticket"]["ticket_no"])
 
 
 class ActionCaseUpdate(Action):

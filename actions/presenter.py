@@ -401,3 +401,29 @@ def exchange_status_texts(order: dict[str, Any], w: Words) -> list[str]:
     return [w(f"exchange_status.{r['status']}", ref=r["return_no"], wish=r["exchange_wish"] or "",
               carrier=r["replacement_carrier"] or "", tracking_no=r["replacement_tracking_no"] or "")
             for r in order["returns"] if r["outcome"] == "exchange" and r["status"] in w.t["exchange_status"]]
+
+
+def address_change_summary(order_no: str, new_address: str, w: Words) -> str:
+    return "\n".join([w("change_address.intro", order_no=order_no), w("change_address.line", address=new_address),
+                      w("change_address.question")])
+
+
+def address_change_result_texts(result: dict[str, Any], w: Words) -> list[str]:
+    """The address changed (and the shop told), or why it cannot change and what can be done."""
+    if result.get("status") == "changed":
+        return [w("change_address.done", address=result["ship_to"], ticket_no=result["ticket"]["ticket_no"])]
+    if result["verdict"] == "changeable":  # changeable, but the offer was not made (a failure a moment ago)
+        return [w("change_address.ask_again")]
+    if result["verdict"] == "shipped":
+        return [w("change_address.shipped"),
+                w("change_address.intercept" if result["interception_offered"] else "change_address.refuse")]
+    return [w("change_address.closed")]
+
+
+def address_change_buttons(result: dict[str, Any], w: Words) -> list[dict[str, str]]:
+    """Once shipped, the way on as a button — never a yes/no question the dialogue cannot answer."""
+    if result.get("status") == "changed" or result.get("verdict") != "shipped":
+        return []
+    if result["interception_offered"]:
+        return [{"title": w("change_address.intercept_button"), "payload": "/intercept_delivery"}]
+    return [{"title": w("change_address.refuse_button"), "payload": "/return_goods"}]

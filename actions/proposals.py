@@ -1,5 +1,6 @@
 """What the bot carries out itself for a question about one order, after the shopper confirms a
-summary: withdrawing a request (不取消了 / 取消退款) and price protection (价保).
+summary: withdrawing a request (不取消了 / 取消退款), price protection (价保) and a new delivery
+address before shipment (改地址; the address is asked for first).
 
 The order question form identifies the order; when there is something to carry out, it asks for
 a confirmation too (slot ``proposal`` says what was offered) — a misread message must never
@@ -20,7 +21,7 @@ from actions.common import customer_of, reset, say_service_unavailable, words
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
-PROPOSAL_KINDS = ("withdraw_request", "price_protection")
+PROPOSAL_KINDS = ("withdraw_request", "price_protection", "change_address")
 
 
 def withdraw_kinds(tracker: Tracker) -> list[str]:
@@ -41,6 +42,9 @@ async def offer(kind: str, customer: str, order_no: str, tracker: Tracker) -> di
             found = await runtime.call(runtime.withdrawals().withdrawable, customer, order_no,
                                        withdraw_kinds(tracker))
             return {"proposal": kind if found["open"] else None}
+        if kind == "change_address":
+            checked = await runtime.call(runtime.address_changes().check, customer, order_no)
+            return {"proposal": kind if checked["verdict"] == "changeable" else None}
         quote = await runtime.call(runtime.price_protection().quote, customer, order_no)
         return {"proposal": kind if quote["verdict"] == "eligible" else None}
     except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
@@ -62,6 +66,8 @@ class ActionAskOrderQueryFormConfirmed(Action):
                 found = await runtime.call(runtime.withdrawals().withdrawable, customer, order_no,
                                            withdraw_kinds(tracker))
                 text = presenter.withdrawal_summary(found, w)
+            elif kind == "change_address":
+                text = presenter.address_change_summary(order_no, str(tracker.get_slot("new_address") or ""), w)
             else:
                 quote = await runtime.call(runtime.price_protection().quote, customer, order_no)
                 text = presenter.price_protection_summary(quote, w)
@@ -78,7 +84,7 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
                     tracker: Tracker) -> list[EventType]:
     """Carry out a confirmed proposal, or say why there is nothing to carry out."""
     w = words(tracker)
-    done = reset("proposal", "confirmed")
+    done = reset("proposal", "confirmed", "new_address")
     proposed = tracker.get_slot("proposal") == kind
     if proposed and tracker.get_slot("confirmed") is not True:
         dispatcher.utter_message(text=w(f"{kind}.kept"))
@@ -86,6 +92,7 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
     # The same confirmation delivered twice (a retried HTTP call) must not act twice.
     confirmation = (tracker.latest_message or {}).get("message_id") or str(len(tracker.events))
     key = f"{tracker.sender_id}:{order_no}:{kind}:{confirmation}"
+    buttons: list[dict[str, str]] = []
     try:
         if kind == "withdraw_request":
             service = runtime.withdrawals()
@@ -93,6 +100,13 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
             result = (await runtime.call(service.withdraw, customer, order_no, kinds, idempotency_key=key)
                       if proposed else await runtime.call(service.withdrawable, customer, order_no, kinds))
             texts = presenter.withdrawal_result_texts(result, w)
+        elif kind == "change_address":
+            addresses = runtime.address_changes()
+            result = (await runtime.call(addresses.change, customer, order_no, tracker.get_slot("new_address"),
+                                         idempotency_key=key, conversation_id=tracker.sender_id)
+                      if proposed else await runtime.call(addresses.check, customer, order_no))
+            texts = presenter.address_change_result_texts(result, w)
+            buttons = presenter.address_change_buttons(result, w)
         else:
             prices = runtime.price_protection()
             result = (await runtime.call(prices.claim, customer, order_no, idempotency_key=key,
@@ -106,6 +120,6 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
         log.exception("%s failed", kind)
         say_service_unavailable(dispatcher)
         return done
-    for text in texts:
-        dispatcher.utter_message(text=text)
+    for n, text in enumerate(texts, start=1):
+        dispatcher.utter_message(text=text, buttons=buttons if n == len(texts) else [])
     return done

@@ -15,6 +15,7 @@ from aftersales.adapters.customer_tokens import InvalidToken, verify
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.config import Settings
+from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService
@@ -40,6 +41,11 @@ def service() -> AfterSalesService:
 @functools.lru_cache(maxsize=1)
 def withdrawals() -> WithdrawalService:
     return WithdrawalService(session_factory(settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def address_changes() -> AddressChangeService:
+    return AddressChangeService(session_factory(settings().database_url))
 
 
 @functools.lru_cache(maxsize=1)

@@ -47,8 +47,6 @@ from aftersales.service.views import (
     ticket_dict,
 )
 
-TICKET_KINDS = ("escalation", "complaint", "cancellation_review", "interception", "return",
-                "merchant_cancellation")
 MERCHANT_CANCEL_REASONS = {
     "unpaid": {OrderState.PENDING_PAYMENT},  # 000: 用户未付款
     "out_of_stock": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 缺货

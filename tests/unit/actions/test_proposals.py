@@ -123,7 +123,7 @@ def test_a_confirmed_withdrawal_is_carried_out_once_per_confirmation(withdrawals
     [call] = [c for c in withdrawals.calls if c[0] == "withdraw"]
     assert call[3] == ("return",) and call[4] == f"t-1:{ORDER}:withdraw_request:m-2"
     assert "已撤回退货退款申请" in texts(dispatcher) and "快递单号" in texts(dispatcher)
-    assert {e["name"]: e["value"] for e in events} == {"proposal": None, "confirmed": None}
+    assert {e["name"]: e["value"] for e in events} == {"proposal": None, "confirmed": None, "new_address": None}
 
 
 def test_without_a_yes_nothing_is_carried_out(withdrawals, prices):
@@ -166,3 +166,72 @@ def test_every_verdict_has_words_in_both_languages(prices, verdict):
         run(proposals.carry_out("price_protection", "c_1001", ORDER, dispatcher,
                                 tracker("price_protection", "价保", "price_protection", language=language)))
         assert texts(dispatcher) and "{" not in texts(dispatcher)
+
+
+class FakeAddresses:
+    def __init__(self, verdict="changeable", interception=False):
+        self.calls: list[tuple] = []
+        self.verdict, self.interception = verdict, interception
+
+    def check(self, customer, order_no):
+        self.calls.append(("check", customer, order_no))
+        return {"order_no": order_no, "verdict": self.verdict, "state": "paid", "ship_to": "旧地址",
+                "interception_offered": self.interception}
+
+    def change(self, customer, order_no, new_address, idempotency_key=None, conversation_id=None):
+        self.calls.append(("change", customer, order_no, new_address, idempotency_key))
+        return {"status": "changed", "order_no": order_no, "ship_to": new_address, "masked_phone": "138****5678",
+                "ticket": {"ticket_no": "TK261121ABCDEF"}}
+
+
+@pytest.fixture
+def addresses(monkeypatch):
+    fake = FakeAddresses()
+    monkeypatch.setattr(runtime, "address_changes", lambda: fake)
+    return fake
+
+
+NEW = "张三 13812345678 上海市浦东新区世纪大道100号"
+
+
+def test_a_new_address_is_asked_then_confirmed_then_changed(addresses):
+    form = ValidateOrderQueryForm()
+    offered = tracker("change_address", "x", "inform", proposal="change_address")
+    assert run(form.required_slots([], CollectingDispatcher(), offered, {})) == ["order_no", "new_address", "confirmed"]
+    dispatcher = CollectingDispatcher()
+    assert run(form.validate_new_address("上海市浦东新区世纪大道100号", dispatcher, offered, {})) == {"new_address": None}
+    assert "手机号" in texts(dispatcher)
+    assert run(form.validate_new_address(f"  {NEW} ", CollectingDispatcher(), offered, {})) == {"new_address": NEW}
+
+    dispatcher = CollectingDispatcher()
+    run(proposals.ActionAskOrderQueryFormConfirmed().run(
+        dispatcher, tracker("change_address", "x", "inform", proposal="change_address", new_address=NEW), {}))
+    assert NEW in texts(dispatcher) and "确认修改吗" in texts(dispatcher)
+    assert not [c for c in addresses.calls if c[0] == "change"]
+
+    dispatcher = CollectingDispatcher()
+    run(proposals.carry_out("change_address", "c_1001", ORDER, dispatcher,
+                            tracker("change_address", "确认", "affirm", proposal="change_address", new_address=NEW,
+                                    confirmed=True)))
+    [change] = [c for c in addresses.calls if c[0] == "change"]
+    assert change[3] == NEW and "TK261121ABCDEF" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(("interception", "payload"), [(True, "/intercept_delivery"), (False, "/return_goods")])
+def test_once_shipped_the_way_on_is_a_button_never_a_dead_end(addresses, interception, payload):
+    addresses.verdict, addresses.interception = "shipped", interception
+    assert run(proposals.offer("change_address", "c_1001", ORDER, tracker("change_address", "x", "inform"))) == {
+        "proposal": None}
+    dispatcher = CollectingDispatcher()
+    run(proposals.carry_out("change_address", "c_1001", ORDER, dispatcher,
+                            tracker("change_address", "改地址", "change_address")))
+    assert "发出" in texts(dispatcher)
+    assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == [payload]
+    assert not [c for c in addresses.calls if c[0] == "change"]
+
+
+def test_the_phone_in_a_new_address_is_not_taken_for_another_order():
+    asking = tracker("change_address", NEW, "inform", proposal="change_address", requested_slot="new_address",
+                     order_state_for=ORDER)
+    slots = run(ValidateOrderQueryForm().validate_order_no("13812345678", CollectingDispatcher(), asking, {}))
+    assert slots == {"order_no": ORDER}

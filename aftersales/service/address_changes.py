@@ -1,0 +1,80 @@
+"""Changing where an order goes (改地址). Before shipment the address on the order changes at once,
+audited, and a case tells the merchant to ship to it (their own system holds the parcel's label).
+Once shipped only the courier can redirect the parcel: the answer says what the shop's policy offers
+instead (an interception where it has them, else refusing the delivery)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aftersales.adapters.db import tables as t
+from aftersales.domain import addresses
+from aftersales.domain.model import SHIPPING_STATES, OrderState
+from aftersales.service.base import OrderService, new_reference
+from aftersales.service.errors import InvalidInput
+from aftersales.service.views import order_facts, ticket_dict
+
+CHANGEABLE_STATES = frozenset({OrderState.PENDING_PAYMENT, OrderState.PAID})
+ADDRESS_CHANGE = "address_change"
+
+
+class AddressChangeService(OrderService):
+    def check(self, customer_id: str, order_no: str) -> dict[str, Any]:
+        """Whether the address can still change (``verdict``: changeable, shipped, closed) and, once
+        shipped, whether this shop's couriers can be asked to intercept the parcel."""
+        with self._uow(read_only=True) as uow:
+            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            return self._verdict(order)
+
+    def change(self, customer_id: str, order_no: str, new_address: str, idempotency_key: str | None = None,
+               conversation_id: str | None = None) -> dict[str, Any]:
+        parsed = addresses.parse(new_address)
+        if isinstance(parsed, addresses.Problem):
+            raise InvalidInput(f"the new address is not usable: {parsed}")
+        key = f"{customer_id}:{idempotency_key}" if idempotency_key else None
+        now = self.clock()
+        actor = f"customer:{customer_id}"
+        with self._uow() as uow:
+            order = self._owned(uow.orders.lock(self._order_no(order_no)), customer_id)
+            replay = uow.idempotent_response(key, "change_address")
+            if replay is not None:
+                return replay
+            verdict = self._verdict(order)
+            if verdict["verdict"] != "changeable":
+                return {"status": verdict["verdict"], **verdict}
+            before = order_facts(order)
+            previous, order.ship_to = order.ship_to, parsed.text
+            uow.audit(now, actor, "address_changed", "order", order.order_no, before, order_facts(order))
+            profile = self._profile(order)
+            ticket = t.Ticket(
+                ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
+                customer_id=customer_id, kind=ADDRESS_CHANGE, status="new", priority="high",
+                desired_outcome=None, conversation_id=conversation_id, pending_action={},
+                context={"summary": f"新地址：{parsed.text}", "previous_address": previous,
+                         "new_address": parsed.text},
+                sla_due_at=now + timedelta(hours=profile.sla_hours.get(ADDRESS_CHANGE, 2)), created_at=now,
+                updated_at=now)
+            uow.add(ticket)
+            uow.flush()
+            uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+            result = {"status": "changed", "order_no": order.order_no, "ship_to": order.ship_to,
+                      "masked_phone": parsed.masked_phone, "ticket": ticket_dict(ticket)}
+            uow.remember(key, "change_address", result, now)
+            uow.commit()
+        return result
+
+    def _verdict(self, order: t.Order) -> dict[str, Any]:
+        state = OrderState(order.state)
+        profile = self._profile(order)
+        if state in CHANGEABLE_STATES:
+            verdict = "changeable"
+        elif state in SHIPPING_STATES:
+            verdict = "shipped"
+        else:
+            verdict = "closed"
+        interception = (verdict == "shipped" and profile.interception_enabled
+                        and state in profile.interception_stages
+                        and not {i.goods_type for i in order.items} & set(profile.interception_excluded_goods))
+        return {"order_no": order.order_no, "verdict": verdict, "state": state.value, "ship_to": order.ship_to,
+                "interception_offered": interception}
