@@ -6,7 +6,7 @@ them types and refuses files that do not make sense, so a typo fails at start-up
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +82,10 @@ class PolicyProfile:
     fresh_personal_returns: bool
     sla_hours: dict[str, float]
     price_protection_days: int | None = None  # None: this kind of shop does not refund price drops
+    # Repair: days of warranty from delivery per kind of goods (None: none); delivery time: how long
+    # the shop may hold a shipment at the shopper's wish (None: the shop decides case by case).
+    warranty_days: dict[GoodsType, int | None] = field(default_factory=dict)
+    delivery_delay_max_hours: int | None = None
 
     def fault_of(self, reason: str) -> Fault:
         try:
@@ -152,6 +156,8 @@ class PolicyProfile:
                 fresh_personal_returns=reader.get("returns.fresh_personal_returns", bool),
                 sla_hours={k: float(v) for k, v in reader.get("sla_hours", dict).items()},
                 price_protection_days=reader.get("price_protection.window_days", int, optional=True),
+                warranty_days={GoodsType(kind): days for kind, days in reader.get("warranty_days", dict).items()},
+                delivery_delay_max_hours=reader.get("delivery_time.delay_shipment_max_hours", int, optional=True),
             )
         except (ValueError, TypeError) as exc:
             if isinstance(exc, PolicyError):
@@ -168,6 +174,11 @@ class PolicyProfile:
         unpaid = set(Fault) - set(self.return_shipping_payer)
         if unpaid:
             raise PolicyError(f"policy profile {self.name}: returns.shipping_payer lacks {sorted(unpaid)}")
+        if set(GoodsType) - set(self.warranty_days):
+            raise PolicyError(f"policy profile {self.name}: warranty_days lacks "
+                              f"{sorted(set(GoodsType) - set(self.warranty_days))}")
+        if any(d is not None and (not isinstance(d, int) or d < 0) for d in self.warranty_days.values()):
+            raise PolicyError(f"policy profile {self.name}: warranty_days are whole days or null")
         unpaid = set(Fault) - set(self.exchange_replacement_shipping_payer)
         if unpaid:
             raise PolicyError(f"policy profile {self.name}: returns.exchange_replacement_shipping_payer lacks "

@@ -292,6 +292,10 @@ class AfterSalesService(OrderService):
                                             ticket.pending_action["refund_channel"], review=True, decided_by=actor)
             elif order is not None and action == "return":
                 refund = self._decide_return(uow, order, ticket.pending_action["return_no"], approve, note, actor, now)
+            elif order is not None and action == "refund_items" and approve:
+                # A missing or damaged item the shopper wanted refunded, not replaced: its money back.
+                refund = self._refund_returned_items(uow, order, tuple(ticket.pending_action["item_ids"]), actor,
+                                                     now, source="missing_item")
             elif order is not None and action == "intercept":
                 refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
                                                    note, actor, now)
@@ -501,7 +505,7 @@ class AfterSalesService(OrderService):
         return refund
 
     def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
-                               now: datetime, deduction: int = 0) -> t.Refund | None:
+                               now: datetime, deduction: int = 0, source: str = "return") -> t.Refund | None:
         ids = item_ids or tuple(i.id for i in order.items if i.cancelled_at is None)
         chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
         if not chosen:
@@ -510,7 +514,7 @@ class AfterSalesService(OrderService):
         if amount <= 0:
             raise InvalidInput("the deduction must leave something to refund; refuse the return instead")
         profile = self._profile(order)
-        refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", "return",
+        refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", source,
                                     profile.refund_eta[PaymentChannel(order.payment_channel or "balance")], now, actor)
         for item in chosen:
             item.refund_id = refund.id

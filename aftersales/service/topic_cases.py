@@ -1,0 +1,87 @@
+"""Cases the merchant settles — invoices, repairs, missing or damaged items, delivery times —
+opened by the bot with the fields the merchant needs, once the policy says the order allows one
+(aftersales.domain.topic_cases). A missing item the shopper wants refunded, when it is clear which
+item, carries its refund for the merchant's approval; everything else the merchant does and tells."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aftersales.adapters.db import tables as t
+from aftersales.domain.topic_cases import Details, Missing, Topic, assess, parse_details
+from aftersales.service.base import OrderService, new_reference, parse_enum
+from aftersales.service.errors import InvalidInput
+from aftersales.service.views import iso, order_view, ticket_dict
+
+PRIORITY = {Topic.MISSING_ITEM: "high", Topic.DELIVERY_TIME: "high"}
+
+
+def _named_item(order: t.Order, text: str) -> list[int]:
+    """The one item the details are about: the only one on the order, or the one they name."""
+    active = [i for i in order.items if i.cancelled_at is None and i.refund_id is None]
+    if len(active) == 1:
+        return [active[0].id]
+    named = [i.id for i in active if i.title and i.title in text]
+    return named if len(named) == 1 else []
+
+
+class TopicCaseService(OrderService):
+    def check(self, customer_id: str, order_no: str, topic: str) -> dict[str, Any]:
+        kind = parse_enum(Topic, topic, "topic")
+        with self._uow(read_only=True) as uow:
+            order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
+            found = assess(kind, order_view(order), self.clock(), self._profile(order))
+            return {"order_no": order.order_no, "topic": kind.value, "verdict": found.verdict.value,
+                    "ends_at": iso(found.ends_at), "delay_hours": found.delay_hours, "carrier": order.carrier,
+                    "tracking_no": order.tracking_no,
+                    "sla_hours": self._profile(order).sla_hours[kind.case_kind]}
+
+    def open(self, customer_id: str, order_no: str, topic: str, details: str, conversation_id: str | None = None,
+             idempotency_key: str | None = None, transcript: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        kind = parse_enum(Topic, topic, "topic")
+        parsed = parse_details(kind, details)
+        if isinstance(parsed, Missing):
+            raise InvalidInput(f"the {kind} details lack: {parsed}")
+        key = f"{customer_id}:{idempotency_key}" if idempotency_key else None
+        now = self.clock()
+        actor = f"customer:{customer_id}"
+        with self._uow() as uow:
+            order = self._owned(uow.orders.lock(self._order_no(order_no)), customer_id)
+            replay = uow.idempotent_response(key, "open_topic_case")
+            if replay is not None:
+                return replay
+            profile = self._profile(order)
+            found = assess(kind, order_view(order), now, profile)
+            if found.verdict.value != "open":
+                return {"status": found.verdict.value, "order_no": order.order_no, "ticket": None}
+            for existing in order.tickets:
+                if existing.kind == kind.case_kind and existing.status != "resolved":
+                    return {"status": "already_open", "order_no": order.order_no, "ticket": ticket_dict(existing)}
+            sla = profile.sla_hours[kind.case_kind]
+            ticket = t.Ticket(
+                ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
+                customer_id=customer_id, kind=kind.case_kind, status="new",
+                priority=PRIORITY.get(kind, "normal"), desired_outcome=parsed.fields.get("wish"),
+                conversation_id=conversation_id, pending_action=self._pending_action(kind, order, parsed),
+                context={"summary": parsed.text, "details": parsed.fields, "transcript": transcript or [],
+                         **({"warranty_ends_at": iso(found.ends_at)} if kind is Topic.REPAIR else {})},
+                sla_due_at=now + timedelta(hours=sla), created_at=now, updated_at=now)
+            uow.add(ticket)
+            uow.flush()
+            uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+            result = {"status": "opened", "order_no": order.order_no, "ticket": ticket_dict(ticket),
+                      "details": parsed.fields, "sla_hours": sla}
+            uow.remember(key, "open_topic_case", result, now)
+            uow.commit()
+        return result
+
+    @staticmethod
+    def _pending_action(kind: Topic, order: t.Order, parsed: Details) -> dict[str, Any]:
+        """What approving the case carries out: a missing item's refund, when it is clear which item."""
+        if kind is not Topic.MISSING_ITEM:
+            return {}
+        items = _named_item(order, parsed.text)
+        if parsed.fields["wish"] == "refund" and items:
+            return {"action": "refund_items", "item_ids": items}
+        return {"action": parsed.fields["wish"], "item_ids": items}
