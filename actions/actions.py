@@ -25,9 +25,10 @@ from actions.common import (
     say_service_unavailable,
     words,
 )
-from actions.handoff import MERCHANT_TOPICS, hand_topic_to_merchant
 from actions.proposals import PROPOSAL_KINDS, carry_out, offer
-from aftersales.domain import addresses, order_numbers
+from actions.topic_cases import TOPIC_CASES, open_case
+from actions.topic_cases import offer as offer_case
+from aftersales.domain import addresses, order_numbers, topic_cases
 from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, ServiceError, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ MAX_FAILED_LOOKUPS = 3
 IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refund",
                    "intercept_delivery": "intercept", "exchange_goods": "exchange"}
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
-QUERY_KINDS = {"check_refund_status", "change_address", *MERCHANT_TOPICS, *PROPOSAL_KINDS}
+QUERY_KINDS = {"check_refund_status", *TOPIC_CASES, *PROPOSAL_KINDS}
 # Money moves only on the confirm button, or on a message read as `affirm` with high confidence that
 # also says yes in words: garbage ("undefined", control characters) can read as affirm at 0.5–0.7.
 CONFIRM_BUTTON = "/affirm"
@@ -308,6 +309,8 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
             return []
         slots = ["order_no"] if customer_of(tracker) is not None else ["order_no", "phone_last4"]
         proposal = tracker.get_slot("proposal")
+        if proposal in TOPIC_CASES:  # a case for the merchant: its details, in one message
+            return [*slots, "case_details"]
         if proposal == "change_address":
             slots.append("new_address")
         # Something to carry out (a withdrawal, a price-drop refund, a new address): only on an explicit yes.
@@ -339,14 +342,29 @@ class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
             return {"new_address": None}
         return {"new_address": parsed.text}
 
+    async def validate_case_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"case_details": None}
+        parsed = topic_cases.parse_details(topic_cases.Topic(tracker.get_slot("proposal")), str(value))
+        if isinstance(parsed, topic_cases.Missing):
+            dispatcher.utter_message(text=words(tracker)(f"topic_cases.missing.{parsed}"))
+            return {"case_details": None}
+        return {"case_details": parsed.text}
+
     @staticmethod
     async def with_offer(slots: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
-        """Once the order is known: what there is to carry out for the question, if anything."""
+        """Once the order is known: what there is to carry out or to collect for the question, if anything."""
         kind = tracker.get_slot("query_kind")
         customer = slots.get("verified_customer") or customer_of(tracker)
-        if kind not in PROPOSAL_KINDS or not slots.get("order_state") or customer is None:
+        order_no = slots["order_no"] or tracker.get_slot("order_no")
+        if not slots.get("order_state") or customer is None:
             return {**slots, "proposal": None}
-        return {**slots, **await offer(kind, customer, slots["order_no"] or tracker.get_slot("order_no"), tracker)}
+        if kind in TOPIC_CASES:
+            return {**slots, **await offer_case(kind, customer, order_no)}
+        if kind in PROPOSAL_KINDS:
+            return {**slots, **await offer(kind, customer, order_no, tracker)}
+        return {**slots, "proposal": None}
 
 
 class ActionStartRequest(Action):
@@ -506,8 +524,8 @@ class ActionAnswerQuery(Action):
         if customer is None or order_no is None:
             dispatcher.utter_message(response="utter_ask_order_no")
             return []
-        if kind in MERCHANT_TOPICS:
-            return await hand_topic_to_merchant(kind, dispatcher, tracker)
+        if kind in TOPIC_CASES:
+            return [*await open_case(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         if kind in PROPOSAL_KINDS:
             return [*await carry_out(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         w = words(tracker)

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import presenter, runtime
 
-REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal")
+REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
+                 "new_address", "case_details")
 ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "verified_session", "active_item_count",
                "fulfillment")
 VERIFICATION_SLOTS = ("phone_last4", "verified_customer", "verified_session")

@@ -1,5 +1,5 @@
-"""People: 转人工, complaints, and what the shop's people serve for now (MERCHANT_TOPICS). Each opens a
-case in the merchant's inbox with everything the conversation collected, through the helpdesk API."""
+"""People: 转人工 and complaints. Each opens a case in the merchant's inbox with everything the
+conversation collected, through the helpdesk API."""
 
 from __future__ import annotations
 
@@ -20,18 +20,8 @@ from aftersales.domain import order_numbers
 
 log = logging.getLogger(__name__)
 
-# What real shoppers ask for that the bot cannot carry out itself yet: it says so in a sentence of
-# its own per topic (utter_merchant_topic_*), checks the order, and hands the case over with it.
-MERCHANT_TOPICS = ("invoice", "change_delivery_time", "repair", "missing_item")
-
-
-async def hand_topic_to_merchant(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    dispatcher.utter_message(response=f"utter_merchant_topic_{topic}")
-    return await hand_over(tracker, dispatcher, topic=topic)
-
-
-async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str | None = None) -> list[EventType]:
-    ticket = await open_case(tracker, "escalation", dispatcher, topic)
+async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    ticket = await open_case(tracker, "escalation", dispatcher)
     if ticket is None:
         return reset("query_kind")
     dispatcher.utter_message(response="utter_handoff", ticket_no=ticket["ticket_no"], hours=ticket["sla_hours"])
@@ -61,8 +51,7 @@ class ActionOpenComplaint(Action):
         return []
 
 
-async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher,
-                    topic: str | None = None) -> dict[str, Any] | None:
+async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
     customer = customer_of(tracker)
     # The order the conversation is about, or the one the handoff message itself names
     # ("转人工 P2026… 快递太慢了"); only a known shopper can name one.
@@ -76,8 +65,7 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
             "shop_id": None if order_no else str(shop)[:64], "summary": summary or kind,
             "reason": slots["reason"], "desired_outcome": slots["outcome"], "conversation_id": tracker.sender_id,
             "client_address": runtime.client_address(tracker),
-            "context": {"slots": slots, "transcript": recent_transcript(tracker),
-                        **({"topic": topic} if topic else {})}}
+            "context": {"slots": slots, "transcript": recent_transcript(tracker)}}
     # One case per request of the shopper's, however often the call is retried.
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
     key = f"{tracker.sender_id}:{kind}:{asked_at}"

@@ -18,6 +18,7 @@ from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.price_protection import PriceProtectionService
+from aftersales.service.topic_cases import TopicCaseService
 from aftersales.service.withdrawals import WithdrawalService
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ def withdrawals() -> WithdrawalService:
 @functools.lru_cache(maxsize=1)
 def address_changes() -> AddressChangeService:
     return AddressChangeService(session_factory(settings().database_url))
+
+
+@functools.lru_cache(maxsize=1)
+def topic_cases() -> TopicCaseService:
+    return TopicCaseService(session_factory(settings().database_url))
 
 
 @functools.lru_cache(maxsize=1)

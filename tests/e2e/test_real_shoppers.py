@@ -1,52 +1,23 @@
-"""What real shoppers ask, over HTTP. What the bot cannot carry out itself yet (invoices, delivery
-times, repair, missing items): an honest sentence and a case number, the case in the inbox with the
-order the message named, no money moved. Exchanges, price protection and withdrawals start their own
-flows, which ask before anything changes. Low confidence gets a question with buttons, never a
-guess; out of scope a human."""
+"""What real shoppers ask, over HTTP: each topic starts its own flow with the order the message
+named, and nothing changes before the shopper's details or yes. Low confidence gets a question with
+buttons, never a guess; out of scope a human."""
 
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
-
-from aftersales.adapters.db import tables as t
-from aftersales.adapters.db.engine import session_factory
 
 from .conftest import own_order, texts
 
-CASES = [
-    # (message, order, words of the topic's own sentence)
-    ("P202611210000102 这单帮我开个公司抬头的发票", "P202611210000102", "发票"),
-    ("订单P202611210000102 周六再送可以吗，这几天家里没人", "P202611210000102", "送货时间"),
-    ("用了三天就开不了机了，能保修吗 P202611210000105", "P202611210000105", "维修"),
-    ("少发了一件，订单 P202611210000105", "P202611210000105", "少件"),
-]
 OWN_FLOWS = [
-    # (message, order, what the first answer says) — nothing changes before the shopper's yes
+    # (message, order, what the first answer says) — nothing changes before the shopper's yes or details
+    ("P202611210000102 这单帮我开个公司抬头的发票", "P202611210000102", "开票信息"),
+    ("订单P202611210000102 周六再送可以吗，这几天家里没人", "P202611210000102", "什么时候发货或送达"),
+    ("用了三天就开不了机了，能保修吗 P202611210000105", "P202611210000105", "描述一下故障"),
+    ("少发了一件，订单 P202611210000105", "P202611210000105", "少了什么"),
     ("我想换个尺码，鞋子小了 P202611210000105", "P202611210000105", "请问遇到了什么问题"),
     ("买完第二天就降价了，能补差价吗 订单P202611210000105", "P202611210000105", "价"),
     ("P202611210000103 那个取消申请我不取消了", "P202611210000103", "撤回"),
 ]
-
-
-def topic_of_case(system, sender: str) -> tuple[str | None, str | None, str]:
-    with session_factory(system.database_url)() as session:
-        ticket = session.scalars(sa.select(t.Ticket).where(t.Ticket.conversation_id == sender)).one()
-        order_no = session.get(t.Order, ticket.order_id).order_no if ticket.order_id else None
-        return order_no, (ticket.context or {}).get("topic"), ticket.kind
-
-
-@pytest.mark.parametrize(("message", "order_no", "topic_words"), CASES)
-def test_each_new_topic_is_answered_and_handed_over_with_its_order(system, message, order_no, topic_words):
-    before = system.service.lookup_order("c_1001", order_no)
-    sender, replies = system.chat("c_1001", message)
-    reply = texts(replies[0])
-    assert topic_words in reply and "工单号" in reply, reply
-    case_order, topic, kind = topic_of_case(system, sender)
-    assert case_order == order_no and kind == "escalation" and topic is not None
-    after = system.service.lookup_order("c_1001", order_no)
-    assert (after["state"], after["refunds"], after["returns"]) == (before["state"], before["refunds"],
-                                                                     before["returns"])
 
 
 @pytest.mark.parametrize(("message", "order_no", "first_words"), OWN_FLOWS)
@@ -61,10 +32,9 @@ def test_each_flow_of_its_own_starts_and_changes_nothing_before_a_yes(system, me
 
 
 def test_a_new_topic_without_an_order_number_asks_for_it_first(system):
-    sender, replies = system.chat("c_1001", "发票怎么还没开出来", "P202611210000102")
+    _, replies = system.chat("c_1001", "发票怎么还没开出来", "P202611210000102")
     assert "订单号" in texts(replies[0])
-    assert "发票" in texts(replies[1]) and "工单号" in texts(replies[1])
-    assert topic_of_case(system, sender)[:2] == ("P202611210000102", "invoice")
+    assert "开票信息" in texts(replies[1])
 
 
 def test_an_english_exchange_asks_why_in_english(system):

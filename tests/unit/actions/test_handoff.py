@@ -1,6 +1,5 @@
-"""Handing what the shop serves to its inbox, against tracker fixtures and a fake helpdesk: the
-topic's own sentence, a case with the order and the topic, the bot paused — or, when the helpdesk
-fails, an apology and nothing paused."""
+"""Handing the conversation to the shop's people, against tracker fixtures and a fake helpdesk: a
+case with the order, the bot paused — or, when the helpdesk fails, an apology and nothing paused."""
 
 from __future__ import annotations
 
@@ -47,31 +46,23 @@ def run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def test_a_topic_goes_to_the_inbox_with_its_order_and_pauses_the_bot(helpdesk):
+def test_a_handoff_goes_to_the_inbox_with_the_conversations_order_and_pauses_the_bot(helpdesk):
     dispatcher = CollectingDispatcher()
-    events = run(handoff.hand_topic_to_merchant("invoice", dispatcher, tracker()))
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_invoice",
-                                                                 "utter_handoff"]
-    assert dispatcher.messages[1]["ticket_no"] == "TK1" and dispatcher.messages[1]["hours"] == 4
+    events = run(handoff.hand_over(tracker(), dispatcher))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_handoff"]
+    assert dispatcher.messages[0]["ticket_no"] == "TK1" and dispatcher.messages[0]["hours"] == 4
     [(case, key)] = helpdesk.cases
     assert (case["kind"], case["order_no"], case["customer_id"]) == ("escalation", "P202611210000105", "c_1001")
-    assert case["context"]["topic"] == "invoice" and key.startswith("t-1:escalation:")
+    assert case["context"]["slots"]["query_kind"] == "invoice" and key.startswith("t-1:escalation:")
     assert events[-1]["event"] == "pause"
 
 
 def test_a_failed_case_apologises_and_does_not_pause(monkeypatch):
     monkeypatch.setattr(runtime, "helpdesk", lambda: FakeHelpdesk(fail=True))
     dispatcher = CollectingDispatcher()
-    events = run(handoff.hand_topic_to_merchant("invoice", dispatcher, tracker()))
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_merchant_topic_invoice", "utter_handoff_failed"]
+    events = run(handoff.hand_over(tracker(), dispatcher))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_handoff_failed"]
     assert all(e["event"] != "pause" for e in events)
-
-
-def test_every_topic_has_its_sentence_in_the_domain():
-    from tests.unit.bot.test_bot_domain import DOMAIN
-
-    assert {f"utter_merchant_topic_{t}" for t in handoff.MERCHANT_TOPICS} <= set(DOMAIN["responses"])
-    assert set(handoff.MERCHANT_TOPICS) <= set(DOMAIN["intents"])
 
 
 def handoff_tracker(text: str, token_customer: bool = True) -> Tracker:

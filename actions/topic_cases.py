@@ -1,0 +1,99 @@
+"""Invoices, repairs, missing items and delivery times in the chat: the order question form
+identifies the order; when the policy allows a case (slot ``proposal``), it asks for the details in
+one message (slot ``case_details``), and action_answer_query opens the case with the fields the
+merchant needs. When it does not, the shopper hears why and what they can do instead."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import runtime
+from actions.common import customer_of, recent_transcript, reset, say_service_unavailable, words
+from aftersales.service.errors import ServiceError
+
+log = logging.getLogger(__name__)
+TOPIC_CASES = ("invoice", "repair", "missing_item", "change_delivery_time")
+# Refusals after which the shop's people may still help: the answer offers them as a button.
+HUMAN_CAN_HELP = {"no_warranty", "warranty_expired", "window_closed"}
+
+
+async def offer(kind: str, customer: str, order_no: str) -> dict[str, Any]:
+    try:
+        checked = await runtime.call(runtime.topic_cases().check, customer, order_no, kind)
+    except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
+        log.exception("%s check failed", kind)
+        return {"proposal": None}
+    return {"proposal": kind if checked["verdict"] == "open" else None}
+
+
+class ActionAskOrderQueryFormCaseDetails(Action):
+    """What the merchant needs for this kind of case, asked in one message."""
+
+    def name(self) -> str:
+        return "action_ask_order_query_form_case_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        w = words(tracker)
+        kind = tracker.get_slot("proposal")
+        try:
+            checked = await runtime.call(runtime.topic_cases().check, customer_of(tracker),
+                                         tracker.get_slot("order_no"), kind)
+        except Exception:  # noqa: BLE001
+            log.exception("%s check failed", kind)
+            say_service_unavailable(dispatcher)
+            return [SlotSet("flow_blocked", "unavailable"), SlotSet("proposal", None)]
+        lines = [w(f"topic_cases.ask.{kind}", ends=w.when(checked["ends_at"]))]
+        if kind == "change_delivery_time" and checked["delay_hours"]:
+            lines.append(w("topic_cases.delay_hours", hours=checked["delay_hours"]))
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+async def open_case(kind: str, customer: str, order_no: str, dispatcher: CollectingDispatcher,
+                    tracker: Tracker) -> list[EventType]:
+    w = words(tracker)
+    done = reset("proposal", "case_details")
+    service = runtime.topic_cases()
+    details = tracker.get_slot("case_details")
+    asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    try:
+        if tracker.get_slot("proposal") == kind and details:
+            result = await runtime.call(service.open, customer, order_no, kind, details,
+                                        conversation_id=tracker.sender_id,
+                                        idempotency_key=f"{tracker.sender_id}:{kind}:{asked_at}",
+                                        transcript=recent_transcript(tracker))
+        else:
+            result = {**await runtime.call(service.check, customer, order_no, kind), "ticket": None}
+            result["status"] = result["verdict"]
+    except ServiceError:
+        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+        return done
+    except Exception:  # noqa: BLE001 - the transaction rolled back: nothing was opened
+        log.exception("%s case failed", kind)
+        say_service_unavailable(dispatcher)
+        return done
+    status, ticket = result["status"], result.get("ticket") or {}
+    if status == "opened":
+        wish = (result.get("details") or {}).get("wish")
+        dispatcher.utter_message(text=w(f"topic_cases.opened.{kind}", ticket_no=ticket["ticket_no"],
+                                        hours=round(result["sla_hours"]),
+                                        wish=w(f"topic_cases.wishes.{wish}") if wish else ""))
+    elif status == "already_open":
+        dispatcher.utter_message(text=w("topic_cases.already_open", ticket_no=ticket["ticket_no"],
+                                        kind=w.label("ticket_kinds", ticket["kind"])))
+    elif status == "open":  # allowed, but the details were not asked (a failure a moment ago)
+        dispatcher.utter_message(text=w("topic_cases.ask_again"))
+    else:
+        buttons = ([{"title": w("topic_cases.human_button"), "payload": "/request_human"}]
+                   if status in HUMAN_CAN_HELP else [])
+        key = "in_delivery_no_tracking" if status == "in_delivery" and not result.get("tracking_no") else status
+        dispatcher.utter_message(text=w(f"topic_cases.verdicts.{key}", ends=w.when(result.get("ends_at")),
+                                        carrier=result.get("carrier") or "", tracking_no=result.get("tracking_no")
+                                        or ""), buttons=buttons)
+    return done
