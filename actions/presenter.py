@@ -417,7 +417,7 @@ def address_change_result_texts(result: dict[str, Any], w: Words) -> list[str]:
     if result["verdict"] == "shipped":
         return [w("change_address.shipped"),
                 w("change_address.intercept" if result["interception_offered"] else "change_address.refuse")]
-    return [w("change_address.closed")]
+    return [w("change_address.no_address" if result["verdict"] == "no_address" else "change_address.closed")]
 
 
 def address_change_buttons(result: dict[str, Any], w: Words) -> list[dict[str, str]]:

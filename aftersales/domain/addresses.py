@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from aftersales.domain.model import SHIPPING_STATES, Fulfillment, OrderState, OrderView
+
 # Mainland mobile numbers (11 digits from 13–19), with the spaces and dashes people type.
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?(1[3-9][0-9](?:[\s-]?[0-9]){8})(?![0-9])")
 MIN_ADDRESS_CHARS = 6
@@ -41,3 +43,16 @@ def parse(raw: str) -> NewAddress | Problem:
     if sum(1 for ch in rest if ch.isalnum()) < MIN_ADDRESS_CHARS:
         return Problem.TOO_SHORT
     return NewAddress(text, re.sub(r"[^0-9]", "", found.group(1)))
+
+
+CHANGEABLE_STATES = frozenset({OrderState.PENDING_PAYMENT, OrderState.PAID})
+
+
+def changeability(order: OrderView) -> str:
+    """changeable (before shipment), shipped (only the courier can redirect it), closed, or no_address
+    (virtual goods go to no address)."""
+    if order.fulfillment is Fulfillment.VIRTUAL:
+        return "no_address"
+    if order.state in CHANGEABLE_STATES:
+        return "changeable"
+    return "shipped" if order.state in SHIPPING_STATES else "closed"

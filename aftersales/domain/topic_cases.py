@@ -40,6 +40,7 @@ class Verdict(StrEnum):
     WINDOW_CLOSED = "window_closed"        # missing items: reported within the after-sales window
     IN_DELIVERY = "in_delivery"            # delivery time: the courier has it now
     DELIVERED = "delivered"                # delivery time: it already arrived
+    NOT_SHIPPED_GOODS = "not_shipped_goods"  # delivery time: virtual goods travel by no courier
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def assess(topic: Topic, order: OrderView, now: datetime, profile: PolicyProfile
     if topic is Topic.INVOICE:
         return Assessment(Verdict.NOT_PAID if state is OrderState.PENDING_PAYMENT else Verdict.OPEN)
     if topic is Topic.DELIVERY_TIME:
+        if order.fulfillment is Fulfillment.VIRTUAL:
+            return Assessment(Verdict.NOT_SHIPPED_GOODS)
         if state in (OrderState.PENDING_PAYMENT, OrderState.PAID):
             return Assessment(Verdict.OPEN, delay_hours=profile.delivery_delay_max_hours)
         return Assessment(Verdict.IN_DELIVERY if state in SHIPPING_STATES else Verdict.DELIVERED)

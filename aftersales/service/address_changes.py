@@ -10,18 +10,17 @@ from typing import Any
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import addresses
-from aftersales.domain.model import SHIPPING_STATES, OrderState
+from aftersales.domain.model import OrderState
 from aftersales.service.base import OrderService, new_reference
 from aftersales.service.errors import InvalidInput
-from aftersales.service.views import order_facts, ticket_dict
+from aftersales.service.views import order_facts, order_view, ticket_dict
 
-CHANGEABLE_STATES = frozenset({OrderState.PENDING_PAYMENT, OrderState.PAID})
 ADDRESS_CHANGE = "address_change"
 
 
 class AddressChangeService(OrderService):
     def check(self, customer_id: str, order_no: str) -> dict[str, Any]:
-        """Whether the address can still change (``verdict``: changeable, shipped, closed) and, once
+        """Whether the address can still change (``verdict``: changeable, shipped, closed, no_address) and, once
         shipped, whether this shop's couriers can be asked to intercept the parcel."""
         with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
@@ -67,12 +66,7 @@ class AddressChangeService(OrderService):
     def _verdict(self, order: t.Order) -> dict[str, Any]:
         state = OrderState(order.state)
         profile = self._profile(order)
-        if state in CHANGEABLE_STATES:
-            verdict = "changeable"
-        elif state in SHIPPING_STATES:
-            verdict = "shipped"
-        else:
-            verdict = "closed"
+        verdict = addresses.changeability(order_view(order))
         interception = (verdict == "shipped" and profile.interception_enabled
                         and state in profile.interception_stages
                         and not {i.goods_type for i in order.items} & set(profile.interception_excluded_goods))

@@ -101,6 +101,7 @@ def order_dict(order: t.Order) -> dict[str, Any]:
         "active_total": sum(i.unit_price * i.quantity for i in active),
         "carrier": order.carrier,
         "tracking_no": order.tracking_no,
+        "ship_to": order.ship_to,
         "distance_to_destination_km": order.distance_to_destination_km,
         "fulfillment_locked": order.fulfillment_locked,
         "created_at": iso(order.created_at),
@@ -114,7 +115,8 @@ def order_dict(order: t.Order) -> dict[str, Any]:
             {"id": i.id, "sku": i.sku, "title": i.title, "goods_type": i.goods_type, "quantity": i.quantity,
              "unit_price": i.unit_price, "total": i.unit_price * i.quantity,
              "cancelled": i.cancelled_at is not None, "current_unit_price": i.current_unit_price,
-             "price_protected": i.price_protection_refund_id is not None}
+             "price_protected": i.price_protection_refund_id is not None,
+             "price_protection_amount": i.price_protection_amount or 0}
             for i in order.items
         ],
         "refunds": [refund_dict(r) for r in order.refunds],

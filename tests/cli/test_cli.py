@@ -90,3 +90,49 @@ def test_reseeding_the_demo_leaves_one_import_line_per_order_in_the_audit_log(tm
         imported = session.execute(select(t.AuditEvent.entity_id, func.count()).where(
             t.AuditEvent.action == "order_imported").group_by(t.AuditEvent.entity_id)).all()
     assert imported and {count for _, count in imported} == {1}
+
+
+def test_orders_show_prints_the_new_records_of_an_order(tmp_path):
+    """An address change, a price-protection refund, an exchange and a case, all in `orders show`."""
+    from datetime import UTC, datetime, timedelta
+
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.address_changes import AddressChangeService
+    from aftersales.service.after_sales import AfterSalesService
+    from aftersales.service.importing import import_orders
+    from aftersales.service.price_protection import PriceProtectionService
+    from aftersales.service.topic_cases import TopicCaseService
+
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env={"DATABASE_URL": url}).exit_code == 0
+    factory, now = session_factory(url), datetime.now(UTC)
+    shop = {"id": "s1", "name": "S", "policy_profile": "general"}
+    customer = {"id": "c1", "name": "C", "phone": "13900000001"}
+    item = {"sku": "A", "title": "杯子", "goods_type": "physical", "quantity": 1, "unit_price": "50.00",
+            "current_unit_price": "40.00"}
+    import_orders(factory, [(1, {"order_no": "P1000000001", "shop": shop, "customer": customer, "state": "paid",
+                                 "payment_channel": "alipay", "created_at": (now - timedelta(hours=2)).isoformat(),
+                                 "paid_at": (now - timedelta(hours=1)).isoformat(), "items": [item]}),
+                            (2, {"order_no": "P1000000002", "shop": shop, "customer": customer,
+                                 "state": "delivered", "payment_channel": "alipay",
+                                 "created_at": (now - timedelta(days=3)).isoformat(),
+                                 "paid_at": (now - timedelta(days=3)).isoformat(),
+                                 "delivered_at": (now - timedelta(days=1)).isoformat(), "items": [item]})])
+    AddressChangeService(factory).change("c1", "P1000000001", "王五 13812345678 上海市浦东新区世纪大道 100 号")
+    PriceProtectionService(factory).claim("c1", "P1000000001")
+    AfterSalesService(factory).submit("c1", "P1000000002", "exchange", "does_not_fit", exchange_wish="换大号")
+    TopicCaseService(factory).open("c1", "P1000000002", "invoice", "个人 电子")
+
+    def show(order_no: str) -> dict:
+        shown = runner.invoke(main, ["orders", "show", order_no], env={"DATABASE_URL": url})
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.output)
+
+    first, second = show("P1000000001"), show("P1000000002")
+    assert "世纪大道 100 号" in first["ship_to"]
+    assert [t["kind"] for t in first["tickets"]] == ["address_change"]
+    assert [(r["source"], r["amount"]) for r in first["refunds"]] == [("price_protection", 1000)]
+    assert first["items"][0]["price_protected"] and first["items"][0]["price_protection_amount"] == 1000
+    assert [(r["outcome"], r["exchange_wish"]) for r in second["returns"]] == [("exchange", "换大号")]
+    assert sorted(t["kind"] for t in second["tickets"]) == ["invoice", "return"]

@@ -35,3 +35,14 @@ def test_readme_demo_merchant_sign_ins_match_the_seed():
 
     for email, _, password, _ in DEMO_MERCHANTS:
         assert f"`{email}` / `{password}`" in README
+
+
+def test_the_readmes_flow_table_is_what_the_policy_files_give():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "flow_table.py"
+    spec = importlib.util.spec_from_file_location("flow_table", path)
+    flow_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(flow_table)
+    start = README.index(flow_table.BEGIN) + len(flow_table.BEGIN)
+    assert README[start:README.index(flow_table.END)].strip() == flow_table.table()
