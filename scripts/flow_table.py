@@ -51,7 +51,8 @@ def order(state: OrderState, goods: GoodsType) -> OrderView:
     return OrderView("P1000000001", state, "CNY", channel, (ItemView(1, "S", "T", goods, 1, 10000),),
                      created_at=NOW - timedelta(hours=2),
                      paid_at=None if state is OrderState.PENDING_PAYMENT else NOW - timedelta(hours=1),
-                     shipped_at=None if state in (OrderState.PENDING_PAYMENT, OrderState.PAID) else NOW - timedelta(hours=1),
+                     shipped_at=None if state in (OrderState.PENDING_PAYMENT, OrderState.PAID)
+                     else NOW - timedelta(hours=1),
                      delivered_at=NOW - timedelta(days=1) if delivered else None)
 
 
