@@ -379,14 +379,7 @@ class AfterSalesService(OrderService):
             raise InvalidInput("say why: the shopper is told the reason for a deduction or a refusal")
         now = self.clock()
         with self._uow() as uow:
-            ret = uow.session.scalars(
-                select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
-            if ret is None:
-                raise NotFound(return_no)
-            order = uow.orders.lock(self._order_no_by_id(uow, ret.order_id))
-            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
-                raise NotFound(return_no)
-            ret = next(r for r in order.returns if r.return_no == return_no)
+            order, ret = self._locked_return(uow, return_no, shop_ids)
             if ret.status != "authorized":
                 raise Conflict(f"return {return_no} is {ret.status}, not awaiting the goods")
             before = return_dict(ret)

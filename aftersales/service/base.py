@@ -20,7 +20,7 @@ from aftersales.domain import order_numbers
 from aftersales.domain.model import IllegalTransition, OrderState, check_transition
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.domain.refunds import RefundStatus
-from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, OrderNotFound
+from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import order_view, refund_dict
 
@@ -101,6 +101,18 @@ class OrderService:
         order.refunds.append(refund)
         uow.audit(now, actor, "refund_issued", "refund", refund.refund_no, None, refund_dict(refund))
         return refund
+
+    def _locked_return(self, uow: UnitOfWork, return_no: str,
+                       shop_ids: set[str] | None) -> tuple[t.Order, t.ReturnRequest]:
+        """A return (or exchange) by its number with its order row locked; another shop's is NotFound."""
+        found = uow.session.scalars(
+            select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
+        if found is None:
+            raise NotFound(return_no)
+        order = uow.orders.lock(self._order_no_by_id(uow, found.order_id))
+        if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
+            raise NotFound(return_no)
+        return order, next(r for r in order.returns if r.return_no == return_no)
 
     @staticmethod
     def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:

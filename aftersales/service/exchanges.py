@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from aftersales.adapters.db import tables as t
 from aftersales.domain.model import Outcome
 from aftersales.service.base import OrderService
-from aftersales.service.errors import Conflict, InvalidInput, NotFound
+from aftersales.service.errors import Conflict, InvalidInput
 from aftersales.service.views import return_dict
 
 REPLACEMENT_SHIPPED = "replacement_shipped"
@@ -28,14 +25,7 @@ class ExchangeService(OrderService):
             raise InvalidInput("the replacement's carrier and tracking number are both needed")
         now = self.clock()
         with self._uow() as uow:
-            found = uow.session.scalars(
-                select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
-            if found is None:
-                raise NotFound(return_no)
-            order = uow.orders.lock(self._order_no_by_id(uow, found.order_id))
-            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
-                raise NotFound(return_no)
-            exchange = next(r for r in order.returns if r.return_no == return_no)
+            order, exchange = self._locked_return(uow, return_no, shop_ids)
             if exchange.outcome != Outcome.EXCHANGE.value:
                 raise Conflict(f"{return_no} is a return, not an exchange: nothing is sent back to the shopper")
             if exchange.status == REPLACEMENT_SHIPPED:
