@@ -49,6 +49,7 @@ _MILESTONE_STATE = {"placed": "pending_payment", "paid": "paid", "shipped": "shi
                     "redeemed": "redeemed", "completed": "completed"}
 # How a resolved case ended: decided either way, answered, or withdrawn by the shopper in the chat.
 RESOLUTIONS = ("approved", "rejected", "answered", "withdrawn")
+LANGUAGES = ("zh", "en")  # the inbox's languages; zh first, the default
 MAX_REPLY = 2000
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -114,6 +115,24 @@ class InboxService:
             merchant.failed_logins, merchant.locked_until = 0, None
             if _hasher.check_needs_rehash(merchant.password_hash):
                 merchant.password_hash = _hasher.hash(password)
+            result = _merchant_dict(merchant)
+            uow.commit()
+        return result
+
+    def set_language(self, merchant_id: int, language: str) -> dict[str, Any]:
+        """The language the merchant reads the inbox in (LANGUAGES)."""
+        if language not in LANGUAGES:
+            raise InvalidInput(f"the inbox speaks {', '.join(LANGUAGES)}")
+        now = self.clock()
+        with self._uow() as uow:
+            merchant = uow.session.get(t.Merchant, merchant_id)
+            if merchant is None:
+                raise NotFound(str(merchant_id))
+            if merchant.language != language:
+                before = {"language": merchant.language}
+                merchant.language = language
+                uow.audit(now, f"merchant:{merchant.email}", "merchant_language_changed", "merchant", str(merchant.id),
+                          before, {"language": language})
             result = _merchant_dict(merchant)
             uow.commit()
         return result
@@ -571,5 +590,6 @@ class NotYours(NotFound):
 
 def _merchant_dict(merchant: t.Merchant) -> dict[str, Any]:
     return {"id": merchant.id, "email": merchant.email, "display_name": merchant.display_name,
+            "language": merchant.language or "zh",
             "shop_ids": [s.id for s in merchant.shops], "shops": [{"id": s.id, "name": s.name} for s in merchant.shops]}
 

@@ -310,6 +310,8 @@ class Merchant(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The inbox's language for this merchant: "zh" or "en".
+    language: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
 
     shops: Mapped[list[Shop]] = relationship(secondary=merchant_shops, order_by="Shop.id")
 

@@ -14,7 +14,9 @@
         if (!counts) { return; }
         if (first === null) { first = counts.new; }
         var arrived = Math.max(counts.new - first, 0);
-        badge.textContent = "待处理 " + counts.new + (arrived ? "（新到 " + arrived + "）" : "");
+        // The words come from the page (data-new, data-arrived), in the merchant's language.
+        badge.textContent = (badge.getAttribute("data-new") || "{count}").replace("{count}", counts.new) +
+          (arrived ? (badge.getAttribute("data-arrived") || " +{count}").replace("{count}", arrived) : "");
         document.title = (arrived ? "(" + arrived + ") " : "") + baseTitle;
       })
       .catch(function () { /* offline for a moment: the next round tries again */ });

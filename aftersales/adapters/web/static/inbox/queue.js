@@ -25,7 +25,11 @@
       all.checked = list.length > 0 && ticked === list.length;
       all.indeterminate = ticked > 0 && ticked < list.length;
     }
-    if (count) { count.textContent = ticked ? "已选 " + ticked + " 个工单" : "勾选工单后批量处理"; }
+    // The words come from the page (data-ticked, data-none), in the merchant's language.
+    if (count) {
+      count.textContent = ticked ? (count.getAttribute("data-ticked") || "{count}").replace("{count}", ticked)
+        : (count.getAttribute("data-none") || "");
+    }
   }
 
   function move(to) {
