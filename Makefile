@@ -20,7 +20,7 @@ HELDOUT_EN := $(sort $(wildcard tests/nlu/heldout_en*.yml))
 # The real shoppers' dev set: our labels, their lines read from ../shared at run time (docs/labelling-guide.md).
 REAL_LABELS := tests/nlu/real/labels.tsv
 # Gates of `make test`, at the figures this model reaches (reports/nlu.md says which targets they miss).
-GATE_REAL := 0.60
+GATE_REAL := 0.70
 GATE_ZH := 0.95
 GATE_EN := 0.93
 
