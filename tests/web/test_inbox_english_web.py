@@ -14,31 +14,19 @@ from jinja2 import Environment, nodes
 from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.web import inbox as web_inbox
-from aftersales.adapters.web.app import create_app
 from aftersales.adapters.web.inbox_en import EXTRA_LABELS_EN, UI_EN
-from aftersales.config import Settings
 from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService
 from tests.integration.fixtures import NOW, add_order, service
-from tests.web.test_inbox_web import closed_port, csrf_from, sign_in
+from tests.web.conftest import csrf_from, sign_in
 
 WEB = Path(web_inbox.__file__).resolve().parent
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 G = "merchant:g@shop.example"
 
 
-@pytest.fixture
-def factory(database_url):
-    return session_factory(database_url)
-
-
-@pytest.fixture
-def app(database_url):
-    return create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test",
-                                         "RASA_URL": f"http://127.0.0.1:{closed_port()}"}))
 
 
 @pytest.fixture

@@ -10,27 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.web.app import create_app
-from aftersales.config import Settings
 from aftersales.service.inbox import InboxService
 from aftersales.service.withdrawals import WithdrawalService
 from tests.integration.fixtures import NOW, add_order, service
-from tests.web.test_inbox_web import closed_port, csrf_from, sign_in
+from tests.web.conftest import csrf_from, sign_in
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 
-@pytest.fixture
-def factory(database_url):
-    return session_factory(database_url)
-
-
-@pytest.fixture
-def app(database_url):
-    # Rasa is not running: the shopper's messages stay queued for the worker.
-    return create_app(Settings.from_env({"DATABASE_URL": database_url, "AFTERSALES_ENV": "test",
-                                         "RASA_URL": f"http://127.0.0.1:{closed_port()}"}))
 
 
 def exchange(factory, order_no: str, profile: str = "general", receive: bool = True) -> tuple[str, str]:

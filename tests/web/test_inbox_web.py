@@ -4,30 +4,18 @@ sign-in, tenant isolation, CSRF, escaping, the case API's token and idempotency.
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
 from aftersales.service.inbox import InboxService
 from tests.integration.fixtures import add_order, service
+from tests.web.conftest import closed_port, csrf_from, sign_in
 
 API_TOKEN = "test-helpdesk-token"
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def factory(database_url):
-    return session_factory(database_url)
 
 
 @pytest.fixture
@@ -51,15 +39,6 @@ def cases(factory):
                                    context={"transcript": [{"from": "shopper", "text": "<script>alert(1)</script>"}]})
     theirs = service(factory).open_ticket("bob", "complaint", "投诉", order_no="X1000000001", conversation_id="chat-x")
     return mine["ticket"]["ticket_no"], theirs["ticket"]["ticket_no"]
-
-
-def csrf_from(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client, email: str, password: str):
-    token = csrf_from(client.get("/inbox/login").get_data(as_text=True))
-    return client.post("/inbox/login", data={"email": email, "password": password, "csrf_token": token})
 
 
 def test_inbox_needs_a_sign_in_and_a_wrong_password_is_refused(app, cases):

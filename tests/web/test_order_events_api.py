@@ -7,16 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
 from aftersales.service.integrations import IntegrationsService
 from tests.integration.fixtures import add_order
-
-
-@pytest.fixture
-def factory(database_url):
-    return session_factory(database_url)
 
 
 @pytest.fixture
