@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
 from aftersales.adapters.payments.demo import DemoPaymentProvider
+from aftersales.adapters.payments.port import ByChannel, PaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.config import Settings
 from aftersales.service.base import utcnow
-from aftersales.service.refunds import ByChannel, PaymentProvider, RefundWorker
+from aftersales.service.refunds import RefundWorker
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def rasa_server(host: str, port: int, endpoints: str, settings, name: str = "ras
 def app_services(settings) -> list[Service]:
     return [
         Service("web app", [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"{HOST}:{WEB_PORT}", "--workers", "2",
-                            "--access-logfile", "-", "aftersales.adapters.web.wsgi:app"],
+                            "--access-logfile", "-", "aftersales.entrypoints.web.wsgi:app"],
                 f"http://127.0.0.1:{WEB_PORT}/healthz"),
         # Submits refunds to the payment provider and follows them up; delivers merchants' decisions
         # and refund notices into the chats.

@@ -1,7 +1,7 @@
 """Client for the helpdesk's case API (POST /api/v1/cases), used by the action server to escalate.
 
 By default the helpdesk is our own inbox; a shop can point HELPDESK_URL at another helpdesk that
-speaks the same API (aftersales/adapters/web/openapi.yaml). Timeouts on every call; connection
+speaks the same API (aftersales/entrypoints/web/openapi.yaml). Timeouts on every call; connection
 failures and 502/503/504 are retried — safely, because each case carries an idempotency key and
 the helpdesk answers a repeated key with the case it already opened. Blocking: async callers run
 it with asyncio.to_thread."""

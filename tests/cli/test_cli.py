@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from aftersales.adapters.customer_tokens import verify
-from aftersales.cli import main
 from aftersales.demo import DEMO_ORDERS
+from aftersales.entrypoints.cli import main
 
 
 def test_fresh_database_demo_seed_and_show(tmp_path):

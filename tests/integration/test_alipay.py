@@ -12,8 +12,9 @@ from sqlalchemy import select
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
+from aftersales.adapters.payments.port import ProviderUnavailable, RefundOrder
 from aftersales.domain.refunds import ProviderStatus
-from aftersales.service.refunds import ProviderUnavailable, RefundOrder, RefundWorker
+from aftersales.service.refunds import RefundWorker
 
 from .alipay_stub import AlipayBehaviour, AlipayStub
 from .fixtures import NOW, add_order, service

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
-from aftersales.cli import main
+from aftersales.entrypoints.cli import main
 
 GOOD = {"order_no": "P1000000001", "shop": {"id": "s1", "name": "Shop", "policy_profile": "general"},
         "customer": {"id": "c1", "name": "Ann", "phone": "13900000001"}, "state": "paid",

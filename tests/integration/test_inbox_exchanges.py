@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.web.inbox import audit_action, label, timeline_sentence
+from aftersales.entrypoints.web.inbox import audit_action, label, timeline_sentence
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.port import ProviderAnswer, ProviderUnavailable, RefundOrder
 from aftersales.domain.refunds import ALERT_AFTER_ATTEMPTS, ProviderStatus
 from aftersales.service.inbox import InboxService
-from aftersales.service.refunds import ProviderAnswer, ProviderUnavailable, RefundOrder, RefundWorker
+from aftersales.service.refunds import RefundWorker
 
 from .fixtures import NOW, add_order, service
 from .test_concurrency import run_together

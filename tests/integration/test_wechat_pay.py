@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.payments.port import ProviderUnavailable, RefundOrder
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.domain.refunds import ProviderStatus
-from aftersales.service.refunds import ProviderUnavailable, RefundOrder, RefundWorker
+from aftersales.service.refunds import RefundWorker
 
 from .fixtures import NOW, add_order, service
 from .wechat_pay_stub import Behaviour, WeChatPayStub, private_pem, public_pem

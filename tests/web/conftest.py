@@ -9,8 +9,8 @@ import socket
 import pytest
 
 from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
+from aftersales.entrypoints.web.app import create_app
 
 
 def closed_port() -> int:

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.web.app import OPENAPI_PATH, create_app
 from aftersales.config import Settings
+from aftersales.entrypoints.web.app import OPENAPI_PATH, create_app
 from aftersales.service.integrations import IntegrationsService
 from tests.integration.fixtures import add_order
 

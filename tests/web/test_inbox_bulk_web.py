@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import func, select, update
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.web.inbox import WORDS_FILE
+from aftersales.entrypoints.web.inbox import WORDS_FILE
 from aftersales.service.inbox import InboxService
 from tests.integration.fixtures import NOW, add_order, service
 from tests.web.conftest import csrf_from, sign_in

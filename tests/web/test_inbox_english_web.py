@@ -14,8 +14,8 @@ from jinja2 import Environment, nodes
 from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.web import inbox as web_inbox
-from aftersales.adapters.web.inbox_en import EXTRA_LABELS_EN, UI_EN
+from aftersales.entrypoints.web import inbox as web_inbox
+from aftersales.entrypoints.web.inbox_en import EXTRA_LABELS_EN, UI_EN
 from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService

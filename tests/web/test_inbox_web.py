@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
-from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
+from aftersales.entrypoints.web.app import create_app
 from aftersales.service.inbox import InboxService
 from tests.integration.fixtures import add_order, service
 from tests.web.conftest import closed_port, csrf_from, sign_in

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
+from aftersales.entrypoints.web.app import create_app
 from aftersales.service.integrations import IntegrationsService
 from tests.integration.fixtures import add_order
 

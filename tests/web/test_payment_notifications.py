@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.web.app import create_app
 from aftersales.config import Settings
+from aftersales.entrypoints.web.app import create_app
 from tests.integration.alipay_stub import AlipayStub
 from tests.integration.alipay_stub import refund_notification as alipay_notification
 from tests.integration.fixtures import add_order, service

@@ -18,9 +18,9 @@ from urllib.error import URLError
 from alipay import AliPay, AliPayConfig
 from alipay.exceptions import AliPayException, AliPayValidationError
 
+from aftersales.adapters.payments.port import ProviderAnswer, ProviderUnavailable, RefundOrder
 from aftersales.domain.money import format_amount
 from aftersales.domain.refunds import ProviderStatus
-from aftersales.service.refunds import ProviderAnswer, ProviderUnavailable, RefundOrder
 
 
 @dataclass(frozen=True)

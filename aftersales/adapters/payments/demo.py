@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from aftersales.adapters.payments.port import ProviderAnswer, RefundOrder
 from aftersales.domain.refunds import ProviderStatus
-from aftersales.service.refunds import ProviderAnswer, RefundOrder
 
 
 class DemoPaymentProvider:

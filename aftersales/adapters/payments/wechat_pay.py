@@ -18,8 +18,8 @@ from typing import Any
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from aftersales.adapters.payments.port import ProviderAnswer, ProviderUnavailable, RefundOrder
 from aftersales.domain.refunds import ProviderStatus
-from aftersales.service.refunds import ProviderAnswer, ProviderUnavailable, RefundOrder
 
 _STATUS = {"SUCCESS": ProviderStatus.SUCCEEDED, "PROCESSING": ProviderStatus.ACCEPTED,
            "CLOSED": ProviderStatus.FAILED, "ABNORMAL": ProviderStatus.FAILED}

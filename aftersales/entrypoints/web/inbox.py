@@ -27,9 +27,9 @@ from flask import (
 )
 
 from aftersales.adapters.rasa_api import RasaUnavailable
-from aftersales.adapters.web.app import services
-from aftersales.adapters.web.inbox_en import EXTRA_LABELS_EN, UI_EN
 from aftersales.domain.money import parse_amount
+from aftersales.entrypoints.web.app import services
+from aftersales.entrypoints.web.inbox_en import EXTRA_LABELS_EN, UI_EN
 from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS
 from aftersales.service.base import PLATFORM_TZ
 from aftersales.service.errors import NotFound, ServiceError

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, render_template, request
 
 from aftersales.adapters.customer_tokens import mint
-from aftersales.adapters.web.app import services
 from aftersales.demo import CUSTOMERS, SHOPS
+from aftersales.entrypoints.web.app import services
 
 shop = Blueprint("shop", __name__, url_prefix="/shop")
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
-from aftersales.adapters.web.app import services
+from aftersales.adapters.payments.port import ProviderAnswer
+from aftersales.entrypoints.web.app import services
 from aftersales.service.errors import (
     Conflict,
     InvalidInput,
@@ -29,7 +30,6 @@ from aftersales.service.errors import (
 )
 from aftersales.service.importing import ImportRejected
 from aftersales.service.order_events import MAX_BATCH
-from aftersales.service.refunds import ProviderAnswer
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 CASE_FIELDS = {"kind", "customer_id", "order_no", "shop_id", "summary", "reason", "desired_outcome",

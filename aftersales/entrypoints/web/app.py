@@ -61,9 +61,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                                             RefundWorker(sessions, providers.by_channel, utcnow),
                                             providers.wechat_pay, providers.alipay)
 
-    from aftersales.adapters.web.api import api
-    from aftersales.adapters.web.inbox import inbox
-    from aftersales.adapters.web.shop import shop
+    from aftersales.entrypoints.web.api import api
+    from aftersales.entrypoints.web.inbox import inbox
+    from aftersales.entrypoints.web.shop import shop
 
     csrf = CSRFProtect(app)
     csrf.exempt(api)  # bearer-token API: no cookies, so nothing for CSRF to ride on
