@@ -90,7 +90,7 @@ class OrderLookup:
         digits = re.sub(r"\D", "", str(value or ""))[-4:]
         order_no = tracker.get_slot("order_no")
         try:
-            customer = await runtime.call(runtime.service().identify_by_phone, order_no, digits,
+            customer = await runtime.call(runtime.services().after_sales.identify_by_phone, order_no, digits,
                                           runtime.client_address(tracker))
         except TooManyAttempts as refused:
             dispatcher.utter_message(response="utter_attempts_locked", minutes=max(1, refused.retry_after_s // 60))
@@ -123,7 +123,7 @@ class OrderLookup:
     async def load(self, order_no: str, customer: str, dispatcher: CollectingDispatcher,
                    tracker: Tracker) -> dict[str, Any]:
         try:
-            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+            order = await runtime.call(runtime.services().after_sales.lookup_order, customer, order_no)
         except TooManyAttempts:
             dispatcher.utter_message(response="utter_lookup_locked")
             return {"order_no": None, "flow_blocked": "locked"}
@@ -186,7 +186,8 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
     async def say_refund_status(self, order_no: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 customer: str | None = None) -> None:
         dispatcher.utter_message(response="utter_refused_already_cancelled")
-        status = await runtime.call(runtime.service().refund_status, customer or customer_of(tracker), order_no)
+        status = await runtime.call(runtime.services().after_sales.refund_status,
+            customer or customer_of(tracker), order_no)
         dispatcher.utter_message(text=presenter.refund_status_text(status, words(tracker)))
 
     async def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -199,7 +200,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
             return {"reason": None}
         reason, free_text = self.reason_code(text, tracker, w)
         try:
-            options = await runtime.call(runtime.service().options, customer_of(tracker),
+            options = await runtime.call(runtime.services().after_sales.options, customer_of(tracker),
                                          tracker.get_slot("order_no"), reason)
         except ServiceError:
             return {"reason": None}
@@ -234,7 +235,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
     async def explain_refusal(self, outcome: str, reason: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> None:
         try:
-            decision = await runtime.call(runtime.service().preview, customer_of(tracker),
+            decision = await runtime.call(runtime.services().after_sales.preview, customer_of(tracker),
                                           tracker.get_slot("order_no"), outcome, reason)
         except ServiceError:
             return
@@ -250,7 +251,7 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         outcome = text if text in w.t["outcomes"] else presenter.keyword_code("outcomes", text)
         if outcome is None or not tracker.get_slot("reason"):
             return {"outcome": None}
-        decision = await runtime.call(runtime.service().preview, customer_of(tracker),
+        decision = await runtime.call(runtime.services().after_sales.preview, customer_of(tracker),
                                       tracker.get_slot("order_no"), outcome, tracker.get_slot("reason"))
         if not decision["allowed"]:
             dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
@@ -282,7 +283,8 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         text = str(value or "").strip()
         if text == "all":
             return {"item": "all"}
-        order = await runtime.call(runtime.service().lookup_order, customer_of(tracker), tracker.get_slot("order_no"))
+        order = await runtime.call(runtime.services().after_sales.lookup_order,
+            customer_of(tracker), tracker.get_slot("order_no"))
         active = presenter.active_items(order)
         if len(active) <= 1:
             return {"item": "all"}
@@ -417,7 +419,7 @@ class ActionAskOutcome(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         w = words(tracker)
         try:
-            options = await runtime.call(runtime.service().options, customer_of(tracker),
+            options = await runtime.call(runtime.services().after_sales.options, customer_of(tracker),
                                          tracker.get_slot("order_no"), tracker.get_slot("reason"))
         except Exception:  # noqa: BLE001
             log.exception("options failed")
@@ -433,7 +435,8 @@ class ActionAskItem(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         w = words(tracker)
-        order = await runtime.call(runtime.service().lookup_order, customer_of(tracker), tracker.get_slot("order_no"))
+        order = await runtime.call(runtime.services().after_sales.lookup_order,
+            customer_of(tracker), tracker.get_slot("order_no"))
         if len(presenter.active_items(order)) <= 1:
             return [SlotSet("item", "all")]
         dispatcher.utter_message(text=w("ask.item"), buttons=presenter.item_buttons(order, w))
@@ -455,8 +458,9 @@ class ActionAskConfirmed(Action):
         w = words(tracker)
         customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
         try:
-            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
-            decision = await runtime.call(runtime.service().preview, customer, order_no, tracker.get_slot("outcome"),
+            order = await runtime.call(runtime.services().after_sales.lookup_order, customer, order_no)
+            decision = await runtime.call(runtime.services().after_sales.preview,
+                customer, order_no, tracker.get_slot("outcome"),
                                           tracker.get_slot("reason"), chosen_item_ids(tracker))
         except Exception:  # noqa: BLE001
             log.exception("preview failed")
@@ -492,10 +496,11 @@ class ActionSubmitRequest(Action):
         key = f"{tracker.sender_id}:{order_no}:{outcome}:{items}:{confirmation}"
         context = {"reason_text": tracker.get_slot("reason_text"), "transcript": recent_transcript(tracker)}
         try:
-            result = await runtime.call(runtime.service().submit, customer, order_no, outcome, reason, items,
+            result = await runtime.call(runtime.services().after_sales.submit,
+                customer, order_no, outcome, reason, items,
                                         idempotency_key=key, conversation_id=tracker.sender_id, context=context,
                                         exchange_wish=tracker.get_slot("exchange_wish"))
-            order = await runtime.call(runtime.service().lookup_order, customer, order_no)
+            order = await runtime.call(runtime.services().after_sales.lookup_order, customer, order_no)
         except Exception:  # noqa: BLE001 - e.g. storage down: the transaction rolled back, nothing changed
             log.exception("submit failed")
             say_service_unavailable(dispatcher)
@@ -529,7 +534,7 @@ class ActionAnswerQuery(Action):
         if kind in PROPOSAL_KINDS:
             return [*await carry_out(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         w = words(tracker)
-        service = runtime.service()
+        service = runtime.services().after_sales
         try:
             order = await runtime.call(service.lookup_order, customer, order_no)
             if kind == "check_refund_status":
@@ -558,7 +563,7 @@ class ActionCaseUpdate(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         raw = next(tracker.get_latest_entity_values("notification_id"), None)
         try:
-            update = await runtime.call(runtime.service().notification, int(str(raw)), tracker.sender_id)
+            update = await runtime.call(runtime.services().after_sales.notification, int(str(raw)), tracker.sender_id)
         except (TypeError, ValueError, ServiceError):
             log.info("conversation %s asked for notification %r, which is not its own", tracker.sender_id, raw)
             return []

@@ -71,13 +71,13 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
     key = f"{tracker.sender_id}:{kind}:{asked_at}"
     try:
         try:
-            result = await runtime.call(runtime.helpdesk().open_case, case, key)
+            result = await runtime.call(runtime.services().helpdesk.open_case, case, key)
         except HelpdeskError as refused:
             if refused.status != HTTPStatus.NOT_FOUND or not order_no:
                 raise
             # Not this shopper's order (or no such order): the case still lands, without it.
             case = {**case, "order_no": None, "shop_id": str(shop)[:64]}
-            result = await runtime.call(runtime.helpdesk().open_case, case, f"{key}:without-order")
+            result = await runtime.call(runtime.services().helpdesk.open_case, case, f"{key}:without-order")
     except Exception as failure:  # noqa: BLE001 - the shopper hears that it failed and what to do instead
         limited = isinstance(failure, HelpdeskError) and failure.status == HTTPStatus.TOO_MANY_REQUESTS
         if not limited:

@@ -39,13 +39,13 @@ async def offer(kind: str, customer: str, order_no: str, tracker: Tracker) -> di
     """Slots after the order was identified: ``proposal`` set when there is something to confirm."""
     try:
         if kind == "withdraw_request":
-            found = await runtime.call(runtime.withdrawals().withdrawable, customer, order_no,
+            found = await runtime.call(runtime.services().withdrawals.withdrawable, customer, order_no,
                                        withdraw_kinds(tracker))
             return {"proposal": kind if found["open"] else None}
         if kind == "change_address":
-            checked = await runtime.call(runtime.address_changes().check, customer, order_no)
+            checked = await runtime.call(runtime.services().address_changes.check, customer, order_no)
             return {"proposal": kind if checked["verdict"] == "changeable" else None}
-        quote = await runtime.call(runtime.price_protection().quote, customer, order_no)
+        quote = await runtime.call(runtime.services().price_protection.quote, customer, order_no)
         return {"proposal": kind if quote["verdict"] == "eligible" else None}
     except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
         log.exception("%s offer failed", kind)
@@ -63,13 +63,13 @@ class ActionAskOrderQueryFormConfirmed(Action):
         kind, customer, order_no = tracker.get_slot("proposal"), customer_of(tracker), tracker.get_slot("order_no")
         try:
             if kind == "withdraw_request":
-                found = await runtime.call(runtime.withdrawals().withdrawable, customer, order_no,
+                found = await runtime.call(runtime.services().withdrawals.withdrawable, customer, order_no,
                                            withdraw_kinds(tracker))
                 text = presenter.withdrawal_summary(found, w)
             elif kind == "change_address":
                 text = presenter.address_change_summary(order_no, str(tracker.get_slot("new_address") or ""), w)
             else:
-                quote = await runtime.call(runtime.price_protection().quote, customer, order_no)
+                quote = await runtime.call(runtime.services().price_protection.quote, customer, order_no)
                 text = presenter.price_protection_summary(quote, w)
         except Exception:  # noqa: BLE001
             log.exception("summary of %s failed", kind)
@@ -95,20 +95,20 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
     buttons: list[dict[str, str]] = []
     try:
         if kind == "withdraw_request":
-            service = runtime.withdrawals()
+            service = runtime.services().withdrawals
             kinds = withdraw_kinds(tracker)
             result = (await runtime.call(service.withdraw, customer, order_no, kinds, idempotency_key=key)
                       if proposed else await runtime.call(service.withdrawable, customer, order_no, kinds))
             texts = presenter.withdrawal_result_texts(result, w)
         elif kind == "change_address":
-            addresses = runtime.address_changes()
+            addresses = runtime.services().address_changes
             result = (await runtime.call(addresses.change, customer, order_no, tracker.get_slot("new_address"),
                                          idempotency_key=key, conversation_id=tracker.sender_id)
                       if proposed else await runtime.call(addresses.check, customer, order_no))
             texts = presenter.address_change_result_texts(result, w)
             buttons = presenter.address_change_buttons(result, w)
         else:
-            prices = runtime.price_protection()
+            prices = runtime.services().price_protection
             result = (await runtime.call(prices.claim, customer, order_no, idempotency_key=key,
                                          conversation_id=tracker.sender_id)
                       if proposed else {"quote": await runtime.call(prices.quote, customer, order_no)})

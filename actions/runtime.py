@@ -11,15 +11,10 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
+from aftersales import bootstrap
 from aftersales.adapters.customer_tokens import InvalidToken, verify
-from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.helpdesk_client import HelpdeskClient
+from aftersales.bootstrap import Services
 from aftersales.config import Settings
-from aftersales.service.address_changes import AddressChangeService
-from aftersales.service.after_sales import AfterSalesService
-from aftersales.service.price_protection import PriceProtectionService
-from aftersales.service.topic_cases import TopicCaseService
-from aftersales.service.withdrawals import WithdrawalService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,34 +30,8 @@ def settings() -> Settings:
 
 
 @functools.lru_cache(maxsize=1)
-def service() -> AfterSalesService:
-    return AfterSalesService(session_factory(settings().database_url))
-
-
-@functools.lru_cache(maxsize=1)
-def withdrawals() -> WithdrawalService:
-    return WithdrawalService(session_factory(settings().database_url))
-
-
-@functools.lru_cache(maxsize=1)
-def address_changes() -> AddressChangeService:
-    return AddressChangeService(session_factory(settings().database_url))
-
-
-@functools.lru_cache(maxsize=1)
-def topic_cases() -> TopicCaseService:
-    return TopicCaseService(session_factory(settings().database_url))
-
-
-@functools.lru_cache(maxsize=1)
-def price_protection() -> PriceProtectionService:
-    return PriceProtectionService(session_factory(settings().database_url))
-
-
-@functools.lru_cache(maxsize=1)
-def helpdesk() -> HelpdeskClient:
-    """Where cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk."""
-    return HelpdeskClient(settings().helpdesk_url, settings().helpdesk_api_token)
+def services() -> Services:
+    return bootstrap.services(settings())
 
 
 async def call(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -25,7 +25,7 @@ HUMAN_CAN_HELP = {"no_warranty", "warranty_expired", "window_closed"}
 
 async def offer(kind: str, customer: str, order_no: str) -> dict[str, Any]:
     try:
-        checked = await runtime.call(runtime.topic_cases().check, customer, order_no, kind)
+        checked = await runtime.call(runtime.services().topic_cases.check, customer, order_no, kind)
     except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
         log.exception("%s check failed", kind)
         return {"proposal": None}
@@ -42,7 +42,7 @@ class ActionAskOrderQueryFormCaseDetails(Action):
         w = words(tracker)
         kind = tracker.get_slot("proposal")
         try:
-            checked = await runtime.call(runtime.topic_cases().check, customer_of(tracker),
+            checked = await runtime.call(runtime.services().topic_cases.check, customer_of(tracker),
                                          tracker.get_slot("order_no"), kind)
         except Exception:  # noqa: BLE001
             log.exception("%s check failed", kind)
@@ -59,7 +59,7 @@ async def open_case(kind: str, customer: str, order_no: str, dispatcher: Collect
                     tracker: Tracker) -> list[EventType]:
     w = words(tracker)
     done = reset("proposal", "case_details")
-    service = runtime.topic_cases()
+    service = runtime.services().topic_cases
     details = tracker.get_slot("case_details")
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
     try:

@@ -1,4 +1,6 @@
-"""What the entrypoints build from the settings, built in one place."""
+"""What the entrypoints (web app, command line, worker) and the action server use, built in one place
+from the settings: every service over one connection pool, the payment providers, the Rasa client.
+Building is cheap and opens no connection; each service call opens its own unit of work."""
 
 from __future__ import annotations
 
@@ -6,13 +8,24 @@ import os
 from dataclasses import dataclass
 
 from aftersales.adapters.db.engine import session_factory
+from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
 from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.adapters.payments.port import ByChannel, PaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
+from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConversations
 from aftersales.config import Settings
+from aftersales.service.address_changes import AddressChangeService
+from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.base import utcnow
+from aftersales.service.inbox import InboxService
+from aftersales.service.integrations import IntegrationsService
+from aftersales.service.notifications import NotificationDispatcher
+from aftersales.service.order_events import OrderEventsService
+from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
+from aftersales.service.topic_cases import TopicCaseService
+from aftersales.service.withdrawals import WithdrawalService
 
 
 @dataclass(frozen=True)
@@ -36,5 +49,40 @@ def payment_providers() -> PaymentProviders:
     return PaymentProviders(ByChannel(real, DemoPaymentProvider(utcnow)), wechat, alipay)
 
 
-def refund_worker(settings: Settings) -> RefundWorker:
-    return RefundWorker(session_factory(settings.database_url), payment_providers().by_channel, utcnow)
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    after_sales: AfterSalesService
+    inbox: InboxService
+    withdrawals: WithdrawalService
+    address_changes: AddressChangeService
+    topic_cases: TopicCaseService
+    price_protection: PriceProtectionService
+    order_events: OrderEventsService
+    integrations: IntegrationsService
+    refunds: RefundWorker
+    dispatcher: NotificationDispatcher
+    conversations: RasaConversations
+    helpdesk: HelpdeskClient
+    wechat_pay: WeChatPayProvider | None
+    alipay: AlipayProvider | None
+
+
+def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+             rasa_retries: int = 2) -> Services:
+    """Everything, once. ``rasa_timeout``/``rasa_retries``: the web app waits for one short attempt
+    (a merchant's click), the worker for the client's defaults (it retries later anyway)."""
+    sessions = session_factory(settings.database_url)
+    after_sales = AfterSalesService(sessions)
+    conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, rasa_timeout, rasa_retries)
+    providers = payment_providers()
+    return Services(
+        settings=settings, after_sales=after_sales, inbox=InboxService(sessions, after_sales),
+        withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
+        topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
+        order_events=OrderEventsService(sessions, after_sales), integrations=IntegrationsService(sessions),
+        refunds=RefundWorker(sessions, providers.by_channel, utcnow),
+        dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,
+        # Where the bot's cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk.
+        helpdesk=HelpdeskClient(settings.helpdesk_url, settings.helpdesk_api_token),
+        wechat_pay=providers.wechat_pay, alipay=providers.alipay)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aftersales.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from aftersales.bootstrap import Services
 
 
 def _settings() -> Settings:
@@ -18,11 +22,10 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _service(settings: Settings):
-    from aftersales.adapters.db.engine import session_factory
-    from aftersales.service.after_sales import AfterSalesService
+def _services(settings: Settings | None = None) -> Services:
+    from aftersales.bootstrap import services
 
-    return AfterSalesService(session_factory(settings.database_url))
+    return services(settings or _settings())
 
 
 @click.group(help="aftersales: after-sales customer service for e-commerce.")
@@ -108,18 +111,13 @@ def orders_show(order_no: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--shop", "shop_id", required=True, help="The shop the events are of.")
 def orders_events(file: Path, shop_id: str) -> None:
-    from aftersales.adapters.db.engine import session_factory
-    from aftersales.service.order_events import OrderEventsService
-
-    settings = _settings()
     text = file.read_text(encoding="utf-8").strip()
     try:
         raws = json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines()
                                                                if line.strip()]
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{file}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    sessions = session_factory(settings.database_url)
-    results = OrderEventsService(sessions, _service(settings)).record_many(shop_id, raws)
+    results = _services().order_events.record_many(shop_id, raws)
     for n, result in enumerate(results, start=1):
         what = result.get("outcome") or result.get("error")
         reason = f": {result['reason']}" if result.get("reason") else ""
@@ -139,12 +137,10 @@ def integrations() -> None:
 @click.argument("shop_id")
 @click.option("--name", default="order system", show_default=True)
 def integrations_add(shop_id: str, name: str) -> None:
-    from aftersales.adapters.db.engine import session_factory
     from aftersales.service.errors import NotFound
-    from aftersales.service.integrations import IntegrationsService
 
     try:
-        token = IntegrationsService(session_factory(_settings().database_url)).add(shop_id, name)
+        token = _services().integrations.add(shop_id, name)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"integration {name!r} for shop {shop_id} created; send it as 'Authorization: Bearer <token>'. "
@@ -159,9 +155,7 @@ def refunds() -> None:
 @refunds.command("process", help="One round of the refund worker: submit requested refunds to the payment "
                                   "provider, ask after the ones on their way; prints what happened.")
 def refunds_process() -> None:
-    from aftersales.bootstrap import refund_worker
-
-    report = refund_worker(_settings()).run_once()
+    report = _services().refunds.run_once()
     click.echo(json.dumps(report.__dict__))
 
 
@@ -176,14 +170,10 @@ def merchants() -> None:
 @click.option("--shop", "shops", multiple=True, required=True, help="A shop id; repeat for several shops.")
 @click.password_option(help="At least 10 characters.")
 def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) -> None:
-    from aftersales.adapters.db.engine import session_factory
     from aftersales.service.errors import ServiceError
-    from aftersales.service.inbox import InboxService
 
-    settings = _settings()
-    sessions = session_factory(settings.database_url)
     try:
-        merchant = InboxService(sessions, _service(settings)).create_merchant(email, name, password, list(shops))
+        merchant = _services().inbox.create_merchant(email, name, password, list(shops))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merchant {merchant['email']} can sign in for {', '.join(merchant['shop_ids'])}")
@@ -197,16 +187,9 @@ def worker(interval: float, once: bool) -> None:
     import logging
     import time
 
-    from aftersales.adapters.db.engine import session_factory
-    from aftersales.adapters.rasa_api import RasaConversations
-    from aftersales.bootstrap import refund_worker
-    from aftersales.service.notifications import NotificationDispatcher
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = _settings()
-    refunds = refund_worker(settings)
-    dispatcher = NotificationDispatcher(session_factory(settings.database_url),
-                                        RasaConversations(settings.rasa_url, settings.rasa_api_token))
+    built = _services()
+    refunds, dispatcher = built.refunds, built.dispatcher
     while True:
         try:
             money = refunds.run_once()

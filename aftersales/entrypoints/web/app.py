@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, send_file
@@ -11,36 +10,12 @@ from sqlalchemy import text
 
 from aftersales import bootstrap
 from aftersales.adapters.db.engine import session_factory
-from aftersales.adapters.payments.alipay import AlipayProvider
-from aftersales.adapters.payments.wechat_pay import WeChatPayProvider
-from aftersales.adapters.rasa_api import RasaConversations
 from aftersales.config import Settings
-from aftersales.service.after_sales import AfterSalesService
-from aftersales.service.base import utcnow
-from aftersales.service.inbox import InboxService
-from aftersales.service.integrations import IntegrationsService
-from aftersales.service.notifications import NotificationDispatcher
-from aftersales.service.order_events import OrderEventsService
-from aftersales.service.refunds import RefundWorker
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
 
-@dataclass
-class Services:
-    settings: Settings
-    after_sales: AfterSalesService
-    inbox: InboxService
-    conversations: RasaConversations
-    dispatcher: NotificationDispatcher
-    order_events: OrderEventsService
-    integrations: IntegrationsService
-    refunds: RefundWorker
-    wechat_pay: WeChatPayProvider | None
-    alipay: AlipayProvider | None
-
-
-def services() -> Services:
+def services() -> bootstrap.Services:
     return current_app.extensions["aftersales"]
 
 
@@ -50,16 +25,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.web_secret_key, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.production,
                       WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=256 * 1024)
-    sessions = session_factory(settings.database_url)
-    after_sales = AfterSalesService(sessions)
     # Short timeouts: a merchant's click waits for at most one attempt; the worker retries later.
-    conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, timeout=(2.0, 10.0), retries=1)
-    providers = bootstrap.payment_providers()
-    app.extensions["aftersales"] = Services(settings, after_sales, InboxService(sessions, after_sales), conversations,
-                                            NotificationDispatcher(sessions, conversations),
-                                            OrderEventsService(sessions, after_sales), IntegrationsService(sessions),
-                                            RefundWorker(sessions, providers.by_channel, utcnow),
-                                            providers.wechat_pay, providers.alipay)
+    app.extensions["aftersales"] = bootstrap.services(settings, rasa_timeout=(2.0, 10.0), rasa_retries=1)
+    sessions = session_factory(settings.database_url)
 
     from aftersales.entrypoints.web.api import api
     from aftersales.entrypoints.web.inbox import inbox

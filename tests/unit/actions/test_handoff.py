@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import handoff, runtime
+from actions import handoff
 
 
 class FakeHelpdesk:
@@ -27,9 +27,9 @@ class FakeHelpdesk:
 
 
 @pytest.fixture
-def helpdesk(monkeypatch):
+def helpdesk(use_services):
     fake = FakeHelpdesk()
-    monkeypatch.setattr(runtime, "helpdesk", lambda: fake)
+    use_services(helpdesk=fake)
     return fake
 
 
@@ -57,8 +57,8 @@ def test_a_handoff_goes_to_the_inbox_with_the_conversations_order_and_pauses_the
     assert events[-1]["event"] == "pause"
 
 
-def test_a_failed_case_apologises_and_does_not_pause(monkeypatch):
-    monkeypatch.setattr(runtime, "helpdesk", lambda: FakeHelpdesk(fail=True))
+def test_a_failed_case_apologises_and_does_not_pause(use_services):
+    use_services(helpdesk=FakeHelpdesk(fail=True))
     dispatcher = CollectingDispatcher()
     events = run(handoff.hand_over(tracker(), dispatcher))
     assert [m.get("response") for m in dispatcher.messages] == ["utter_handoff_failed"]
@@ -78,7 +78,7 @@ def test_the_order_the_handoff_message_names_goes_with_the_case(helpdesk):
     assert (case["order_no"], case["shop_id"]) == ("P202611210000104", None)
 
 
-def test_an_order_that_is_not_the_shoppers_is_dropped_and_the_case_still_lands(monkeypatch):
+def test_an_order_that_is_not_the_shoppers_is_dropped_and_the_case_still_lands(use_services):
     from aftersales.adapters.helpdesk_client import HelpdeskError
 
     class RefusesForeignOrders(FakeHelpdesk):
@@ -88,7 +88,7 @@ def test_an_order_that_is_not_the_shoppers_is_dropped_and_the_case_still_lands(m
             return super().open_case(case, idempotency_key)
 
     fake = RefusesForeignOrders()
-    monkeypatch.setattr(runtime, "helpdesk", lambda: fake)
+    use_services(helpdesk=fake)
     dispatcher = CollectingDispatcher()
     events = run(handoff.hand_over(handoff_tracker("转人工 P202611210000999"), dispatcher))
     [(case, key)] = fake.cases

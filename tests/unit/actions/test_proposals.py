@@ -11,7 +11,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import proposals, runtime
+from actions import proposals
 from actions.actions import ValidateOrderQueryForm
 
 ORDER = "P202611210000105"
@@ -57,16 +57,16 @@ class FakePrices:
 
 
 @pytest.fixture
-def withdrawals(monkeypatch):
+def withdrawals(use_services):
     fake = FakeWithdrawals()
-    monkeypatch.setattr(runtime, "withdrawals", lambda: fake)
+    use_services(withdrawals=fake)
     return fake
 
 
 @pytest.fixture
-def prices(monkeypatch):
+def prices(use_services):
     fake = FakePrices()
-    monkeypatch.setattr(runtime, "price_protection", lambda: fake)
+    use_services(price_protection=fake)
     return fake
 
 
@@ -185,9 +185,9 @@ class FakeAddresses:
 
 
 @pytest.fixture
-def addresses(monkeypatch):
+def addresses(use_services):
     fake = FakeAddresses()
-    monkeypatch.setattr(runtime, "address_changes", lambda: fake)
+    use_services(address_changes=fake)
     return fake
 
 

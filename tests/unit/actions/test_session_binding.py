@@ -80,9 +80,9 @@ class FakeService:
     (TooManyAttempts("phone_order", 900), "utter_attempts_locked", "locked"),
     (OrderNotFound(), "utter_phone_mismatch", None),
 ])
-def test_a_refused_phone_check_is_told_and_counts_the_client(monkeypatch, error, response, blocked):
+def test_a_refused_phone_check_is_told_and_counts_the_client(use_services, error, response, blocked):
     fake = FakeService(error)
-    monkeypatch.setattr(runtime, "service", lambda: fake)
+    use_services(after_sales=fake)
     dispatcher = CollectingDispatcher()
     slots = run(actions.ValidateAfterSalesForm().check_phone("9999", dispatcher,
                                                              tracker("session-a", order_no="P202611210000103")))
@@ -93,7 +93,7 @@ def test_a_refused_phone_check_is_told_and_counts_the_client(monkeypatch, error,
         assert dispatcher.messages[0]["minutes"] == 15
 
 
-def test_a_passed_phone_check_is_bound_to_its_session(monkeypatch):
+def test_a_passed_phone_check_is_bound_to_its_session(monkeypatch, use_services):
     class Passing:
         def identify_by_phone(self, *args):
             return "c_1001"
@@ -101,20 +101,20 @@ def test_a_passed_phone_check_is_bound_to_its_session(monkeypatch):
         def lookup_order(self, customer, order_no):
             return {"order_no": order_no, "state": "paid", "items": [], "refunds": [], "tickets": []}
 
-    monkeypatch.setattr(runtime, "service", lambda: Passing())
+    use_services(after_sales=Passing())
     monkeypatch.setattr(actions, "say_order", lambda *args: None)
     slots = run(actions.ValidateAfterSalesForm().check_phone("1001", CollectingDispatcher(),
                                                              tracker("session-a", order_no="P202611210000103")))
     assert (slots["verified_customer"], slots["verified_session"]) == ("c_1001", "session-a")
 
 
-def test_a_case_refused_by_the_limit_is_told_as_such(monkeypatch):
+def test_a_case_refused_by_the_limit_is_told_as_such(use_services):
     class Refusing:
         def open_case(self, case, key):
             assert case["client_address"] == "10.0.0.9"
             raise HelpdeskError("limited", status=429, code="too_many_attempts")
 
-    monkeypatch.setattr(runtime, "helpdesk", lambda: Refusing())
+    use_services(helpdesk=Refusing())
     dispatcher = CollectingDispatcher()
     events = run(handoff.hand_over(tracker("session-a"), dispatcher))
     assert [m["response"] for m in dispatcher.messages] == ["utter_too_many_cases"]

@@ -11,7 +11,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, topic_cases
+from actions import topic_cases
 from actions.actions import ValidateOrderQueryForm
 
 ORDER = "P202611210000105"
@@ -34,9 +34,9 @@ class FakeCases:
 
 
 @pytest.fixture
-def cases(monkeypatch):
+def cases(use_services):
     fake = FakeCases()
-    monkeypatch.setattr(runtime, "topic_cases", lambda: fake)
+    use_services(topic_cases=fake)
     return fake
 
 
