@@ -21,11 +21,9 @@ Writes bench/results/<timestamp>/results.md, results.json and latency.png, and b
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +33,6 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +44,9 @@ sys.path.insert(0, str(ROOT))
 from aftersales.adapters.customer_tokens import mint  # noqa: E402
 from aftersales.adapters.db.engine import session_factory  # noqa: E402
 from aftersales.service.importing import import_orders  # noqa: E402
+from bench.processes import PeakRss, cpu_seconds, free_port, pids_matching, rss_mb, wait_until, with_descendants  # noqa: E402
+from bench.report import SOAK_SAMPLE_S, LevelResult, Turn, pct, write_report  # noqa: E402
+from bench.scenarios import STARTER_TURNS, Scenarios  # noqa: E402
 
 BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
 TOKEN_SECRET = "bench-token-secret-" + "x" * 20
@@ -54,128 +54,6 @@ API_TOKEN = "bench-api-token-" + "x" * 20
 CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
-STARTER_TURNS = ["hello", "I am feeling sad", "yes", "great, thanks", "bye"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def stat_fields(pid: int | str) -> list[str] | None:
-    """/proc/PID/stat after the command name (which may hold spaces): state, parent, … ; None once
-    the process is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
-
-
-def with_descendants(pids: list[int]) -> list[int]:
-    """The processes and all their children: rasa-sdk serves from a Sanic worker process that its
-    command line does not name."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        fields = stat_fields(entry.name) if entry.name.isdigit() else None
-        if fields:
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found = list(pids)
-    for pid in found:  # grows while walking: breadth first
-        found.extend(children.get(pid, []))
-    return found
-
-
-def pids_matching(*needles: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if all(n in cmdline for n in needles):
-            found.append(int(entry.name))
-    return found
-
-
-class PeakRss:
-    """Samples the summed RSS of a process group every half second; keeps the peak."""
-
-    def __init__(self, find: Callable[[], list[int]]):
-        self.find, self.peak, self._stop = find, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, sum(rss_mb(pid) for pid in self.find()))
-            time.sleep(0.5)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-@dataclass
-class Turn:
-    conversation: str
-    index: int
-    seconds: float
-    ok: bool
-
-
-@dataclass
-class LevelResult:
-    system: str
-    concurrency: int
-    turns: list[Turn] = field(default_factory=list)
-    wall_seconds: float = 0.0
-    rasa_rss_mb: float = 0.0
-    actions_rss_mb: float = 0.0
-    rasa_cpu_s: float = 0.0
-    actions_cpu_s: float = 0.0
-
-    def summary(self) -> dict[str, float | int | str]:
-        latencies = sorted(t.seconds * 1000 for t in self.turns)
-        return {"system": self.system, "concurrency": self.concurrency, "turns": len(self.turns),
-                "errors": sum(not t.ok for t in self.turns), "p50_ms": pct(latencies, 50),
-                "p95_ms": pct(latencies, 95), "p99_ms": pct(latencies, 99),
-                "messages_per_s": len(self.turns) / self.wall_seconds if self.wall_seconds else 0.0,
-                "rasa_rss_mb": self.rasa_rss_mb, "actions_rss_mb": self.actions_rss_mb,
-                "rasa_cpu_ms_per_turn": 1000 * self.rasa_cpu_s / len(self.turns) if self.turns else 0.0,
-                "actions_cpu_ms_per_turn": 1000 * self.actions_cpu_s / len(self.turns) if self.turns else 0.0}
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 class Bot:
@@ -229,20 +107,6 @@ class Bot:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-
-
-def wait_until(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return time.monotonic() - started
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
 def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bot, dict[str, list[str]]]:
@@ -328,35 +192,6 @@ def train_ours(workdir: Path) -> float:
     return time.monotonic() - started
 
 
-class Scenarios:
-    """Our five conversations, each on an order of its own."""
-
-    def __init__(self, orders: dict[str, list[str]]):
-        self.orders = {k: list(v) for k, v in orders.items()}
-        self.lock = threading.Lock()
-        self.counter = 0
-
-    def next(self) -> list[str]:
-        with self.lock:
-            n = self.counter
-            self.counter += 1
-            kind = n % 5
-            # Out of fresh orders of the kind needed (a long soak): the policy-question conversation.
-            needs = {0: "paid", 1: "shipped", 2: "delivered", 3: "paid"}.get(kind)
-            if needs and not self.orders[needs]:
-                kind = 4
-            if kind == 0:
-                return [f"我要取消订单 {self.orders['paid'].pop()}", "拍错了", "确认"]
-            if kind == 1:
-                return [f"快递能拦截吗 {self.orders['shipped'].pop()}", "地址写错了", "确认"]
-            if kind == 2:
-                return [f"东西坏了我要退货 {self.orders['delivered'].pop()}",
-                        '/inform{"reason":"quality_defect"}', "确认"]
-            if kind == 3:
-                return ["我的退款到哪了", self.orders["paid"].pop(), "谢谢"]
-            return ["退款多久能到账", "退货运费谁出", "好的谢谢"]
-
-
 def run_level(bot: Bot, concurrency: int, conversations: int, script: Callable[[], list[str]],
               metadata: dict[str, str]) -> LevelResult:
     result = LevelResult(bot.name, concurrency)
@@ -421,7 +256,6 @@ def under_long_messages(bot: Bot, metadata: dict[str, str], seconds: float = 15.
     return rows
 
 
-SOAK_SAMPLE_S = 5
 
 
 def soak(bot: Bot, minutes: float, concurrency: int, scenarios: Scenarios,
@@ -462,94 +296,6 @@ def soak(bot: Bot, minutes: float, concurrency: int, scenarios: Scenarios,
             "rasa_first": statistics.mean(s[1] for s in first), "rasa_last": statistics.mean(s[1] for s in last),
             "rasa_max": max(s[1] for s in samples), "actions_first": statistics.mean(s[2] for s in first),
             "actions_last": statistics.mean(s[2] for s in last), "actions_max": max(s[2] for s in samples)}
-
-
-def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]) -> str:
-    rows = [level.summary() for level in levels]
-    by = {(r["system"], r["concurrency"]): r for r in rows}
-    lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, {extras['profile']}, "
-             "REST channel. Each turn is one HTTP request and its full answer. RSS and CPU count each server's "
-             "processes with their children (rasa-sdk serves from a worker process); CPU ms/turn is the CPU time "
-             "they used during the level over its turns — what bounds throughput on a machine of this size.", "",
-             "| system | concurrent conversations | turns | errors | p50 ms | p95 ms | p99 ms | messages/s "
-             "| rasa RSS MB | action server RSS MB | rasa CPU ms/turn | action server CPU ms/turn |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['system']} | {r['concurrency']} | {r['turns']} | {r['errors']} | {r['p50_ms']:.0f} | "
-                     f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['messages_per_s']:.1f} | {r['rasa_rss_mb']:.0f} | "
-                     f"{r['actions_rss_mb']:.0f} | {r['rasa_cpu_ms_per_turn']:.1f} | "
-                     f"{r['actions_cpu_ms_per_turn']:.1f} |")
-    lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50: lower is better; "
-              "throughput: higher is better):", "", "| concurrent | p50 ratio | throughput ratio |", "|---|---|---|"]
-    for level in sorted({r["concurrency"] for r in rows}):
-        ours, starter = by.get((extras["ours"], level)), by.get(("starter", level))
-        if ours and starter:
-            lines.append(f"| {level} | {ours['p50_ms'] / starter['p50_ms']:.2f} | "
-                         f"{ours['messages_per_s'] / starter['messages_per_s']:.2f} |")
-    lines += ["", "| measure | aftersales | starter bot |", "|---|---|---|",
-              f"| model load (process start → answering) | {extras['load_ours']:.1f} s | "
-              f"{extras['load_starter']:.1f} s |",
-              f"| training (empty cache) | {fmt_seconds(extras.get('train_ours'))} | "
-              f"{fmt_seconds(extras.get('train_starter'))} |",
-              f"| NLU alone, one message at a time (`POST /model/parse`), median | {extras['parse_ours']:.0f} ms | "
-              f"{extras['parse_starter']:.0f} ms |",
-              f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
-              f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
-              "![latency](latency.png)", ""]
-    flooded = extras.get("long_messages")
-    if isinstance(flooded, list):
-        lines += ["## Others' latency while one client sends long messages", "",
-                  "One conversation asks a policy question again and again while another client sends long "
-                  "messages back to back, each from a new sender id.", "",
-                  "| the other client sends | calm p50 ms | calm p95 ms | long messages sent | their p50 ms |",
-                  "|---|---|---|---|---|"]
-        for row in flooded:
-            noisy = "—" if row["noisy_p50_ms"] is None else f"{row['noisy_p50_ms']:.0f}"
-            lines.append(f"| {row['load']} | {row['calm_p50_ms']:.0f} | {row['calm_p95_ms']:.0f} | "
-                         f"{row['noisy_messages']} | {noisy} |")
-        lines.append("")
-    soak = extras.get("soak")
-    if soak:
-        lines += ["## Soak", "", f"{soak['minutes']:g} minutes at {soak['concurrency']} concurrent conversations "
-                  "(the same five conversations, each on a fresh order), stopping by itself. RSS sampled every "
-                  f"{SOAK_SAMPLE_S} s; drift = last minute's mean against the first minute's.", "",
-                  "| turns | errors | messages/s | p50 ms | p99 ms | rasa RSS first → last min (max) | "
-                  "action server RSS first → last min (max) |", "|---|---|---|---|---|---|---|",
-                  f"| {soak['turns']} | {soak['errors']} | {soak['messages_per_s']:.1f} | {soak['p50_ms']:.0f} | "
-                  f"{soak['p99_ms']:.0f} | {soak['rasa_first']:.0f} → {soak['rasa_last']:.0f} MB "
-                  f"({soak['rasa_max']:.0f}) | {soak['actions_first']:.0f} → {soak['actions_last']:.0f} MB "
-                  f"({soak['actions_max']:.0f}) |", ""]
-    text = "\n".join(lines)
-    (out / "results.md").write_text(text, encoding="utf-8")
-    (out / "results.json").write_text(json.dumps({"levels": rows, **extras}, indent=2, default=str), encoding="utf-8")
-    chart(out / "latency.png", rows)
-    return text
-
-
-def fmt_seconds(value: object) -> str:
-    return "not measured (--no-training)" if value is None else f"{float(value):.0f} s"
-
-
-def chart(path: Path, rows: list[dict]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    systems = sorted({r["system"] for r in rows}, key=lambda name: name == "starter")
-    for system, colour in zip(systems, ("#e4393c", "#3b6fd8"), strict=False):
-        mine = sorted((r for r in rows if r["system"] == system), key=lambda r: r["concurrency"])
-        xs = [r["concurrency"] for r in mine]
-        left.plot(xs, [r["p50_ms"] for r in mine], "o-", color=colour, label=f"{system} p50")
-        left.plot(xs, [r["p95_ms"] for r in mine], "o--", color=colour, alpha=0.6, label=f"{system} p95")
-        right.plot(xs, [r["messages_per_s"] for r in mine], "o-", color=colour, label=system)
-    left.set(xlabel="concurrent conversations", ylabel="ms per turn", title="Latency", xscale="log")
-    right.set(xlabel="concurrent conversations", ylabel="messages / s", title="Throughput", xscale="log")
-    left.legend()
-    right.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
 
 
 def main() -> int:
