@@ -24,6 +24,7 @@ from aftersales.service.notifications import NotificationDispatcher
 from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
+from aftersales.service.shop_policies import ShopPolicyService
 from aftersales.service.topic_cases import TopicCaseService
 from aftersales.service.withdrawals import WithdrawalService
 
@@ -58,6 +59,7 @@ class Services:
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
     price_protection: PriceProtectionService
+    shop_policies: ShopPolicyService
     order_events: OrderEventsService
     integrations: IntegrationsService
     refunds: RefundWorker
@@ -80,6 +82,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         settings=settings, after_sales=after_sales, inbox=InboxService(sessions, after_sales),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
+        shop_policies=ShopPolicyService(sessions),
         order_events=OrderEventsService(sessions, after_sales), integrations=IntegrationsService(sessions),
         refunds=RefundWorker(sessions, providers.by_channel, utcnow),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,

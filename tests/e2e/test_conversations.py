@@ -131,3 +131,12 @@ def test_a_handoff_naming_its_order_in_the_same_message_carries_that_order(syste
     assert "工单号" in texts(replies[-1])
     [ticket] = [t for t in system.service.lookup_order("c_1001", order_no)["tickets"] if t["conversation_id"] == sender]
     assert ticket["kind"] == "escalation"
+
+
+def test_a_general_question_is_answered_with_the_chat_shops_own_rules(system):
+    _, kuaishou = system.chat(None, "拦截快递要收费吗", shop_id="shop_fresh")
+    assert "3 次免费拦截" in texts(kuaishou[0]) and "中通" in texts(kuaishou[0])
+    _, lifestyle = system.chat(None, "拦截快递要收费吗", shop_id="shop_lifestyle")
+    assert "本店暂不支持拦截快递" in texts(lifestyle[0]) and "{" not in texts(lifestyle[0])
+    _, english = system.chat(None, "how many days do I have to return something?", shop_id="shop_lifestyle")
+    assert "within 7 days of delivery" in texts(english[0])
