@@ -9,11 +9,10 @@ import re
 from datetime import timedelta
 
 import pytest
-import yaml
 from sqlalchemy import func, select, update
 
 from aftersales.adapters.db import tables as t
-from aftersales.entrypoints.web.inbox import WORDS_FILE
+from aftersales.entrypoints.web.inbox.words import labels
 from aftersales.service.inbox import InboxService
 from tests.integration.fixtures import NOW, add_order, service
 from tests.web.conftest import csrf_from, sign_in
@@ -211,7 +210,7 @@ def test_the_timeline_shows_no_codes_or_json(client, factory, queue):
                                                                    "csrf_token": token(client)})
     add_order(factory, "KS1000000009", state="paid", profile="short_video", channel="wechat_pay")
     service(factory).submit("alice", "KS1000000009", "cancel_refund", "ordered_by_mistake", conversation_id="c-9")
-    words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    words = labels("zh")
     codes = {code for section in ("reasons", "outcomes", "channels", "states", "stages", "ticket_kinds")
              for code in words[section]}
     codes |= {"interception_merchant_stage", "order_imported", "ticket_opened", "refund_issued", "via", "bulk",

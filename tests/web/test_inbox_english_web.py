@@ -9,20 +9,21 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from jinja2 import Environment, nodes
 from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
-from aftersales.entrypoints.web import inbox as web_inbox
-from aftersales.entrypoints.web.inbox_en import EXTRA_LABELS_EN, UI_EN
+from aftersales.entrypoints import web
+from aftersales.entrypoints.web.inbox import label
+from aftersales.entrypoints.web.inbox.cases import BULK_SKIPPED
+from aftersales.entrypoints.web.inbox.words import labels, sentences_en
 from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService
 from tests.integration.fixtures import NOW, add_order, service
 from tests.web.conftest import csrf_from, sign_in
 
-WEB = Path(web_inbox.__file__).resolve().parent
+WEB = Path(web.__file__).resolve().parent
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 G = "merchant:g@shop.example"
 
@@ -146,11 +147,12 @@ def test_the_language_is_the_merchants_own_and_the_switch_needs_the_csrf_token(a
 
 
 def inbox_keys() -> set[str]:
-    """Every text the inbox says through _(): in inbox.py and in the templates."""
-    keys = {value for value in web_inbox.BULK_SKIPPED.values()} | {"不能批量修改"}
-    tree = ast.parse((WEB / "inbox.py").read_text(encoding="utf-8"))
-    keys |= {n.args[0].value for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id == "_" and n.args and isinstance(n.args[0], ast.Constant)}
+    """Every text the inbox says through _(): in inbox/*.py and in the templates."""
+    keys = set(BULK_SKIPPED.values()) | {"不能批量修改"}
+    for module in (WEB / "inbox").glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        keys |= {n.args[0].value for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id == "_" and n.args and isinstance(n.args[0], ast.Constant)}
     env = Environment()
     for template in (WEB / "templates" / "inbox").glob("*.html"):
         for call in env.parse(template.read_text(encoding="utf-8")).find_all(nodes.Call):
@@ -162,19 +164,17 @@ def inbox_keys() -> set[str]:
 def test_every_inbox_word_has_an_english_twin_with_the_same_places():
     keys = inbox_keys()
     assert len(keys) > 250
+    UI_EN = sentences_en()
     missing = sorted(k for k in keys if k not in UI_EN)
     assert not missing, missing
     for key in keys:
         assert set(re.findall(r"{(\w+)}", key)) == set(re.findall(r"{(\w+)}", UI_EN[key])), key
         if key != "界面语言已切换为中文。":  # said in the language switched to
             assert not CJK.search(UI_EN[key]), key
-    for section, names in web_inbox.EXTRA_LABELS.items():
-        assert set(names) <= set(EXTRA_LABELS_EN.get(section, {})), section
-    zh = yaml.safe_load(web_inbox.WORDS_FILE.read_text(encoding="utf-8"))
-    for section in ("states", "outcomes", "reasons", "channels", "ticket_kinds", "ticket_status", "stages"):
-        for code in zh[section]:
+    for section, names in labels("zh").items():  # tests/web/test_inbox_words.py: the same codes in both
+        for code in names:
             with app_language("en"):
-                assert not CJK.search(web_inbox.label(section, code)), (section, code)
+                assert not CJK.search(label(section, code)), (section, code)
 
 
 class app_language:

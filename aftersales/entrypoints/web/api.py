@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from aftersales.adapters.payments.port import ProviderAnswer
-from aftersales.entrypoints.web.app import services
+from aftersales.entrypoints.web.services import services
 from aftersales.service.errors import (
     Conflict,
     InvalidInput,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, render_template, send_file
+from flask import Flask, jsonify, render_template, send_file
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
 from aftersales import bootstrap
 from aftersales.adapters.db.engine import session_factory
 from aftersales.config import Settings
+from aftersales.entrypoints.web.api import api
+from aftersales.entrypoints.web.inbox import inbox
+from aftersales.entrypoints.web.services import EXTENSION
+from aftersales.entrypoints.web.shop import shop
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
-
-
-def services() -> bootstrap.Services:
-    return current_app.extensions["aftersales"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -26,12 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.production,
                       WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=256 * 1024)
     # Short timeouts: a merchant's click waits for at most one attempt; the worker retries later.
-    app.extensions["aftersales"] = bootstrap.services(settings, rasa_timeout=(2.0, 10.0), rasa_retries=1)
+    app.extensions[EXTENSION] = bootstrap.services(settings, rasa_timeout=(2.0, 10.0), rasa_retries=1)
     sessions = session_factory(settings.database_url)
-
-    from aftersales.entrypoints.web.api import api
-    from aftersales.entrypoints.web.inbox import inbox
-    from aftersales.entrypoints.web.shop import shop
 
     csrf = CSRFProtect(app)
     csrf.exempt(api)  # bearer-token API: no cookies, so nothing for CSRF to ride on
