@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from aftersales.domain.lifecycles import IllegalTransition
 from aftersales.domain.money import Money
 
 
@@ -107,16 +108,9 @@ STATE_TIMESTAMP = {OrderState.PAID: "paid_at", OrderState.SHIPPED: "shipped_at",
 FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.RETURNED})
 
 
-class IllegalTransition(Exception):
-    def __init__(self, fulfillment: Fulfillment, current: OrderState, target: OrderState):
-        super().__init__(f"{fulfillment} order cannot go from {current} to {target}")
-        self.current = current
-        self.target = target
-
-
 def check_transition(fulfillment: Fulfillment, current: OrderState, target: OrderState) -> None:
     if target not in _TRANSITIONS[fulfillment].get(current, frozenset()):
-        raise IllegalTransition(fulfillment, current, target)
+        raise IllegalTransition(current, target, f"{fulfillment} order cannot go from {current} to {target}")
 
 
 def states_for(fulfillment: Fulfillment) -> list[OrderState]:

@@ -18,10 +18,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aftersales.domain.lifecycles import IllegalTransition
 from aftersales.domain.model import (
     STATE_TIMESTAMP,
     Fulfillment,
-    IllegalTransition,
     OrderState,
     check_transition,
     states_for,

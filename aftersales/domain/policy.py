@@ -372,13 +372,6 @@ def refund_amount(order: OrderView, item_ids: tuple[int, ...]) -> int:
     return amount
 
 
-def ticket_priority(fault: Fault, amount_minor: int) -> str:
-    """Merchant- and platform-fault cases first (002 §2.3); large amounts before small ones."""
-    if fault in (Fault.PLATFORM, Fault.MERCHANT):
-        return "high"
-    return "normal" if amount_minor < 100_000 else "high"
-
-
 __all__ = [
     "Decision",
     "Execution",
@@ -389,5 +382,4 @@ __all__ = [
     "available_outcomes",
     "decide",
     "refund_amount",
-    "ticket_priority",
 ]

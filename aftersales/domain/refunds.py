@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from aftersales.domain.lifecycles import Lifecycle, register
 
-class RefundStatus(StrEnum):
+
+class RefundStatus(Lifecycle):
     REQUESTED = "requested"
     SUBMITTED = "submitted"
     SUCCEEDED = "succeeded"
@@ -28,12 +30,12 @@ class ProviderStatus(StrEnum):
     FAILED = "failed"
 
 
-_TRANSITIONS: dict[RefundStatus, frozenset[RefundStatus]] = {
+register(RefundStatus, {
     RefundStatus.REQUESTED: frozenset({RefundStatus.SUBMITTED, RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
     RefundStatus.SUBMITTED: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
     RefundStatus.SUCCEEDED: frozenset(),
     RefundStatus.FAILED: frozenset(),
-}
+})
 PENDING = frozenset({RefundStatus.REQUESTED, RefundStatus.SUBMITTED})
 # What the provider's answer makes of the refund.
 STATUS_FOR = {ProviderStatus.ACCEPTED: RefundStatus.SUBMITTED, ProviderStatus.SUCCEEDED: RefundStatus.SUCCEEDED,
@@ -49,7 +51,7 @@ def next_status(current: RefundStatus, answer: ProviderStatus) -> RefundStatus |
     """The refund's status after the provider's answer; None when the answer changes nothing (an
     `accepted` for a refund already submitted, or any answer for one already final)."""
     target = STATUS_FOR[answer]
-    return target if target in _TRANSITIONS[current] else None
+    return target if target in current.next else None
 
 
 def retry_delay(attempts: int) -> timedelta:

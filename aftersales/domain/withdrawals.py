@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, Resolution, ReturnStatus
+
 
 class RequestKind(StrEnum):
     CANCELLATION = "cancellation"
@@ -36,8 +38,7 @@ class RequestView:
     stage: str | None = None  # interceptions: merchant | courier
 
 
-OPEN_RETURN = frozenset({"requested", "authorized"})
-CARRIED_OUT_RETURN = frozenset({"received", "refunded"})
+CARRIED_OUT_RETURN = frozenset({ReturnStatus.RECEIVED, ReturnStatus.REFUNDED})
 
 
 def refusal(request: RequestView) -> Refusal | None:
@@ -45,11 +46,11 @@ def refusal(request: RequestView) -> Refusal | None:
     if request.kind is RequestKind.CANCELLATION:  # status: open | approved | rejected
         if request.status == "open":
             return None
-        return Refusal.CARRIED_OUT if request.status == "approved" else Refusal.DECIDED
+        return Refusal.CARRIED_OUT if request.status == Resolution.APPROVED else Refusal.DECIDED
     if request.kind is RequestKind.INTERCEPTION:
-        if request.status == "requested":
+        if request.status == InterceptionStatus.REQUESTED:
             return Refusal.WITH_COURIER if request.stage == "courier" else None
-        return Refusal.CARRIED_OUT if request.status == "succeeded" else Refusal.DECIDED
-    if request.status in OPEN_RETURN:
+        return Refusal.CARRIED_OUT if request.status == InterceptionStatus.SUCCEEDED else Refusal.DECIDED
+    if request.status in RETURN_OPEN:
         return None
     return Refusal.CARRIED_OUT if request.status in CARRIED_OUT_RETURN else Refusal.DECIDED

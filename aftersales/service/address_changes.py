@@ -5,13 +5,12 @@ instead (an interception where it has them, else refusing the delivery)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import addresses
 from aftersales.domain.model import OrderState
-from aftersales.service.base import OrderService, new_reference
+from aftersales.service.base import OrderService, open_case
 from aftersales.service.errors import InvalidInput
 from aftersales.service.views import order_facts, order_view, ticket_dict
 
@@ -46,17 +45,10 @@ class AddressChangeService(OrderService):
             previous, order.ship_to = order.ship_to, parsed.text
             uow.audit(now, actor, "address_changed", "order", order.order_no, before, order_facts(order))
             profile = self._profile(order)
-            ticket = t.Ticket(
-                ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
-                customer_id=customer_id, kind=ADDRESS_CHANGE, status="new", priority="high",
-                desired_outcome=None, conversation_id=conversation_id, pending_action={},
-                context={"summary": f"新地址：{parsed.text}", "previous_address": previous,
-                         "new_address": parsed.text},
-                sla_due_at=now + timedelta(hours=profile.sla_hours.get(ADDRESS_CHANGE, 2)), created_at=now,
-                updated_at=now)
-            uow.add(ticket)
-            uow.flush()
-            uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+            ticket = open_case(uow, now, ADDRESS_CHANGE, order.shop_id, order, customer_id, profile, actor,
+                               conversation_id=conversation_id,
+                               context={"summary": f"新地址：{parsed.text}", "previous_address": previous,
+                                        "new_address": parsed.text})
             result = {"status": "changed", "order_no": order.order_no, "ship_to": order.ship_to,
                       "masked_phone": parsed.masked_phone, "ticket": ticket_dict(ticket)}
             uow.remember(key, "change_address", result, now)

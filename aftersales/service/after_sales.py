@@ -14,6 +14,13 @@ from sqlalchemy import select
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import attempts
+from aftersales.domain.lifecycles import (
+    RETURN_OPEN,
+    InterceptionStatus,
+    Resolution,
+    ReturnStatus,
+    TicketStatus,
+)
 from aftersales.domain.model import (
     STATE_TIMESTAMP,
     CustomerHistory,
@@ -30,10 +37,9 @@ from aftersales.domain.policy import (
     available_outcomes,
     decide,
     refund_amount,
-    ticket_priority,
 )
 from aftersales.domain.profile import PolicyProfile
-from aftersales.service.base import PLATFORM_TZ, OrderService, new_reference, parse_enum
+from aftersales.service.base import PLATFORM_TZ, OrderService, advance, new_reference, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound, OrderNotFound
 from aftersales.service.limits import count, refuse_if_locked
 from aftersales.service.unit_of_work import UnitOfWork
@@ -126,7 +132,8 @@ class AfterSalesService(OrderService):
                     "refunds": [refund_dict(r) for r in order.refunds],
                     "returns": [return_dict(r) for r in order.returns],
                     "interceptions": [interception_dict(i) for i in order.interceptions],
-                    "open_tickets": [ticket_dict(tk) for tk in order.tickets if tk.status != "resolved"]}
+                    "open_tickets": [ticket_dict(tk) for tk in order.tickets
+                                     if tk.status != TicketStatus.RESOLVED]}
 
     def customer_orders(self, customer_id: str, limit: int = 30) -> list[dict[str, Any]]:
         """The shopper's latest orders, newest first (the shop app's order list)."""
@@ -237,20 +244,13 @@ class AfterSalesService(OrderService):
             refuse_if_locked(uow, anonymous_limits, now)
             for existing in order.tickets if order is not None else ():
                 same_case = existing.kind == kind and existing.conversation_id == conversation_id
-                if same_case and existing.status != "resolved":
+                if same_case and existing.status != TicketStatus.RESOLVED:
                     return {"status": "already_open", "ticket": ticket_dict(existing)}
-            sla = self._profile(order).sla_hours[kind] if order is not None else None
-            ticket = t.Ticket(
-                ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id if order else None,
-                customer_id=customer_id, kind=kind, status="new",
-                priority="high" if kind == "complaint" else "normal", reason=reason,
-                desired_outcome=desired_outcome, conversation_id=conversation_id,
-                context={"summary": summary[:4000], **(context or {})},
-                sla_due_at=now + timedelta(hours=sla if sla is not None else 4), created_at=now, updated_at=now)
-            uow.add(ticket)
-            uow.flush()
-            uow.audit(now, f"customer:{customer_id or 'anonymous'}", "ticket_opened", "ticket", ticket.ticket_no,
-                      after=ticket_dict(ticket))
+            ticket = open_case(uow, now, kind, shop_id, order, customer_id,
+                               self._profile(order) if order is not None else None,
+                               f"customer:{customer_id or 'anonymous'}", reason=reason,
+                               desired_outcome=desired_outcome, conversation_id=conversation_id,
+                               context={"summary": summary[:4000], **(context or {})})
             result = {"status": "opened", "ticket": ticket_dict(ticket)}
             uow.remember(key, "open_ticket", result, now)
             # The case that reaches a limit is opened; the next one is refused.
@@ -271,8 +271,8 @@ class AfterSalesService(OrderService):
             found = uow.ticket(ticket_no, shop_ids)
             order = uow.orders.lock(self._order_no_by_id(uow, found.order_id)) if found.order_id else None
             ticket = uow.ticket(ticket_no, shop_ids, lock=True)
-            resolution = "approved" if approve else "rejected"
-            if ticket.status == "resolved":
+            resolution = Resolution.APPROVED if approve else Resolution.REJECTED
+            if ticket.status == TicketStatus.RESOLVED:
                 if ticket.resolution == resolution:
                     return {"status": "already_decided", "ticket": ticket_dict(ticket),
                             "order": order_dict(order) if order else None}
@@ -299,14 +299,15 @@ class AfterSalesService(OrderService):
             elif order is not None and action == "intercept":
                 refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
                                                    note, actor, now)
-            ticket.status, ticket.resolution, ticket.resolution_note = "resolved", resolution, note[:4000]
+            ticket.status = advance(ticket.status, TicketStatus.RESOLVED)
+            ticket.resolution, ticket.resolution_note = resolution.value, note[:4000]
             ticket.updated_at = now
             if refund is not None:
                 refund.conversation_id = ticket.conversation_id
             uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             uow.flush()
             notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
-            result = {"status": resolution, "ticket": ticket_dict(ticket),
+            result = {"status": resolution.value, "ticket": ticket_dict(ticket),
                       "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order) if order else None,
                       "notification_id": notification.id if notification else None}
@@ -330,10 +331,9 @@ class AfterSalesService(OrderService):
             active = tuple(i.id for i in order.items if i.cancelled_at is None)
             refund = self._cancel_items(uow, order, active, reason, actor, now, "merchant", order.payment_channel)
             # Recorded as a resolved case, so it shows in the inbox's queue and in the figures.
-            uow.add(t.Ticket(ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
-                             customer_id=order.customer_id, kind="merchant_cancellation", status="resolved",
-                             priority="normal", reason=reason, desired_outcome="cancel_refund", assignee=actor,
-                             created_at=now, updated_at=now, resolution="approved", context={}, pending_action={}))
+            open_case(uow, now, "merchant_cancellation", order.shop_id, order, order.customer_id, None, None,
+                      status=TicketStatus.RESOLVED, reason=reason, desired_outcome=Outcome.CANCEL_REFUND.value,
+                      assignee=actor, resolution=Resolution.APPROVED.value)
             result = {"status": "done", "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order)}
             uow.commit()
@@ -380,18 +380,18 @@ class AfterSalesService(OrderService):
         now = self.clock()
         with self._uow() as uow:
             order, ret = self._locked_return(uow, return_no, shop_ids)
-            if ret.status != "authorized":
+            if ret.status != ReturnStatus.AUTHORIZED:
                 raise Conflict(f"return {return_no} is {ret.status}, not awaiting the goods")
             before = return_dict(ret)
             refund = None
             if not accept:
-                ret.status = "rejected"
+                ret.status = advance(ret.status, ReturnStatus.REJECTED)
             elif ret.outcome == Outcome.EXCHANGE:
-                ret.status = "received"
+                ret.status = advance(ret.status, ReturnStatus.RECEIVED)
             else:
                 refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now,
                                                      deduction)
-                ret.status = "refunded"
+                ret.status = advance(ret.status, ReturnStatus.REFUNDED)
             ret.decision_note = note or ret.decision_note
             ret.decided_at = ret.decided_at or now
             uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
@@ -449,14 +449,14 @@ class AfterSalesService(OrderService):
         """An earlier request of the same kind still open on this order: asked twice, done once."""
         if outcome is Outcome.INTERCEPT:
             for i in order.interceptions:
-                if i.status == "requested":
+                if i.status == InterceptionStatus.REQUESTED:
                     return {"interception": interception_dict(i)}
         if outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
             for r in order.returns:
-                if r.status in ("requested", "authorized"):
+                if r.status in RETURN_OPEN:
                     return {"return": return_dict(r)}
         for tk in order.tickets:
-            if tk.status == "resolved" or tk.kind not in ("cancellation_review", "interception", "return"):
+            if tk.status == TicketStatus.RESOLVED or tk.kind not in ("cancellation_review", "interception", "return"):
                 continue
             cancelling = tk.kind == "cancellation_review" and outcome in (Outcome.CANCEL_REFUND,
                                                                           Outcome.REFUND_TO_BALANCE)
@@ -519,20 +519,12 @@ class AfterSalesService(OrderService):
                          reason: str, decision: Decision, now: datetime, actor: str, context: dict[str, Any],
                          pending_action: dict[str, Any]) -> t.Ticket:
         profile = self._profile(order)
-        amount = decision.refund.amount if decision.refund else 0
-        ticket = t.Ticket(
-            ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id, customer_id=customer_id,
-            kind=kind, status="new", priority=ticket_priority(profile.fault_of(reason), amount), reason=reason,
-            desired_outcome=decision.outcome.value, decision_code=decision.code, pending_action=pending_action,
-            context={**context, "decision": decision_dict(decision)},
-            conversation_id=context.get("conversation_id"),
-            sla_due_at=now + timedelta(hours=decision.sla_hours or profile.sla_hours["escalation"]),
-            created_at=now, updated_at=now)
-        uow.add(ticket)
-        uow.flush()
-        order.tickets.append(ticket)
-        uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
-        return ticket
+        return open_case(uow, now, kind, shop_id, order, customer_id, profile, actor, fault=profile.fault_of(reason),
+                         amount=decision.refund.amount if decision.refund else 0,
+                         decided_sla_hours=decision.sla_hours, reason=reason, desired_outcome=decision.outcome.value,
+                         decision_code=decision.code, pending_action=pending_action,
+                         context={**context, "decision": decision_dict(decision)},
+                         conversation_id=context.get("conversation_id"))
 
     def _request_interception(self, uow: UnitOfWork, order: t.Order, decision: Decision, reason: str, actor: str,
                               now: datetime, context: dict[str, Any]) -> dict[str, Any]:
@@ -541,7 +533,8 @@ class AfterSalesService(OrderService):
         hours = (plan.eta.min, plan.eta.max)
         interception = t.Interception(
             interception_no=new_reference("IC", now), order_id=order.id, customer_id=order.customer_id,
-            stage=plan.stage, status="requested", reason=reason, eta_min_hours=hours[0], eta_max_hours=hours[1],
+            stage=plan.stage, status=InterceptionStatus.REQUESTED.value, reason=reason, eta_min_hours=hours[0],
+            eta_max_hours=hours[1],
             success_rate=plan.success_rate, fee_payer=plan.fee_payer.value, requested_at=now)
         uow.add(interception)
         uow.flush()
@@ -562,7 +555,7 @@ class AfterSalesService(OrderService):
             method=("refuse_delivery" if refusing
                     else "none" if decision.outcome is Outcome.REFUND_ONLY else "ship_back"),
             reason=reason, item_ids={"ids": list(decision.item_ids)},
-            status="authorized" if authorized else "requested",
+            status=(ReturnStatus.AUTHORIZED if authorized else ReturnStatus.REQUESTED).value,
             shipping_payer=decision.return_shipping_payer.value if decision.return_shipping_payer else None,
             evidence_required=decision.evidence_required, window_ends_at=decision.window_ends_at, created_at=now,
             decided_at=now if authorized else None,
@@ -577,7 +570,7 @@ class AfterSalesService(OrderService):
                                        actor, context, {"action": "return", "return_no": ret.return_no})
         if authorized:
             # Nothing to decide, only to expect the goods back: the case is for the merchant's information.
-            ticket.status = "in_progress"
+            ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
         return {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
                 "ticket": ticket_dict(ticket)}
 
@@ -586,21 +579,21 @@ class AfterSalesService(OrderService):
         ret = next(r for r in order.returns if r.return_no == return_no)
         before = return_dict(ret)
         refund = None
-        if ret.status not in ("requested", "authorized"):
+        if ret.status not in RETURN_OPEN:
             raise Conflict(f"return {return_no} is already {ret.status}")
         if not approve:
-            ret.status = "rejected"
+            ret.status = advance(ret.status, ReturnStatus.REJECTED)
         elif ret.outcome == Outcome.REFUND_ONLY:
             refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now)
-            ret.status = "refunded"
+            ret.status = advance(ret.status, ReturnStatus.REFUNDED)
         elif ret.method == "refuse_delivery":
             # The parcel came back refused: the order is cancelled and refunded.
             refund = self._cancel_items(uow, order, tuple(ret.item_ids.get("ids", [])), ret.reason,
                                         f"customer:{order.customer_id}", now, "return", order.payment_channel,
                                         decided_by=actor)
-            ret.status = "refunded"
-        else:
-            ret.status = "authorized"
+            ret.status = advance(ret.status, ReturnStatus.REFUNDED)
+        elif ret.status != ReturnStatus.AUTHORIZED:  # approved at the request already: still authorized
+            ret.status = advance(ret.status, ReturnStatus.AUTHORIZED)
         ret.decided_at, ret.decision_note = now, note[:4000]
         uow.audit(now, actor, f"return_{ret.status}", "return", ret.return_no, before, return_dict(ret))
         return refund
@@ -608,7 +601,7 @@ class AfterSalesService(OrderService):
     def _decide_interception(self, uow: UnitOfWork, order: t.Order, interception_no: str, succeeded: bool,
                              note: str, actor: str, now: datetime) -> t.Refund | None:
         interception = next(i for i in order.interceptions if i.interception_no == interception_no)
-        if interception.status != "requested":
+        if interception.status != InterceptionStatus.REQUESTED:
             raise Conflict(f"interception {interception_no} is already {interception.status}")
         before = interception_dict(interception)
         refund = None
@@ -616,7 +609,8 @@ class AfterSalesService(OrderService):
             active = tuple(i.id for i in order.items if i.cancelled_at is None)
             refund = self._cancel_items(uow, order, active, interception.reason, f"customer:{order.customer_id}", now,
                                         "interception", order.payment_channel, decided_by=actor)
-        interception.status = "succeeded" if succeeded else "failed"
+        interception.status = advance(interception.status, InterceptionStatus.SUCCEEDED if succeeded
+                                      else InterceptionStatus.FAILED)
         interception.resolved_at, interception.outcome_note = now, note[:4000]
         uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
                   interception_dict(interception))

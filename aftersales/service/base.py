@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
-from aftersales.domain import order_numbers
-from aftersales.domain.model import IllegalTransition, OrderState, check_transition
+from aftersales.domain import cases, order_numbers
+from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, TicketStatus
+from aftersales.domain.model import Fault, OrderState, check_transition
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.domain.refunds import RefundStatus
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
 from aftersales.service.unit_of_work import UnitOfWork
-from aftersales.service.views import order_view, refund_dict
+from aftersales.service.views import order_view, refund_dict, ticket_dict
 
 # Chinese platforms count months and business days in China Standard Time (no DST).
 PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
@@ -40,6 +41,38 @@ def new_reference(prefix: str, now: datetime) -> str:
 
 
 E = TypeVar("E")
+
+
+def advance(current: str, target: Lifecycle) -> str:
+    """The stored value of ``target``, once its lifecycle allows the move from ``current``; the
+    service's Conflict when it does not."""
+    try:
+        return type(target)(current).to(target).value
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from None
+
+
+def open_case(uow: UnitOfWork, now: datetime, kind: str, shop_id: str, order: t.Order | None,
+              customer_id: str | None, profile: PolicyProfile | None, actor: str | None,
+              status: TicketStatus = TicketStatus.NEW, fault: Fault | None = None, amount: int = 0,
+              decided_sla_hours: float | None = None, **fields: Any) -> t.Ticket:
+    """A new case in the shop's inbox, the one way every case is opened: its priority and SLA by
+    aftersales.domain.cases (a case recorded as resolved has no SLA), audited as opened by ``actor``
+    (None: the caller writes its own line, or none). ``fields``: the rest of the row (reason,
+    desired_outcome, conversation_id, context, pending_action, …)."""
+    hours = cases.sla_hours(kind, profile, decided_sla_hours)
+    ticket = t.Ticket(ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id if order else None,
+                      customer_id=customer_id, kind=kind, status=status.value,
+                      priority=cases.priority(kind, fault, amount),
+                      sla_due_at=None if status is TicketStatus.RESOLVED else now + timedelta(hours=hours),
+                      created_at=now, updated_at=now, **{"context": {}, "pending_action": {}, **fields})
+    uow.add(ticket)
+    uow.flush()
+    if order is not None:
+        order.tickets.append(ticket)
+    if actor is not None:
+        uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+    return ticket
 
 
 def parse_enum(kind: type[E], value: Any, what: str) -> E:

@@ -29,10 +29,6 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
-class Forbidden(ServiceError):
-    code = "forbidden"
-
-
 class TooManyAttempts(ServiceError):
     """A limit of aftersales.domain.attempts is locked: refused, whatever the request says."""
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aftersales.domain.lifecycles import ReturnStatus
 from aftersales.domain.model import Outcome
-from aftersales.service.base import OrderService
+from aftersales.service.base import OrderService, advance
 from aftersales.service.errors import Conflict, InvalidInput
 from aftersales.service.views import return_dict
-
-REPLACEMENT_SHIPPED = "replacement_shipped"
 
 
 class ExchangeService(OrderService):
@@ -28,26 +27,26 @@ class ExchangeService(OrderService):
             order, exchange = self._locked_return(uow, return_no, shop_ids)
             if exchange.outcome != Outcome.EXCHANGE.value:
                 raise Conflict(f"{return_no} is a return, not an exchange: nothing is sent back to the shopper")
-            if exchange.status == REPLACEMENT_SHIPPED:
+            if exchange.status == ReturnStatus.REPLACEMENT_SHIPPED:
                 if (exchange.replacement_carrier, exchange.replacement_tracking_no) == (carrier, tracking_no):
                     return {"status": "already_shipped", "return": return_dict(exchange), "notification_id": None}
                 raise Conflict(f"the replacement for {return_no} was shipped already "
                                f"({exchange.replacement_carrier} {exchange.replacement_tracking_no})")
-            if exchange.status != "received":
+            if exchange.status != ReturnStatus.RECEIVED:
                 raise Conflict(f"exchange {return_no} is {exchange.status}: the replacement goes out once the "
                                "goods are back")
             before = return_dict(exchange)
-            exchange.status = REPLACEMENT_SHIPPED
+            exchange.status = advance(exchange.status, ReturnStatus.REPLACEMENT_SHIPPED)
             exchange.replacement_carrier, exchange.replacement_tracking_no = carrier, tracking_no
             exchange.replacement_shipped_at = now
             uow.audit(now, actor, "replacement_shipped", "return", return_no, before, return_dict(exchange))
             conversation = next((tk.conversation_id for tk in reversed(order.tickets)
                                  if tk.pending_action.get("return_no") == return_no and tk.conversation_id), None)
-            notification = uow.notify(conversation, REPLACEMENT_SHIPPED, now,
+            notification = uow.notify(conversation, "replacement_shipped", now,
                                       payload={"return_no": return_no, "order_no": order.order_no,
                                                "carrier": carrier, "tracking_no": tracking_no,
                                                "exchange_wish": exchange.exchange_wish})
-            result = {"status": REPLACEMENT_SHIPPED, "return": return_dict(exchange),
+            result = {"status": exchange.status, "return": return_dict(exchange),
                       "notification_id": notification.id if notification else None}
             uow.commit()
         return result

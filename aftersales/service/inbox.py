@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
+from aftersales.domain.lifecycles import TICKET_OPEN, Resolution, TicketStatus
 from aftersales.service.after_sales import AfterSalesService
-from aftersales.service.base import utcnow
+from aftersales.service.base import advance, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.exchanges import ExchangeService
 from aftersales.service.unit_of_work import UnitOfWork
@@ -35,10 +36,10 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "merchant_cancellations": ("merchant_cancellation",),
     "refunds": ("refund_failed", "refund_unanswered"),
 }
-OPEN_STATUSES = ("new", "in_progress", "waiting_on_customer")
-SETTABLE_STATUSES = OPEN_STATUSES  # "resolved" only by a decision or by closing with a note
+OPEN_STATUSES = tuple(status.value for status in TicketStatus if status in TICKET_OPEN)
+SETTABLE_STATUSES = OPEN_STATUSES  # resolved only by a decision or a withdrawal
 # What several cases can be set to at once: never resolved (a decision, maybe money, is one case at a time).
-BULK_STATUSES = ("in_progress", "waiting_on_customer")
+BULK_STATUSES = (TicketStatus.IN_PROGRESS.value, TicketStatus.WAITING_ON_CUSTOMER.value)
 MAX_BULK = 100
 # How lines of one moment follow each other in the order timeline (otherwise in the order written).
 _TYPE_RANK = {"milestone": 0, "audit": 1, "notification": 2}
@@ -48,7 +49,7 @@ _MOMENT_RANK = {"ticket_approved": 0, "ticket_rejected": 0, "ticket_answered": 0
 _MILESTONE_STATE = {"placed": "pending_payment", "paid": "paid", "shipped": "shipped", "delivered": "delivered",
                     "redeemed": "redeemed", "completed": "completed"}
 # How a resolved case ended: decided either way, answered, or withdrawn by the shopper in the chat.
-RESOLUTIONS = ("approved", "rejected", "answered", "withdrawn")
+RESOLUTIONS = tuple(resolution.value for resolution in Resolution)
 LANGUAGES = ("zh", "en")  # the inbox's languages; zh first, the default
 MAX_REPLY = 2000
 MAX_FAILED_LOGINS = 5
@@ -158,7 +159,8 @@ class InboxService:
         now = self.clock()
         with self._uow() as uow:
             mine = t.Ticket.shop_id.in_(shop_ids)
-            new = uow.session.scalar(select(func.count()).select_from(t.Ticket).where(mine, t.Ticket.status == "new"))
+            new = uow.session.scalar(select(func.count()).select_from(t.Ticket)
+                                     .where(mine, t.Ticket.status == TicketStatus.NEW.value))
             overdue = uow.session.scalar(select(func.count()).select_from(t.Ticket).where(
                 mine, t.Ticket.status.in_(OPEN_STATUSES), t.Ticket.sla_due_at < now))
         return {"new": int(new or 0), "overdue": int(overdue or 0)}
@@ -317,7 +319,7 @@ class InboxService:
         result: dict[str, Any] = {"updated": [], "unchanged": [], "skipped": {}}
         for ticket_no in chosen:
             ticket = found[ticket_no]
-            changes = "resolved" if ticket.status == "resolved" else change(ticket)
+            changes = "resolved" if ticket.status == TicketStatus.RESOLVED else change(ticket)
             if isinstance(changes, str):
                 result["skipped"][ticket_no] = changes
                 continue
@@ -325,9 +327,7 @@ class InboxService:
                 result["unchanged"].append(ticket_no)
                 continue
             before = ticket_dict(ticket)
-            for name, value in changes.items():
-                setattr(ticket, name, value)
-            ticket.updated_at = now
+            _apply(ticket, changes, now)
             uow.audit(now, actor, action, "ticket", ticket.ticket_no, before, {**ticket_dict(ticket), "via": "bulk"})
             result["updated"].append(ticket_no)
         uow.commit()
@@ -346,8 +346,8 @@ class InboxService:
             if not ticket.conversation_id:
                 raise Conflict("this case did not come from a chat; there is no one to reply to there")
             before = ticket_dict(ticket)
-            if ticket.status == "new":
-                ticket.status = "in_progress"
+            if ticket.status == TicketStatus.NEW:
+                ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
             ticket.assignee = ticket.assignee or actor
             ticket.updated_at = now
             notification = uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
@@ -529,7 +529,8 @@ class InboxService:
         with_human = {c for kind, c, *_ in tickets if c and kind in QUEUES["escalations"]}
         conversations = {c for _, c, *_ in tickets if c} | {c for *_, c in refunds if c}
         # A case the shopper withdrew was neither approved nor rejected: it is counted as withdrawn.
-        resolutions = Counter(resolution for _, _, status, resolution in tickets if status == "resolved" and resolution)
+        resolutions = Counter(resolution for _, _, status, resolution in tickets
+                              if status == TicketStatus.RESOLVED and resolution)
         refund_hours: dict[str, list[float]] = {}
         for channel, created, completed, _ in refunds:
             if completed is not None:
@@ -557,12 +558,10 @@ class InboxService:
         now = self.clock()
         with self._uow() as uow:
             ticket = uow.ticket(ticket_no, shop_ids, lock=True)
-            if ticket.status == "resolved":
+            if ticket.status == TicketStatus.RESOLVED:
                 raise Conflict(f"case {ticket_no} is resolved")
             before = ticket_dict(ticket)
-            for name, value in changes.items():
-                setattr(ticket, name, value)
-            ticket.updated_at = now
+            _apply(ticket, changes, now)
             uow.audit(now, actor, action, "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             result = ticket_dict(ticket)
             uow.commit()
@@ -571,13 +570,13 @@ class InboxService:
     @staticmethod
     def _due_soon(ticket: t.Ticket, now: datetime) -> bool:
         """Open, not yet late, and due within the hour (or the last quarter of its SLA)."""
-        if ticket.status == "resolved" or ticket.sla_due_at is None or ticket.sla_due_at < now:
+        if ticket.status == TicketStatus.RESOLVED or ticket.sla_due_at is None or ticket.sla_due_at < now:
             return False
         return ticket.sla_due_at - now <= max(timedelta(hours=1), (ticket.sla_due_at - ticket.created_at) / 4)
 
     @staticmethod
     def _overdue(ticket: t.Ticket, now: datetime) -> bool:
-        return ticket.status != "resolved" and ticket.sla_due_at is not None and ticket.sla_due_at < now
+        return ticket.status != TicketStatus.RESOLVED and ticket.sla_due_at is not None and ticket.sla_due_at < now
 
 
 class NotYours(NotFound):
@@ -586,6 +585,13 @@ class NotYours(NotFound):
     def __init__(self, ticket_nos: list[str]):
         super().__init__(", ".join(ticket_nos))
         self.ticket_nos = ticket_nos
+
+
+def _apply(ticket: t.Ticket, changes: dict[str, Any], now: datetime) -> None:
+    """A merchant's change to an open case; a new status by the case's lifecycle."""
+    for name, value in changes.items():
+        setattr(ticket, name, advance(ticket.status, TicketStatus(value)) if name == "status" else value)
+    ticket.updated_at = now
 
 
 def _merchant_dict(merchant: t.Merchant) -> dict[str, Any]:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
-from aftersales.service.base import utcnow
+from aftersales.domain.lifecycles import NotificationStatus
+from aftersales.service.base import advance, utcnow
 from aftersales.service.unit_of_work import UnitOfWork
 
 EXTERNAL_INTENT = "EXTERNAL_case_update"
@@ -69,16 +70,16 @@ class NotificationDispatcher:
                 error = f"{exc.__class__.__name__}: {exc}"[:1000]
                 gave_up = row["attempts"] >= MAX_ATTEMPTS
                 (report.failed if gave_up else report.waiting).append(row["id"])
-                self._update(row["id"], status="failed" if gave_up else "pending", last_error=error,
-                             next_attempt_at=self.clock() + backoff(row["attempts"]))
+                self._update(row["id"], NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
+                             last_error=error, next_attempt_at=self.clock() + backoff(row["attempts"]))
                 continue
             if sent:
                 report.sent.append(row["id"])
-                self._update(row["id"], status="sent", last_error=None, sent_at=self.clock())
+                self._update(row["id"], NotificationStatus.SENT, last_error=None, sent_at=self.clock())
             else:
                 # Waiting for a human to finish is not a failed attempt.
                 report.waiting.append(row["id"])
-                self._update(row["id"], status="pending", attempts=row["attempts"] - 1,
+                self._update(row["id"], NotificationStatus.PENDING, attempts=row["attempts"] - 1,
                              last_error="the chat is with a human", next_attempt_at=self.clock() + WAIT_WHILE_PAUSED)
         return report
 
@@ -86,7 +87,8 @@ class NotificationDispatcher:
         now = self.clock()
         with UnitOfWork(self._sessions) as uow:
             query = (select(t.Notification)
-                     .where(or_(t.Notification.status == "pending", t.Notification.status == "sending"),
+                     .where(t.Notification.status.in_([NotificationStatus.PENDING.value,
+                                                       NotificationStatus.SENDING.value]),
                             t.Notification.next_attempt_at <= now)
                      .order_by(t.Notification.id).limit(limit).with_for_update(skip_locked=True))
             if only is not None:
@@ -94,7 +96,8 @@ class NotificationDispatcher:
             rows = uow.session.scalars(query).all()
             claimed = []
             for row in rows:
-                row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + LEASE
+                row.status = advance(row.status, NotificationStatus.SENDING)
+                row.attempts, row.next_attempt_at = row.attempts + 1, now + LEASE
                 claimed.append({"id": row.id, "conversation_id": row.conversation_id, "kind": row.kind,
                                 "payload": dict(row.payload), "attempts": row.attempts})
             uow.commit()
@@ -120,10 +123,14 @@ class NotificationDispatcher:
         self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
         return True
 
-    def _update(self, notification_id: int, **changes: Any) -> None:
+    def _update(self, notification_id: int, status: NotificationStatus, **changes: Any) -> None:
         with UnitOfWork(self._sessions) as uow:
             row = uow.session.get(t.Notification, notification_id, with_for_update=True)
             assert row is not None
+            if NotificationStatus(row.status).terminal:
+                # Another dispatcher took it over when this one's lease ran out, and finished it.
+                return
+            row.status = advance(row.status, status)
             for name, value in changes.items():
                 setattr(row, name, value)
             uow.commit()

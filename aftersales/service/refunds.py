@@ -28,6 +28,7 @@ from aftersales.domain.refunds import (
     next_status,
     retry_delay,
 )
+from aftersales.service.base import open_case
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import refund_dict
 
@@ -151,17 +152,10 @@ class RefundWorker:
     @staticmethod
     def _open_case(uow: UnitOfWork, refund: t.Refund, now: datetime, kind: str, message: str | None) -> t.Ticket:
         """The merchant must act: the money did not go out (or nobody knows whether it did)."""
-        from aftersales.service.base import new_reference
-
         order = uow.session.get(t.Order, refund.order_id)
         assert order is not None
-        ticket = t.Ticket(ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
-                          customer_id=order.customer_id, kind=kind, status="new", priority="urgent",
-                          reason=None, desired_outcome=None, conversation_id=refund.conversation_id,
-                          context=_case_context(refund, message), sla_due_at=now + timedelta(hours=4),
-                          created_at=now, updated_at=now)
-        uow.add(ticket)
-        uow.flush()
+        ticket = open_case(uow, now, kind, order.shop_id, order, order.customer_id, None, None,
+                           conversation_id=refund.conversation_id, context=_case_context(refund, message))
         uow.audit(now, "system:payments", "ticket_opened", "ticket", ticket.ticket_no, None,
                   {"kind": kind, "refund_no": refund.refund_no})
         return ticket

@@ -5,16 +5,14 @@ item, carries its refund for the merchant's approval; everything else the mercha
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain.lifecycles import TicketStatus
 from aftersales.domain.topic_cases import Details, Missing, Topic, assess, parse_details
-from aftersales.service.base import OrderService, new_reference, parse_enum
+from aftersales.service.base import OrderService, open_case, parse_enum
 from aftersales.service.errors import InvalidInput
 from aftersales.service.views import iso, order_view, ticket_dict
-
-PRIORITY = {Topic.MISSING_ITEM: "high", Topic.DELIVERY_TIME: "high"}
 
 
 def _named_item(order: t.Order, text: str) -> list[int]:
@@ -56,20 +54,15 @@ class TopicCaseService(OrderService):
             if found.verdict.value != "open":
                 return {"status": found.verdict.value, "order_no": order.order_no, "ticket": None}
             for existing in order.tickets:
-                if existing.kind == kind.case_kind and existing.status != "resolved":
+                if existing.kind == kind.case_kind and existing.status != TicketStatus.RESOLVED:
                     return {"status": "already_open", "order_no": order.order_no, "ticket": ticket_dict(existing)}
             sla = profile.sla_hours[kind.case_kind]
-            ticket = t.Ticket(
-                ticket_no=new_reference("TK", now), shop_id=order.shop_id, order_id=order.id,
-                customer_id=customer_id, kind=kind.case_kind, status="new",
-                priority=PRIORITY.get(kind, "normal"), desired_outcome=parsed.fields.get("wish"),
-                conversation_id=conversation_id, pending_action=self._pending_action(kind, order, parsed),
+            ticket = open_case(
+                uow, now, kind.case_kind, order.shop_id, order, customer_id, profile, actor,
+                desired_outcome=parsed.fields.get("wish"), conversation_id=conversation_id,
+                pending_action=self._pending_action(kind, order, parsed),
                 context={"summary": parsed.text, "details": parsed.fields, "transcript": transcript or [],
-                         **({"warranty_ends_at": iso(found.ends_at)} if kind is Topic.REPAIR else {})},
-                sla_due_at=now + timedelta(hours=sla), created_at=now, updated_at=now)
-            uow.add(ticket)
-            uow.flush()
-            uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+                         **({"warranty_ends_at": iso(found.ends_at)} if kind is Topic.REPAIR else {})})
             result = {"status": "opened", "order_no": order.order_no, "ticket": ticket_dict(ticket),
                       "details": parsed.fields, "sla_hours": sla}
             uow.remember(key, "open_topic_case", result, now)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import READ_ONLY
+from aftersales.domain.lifecycles import InterceptionStatus, NotificationStatus
 
 # Each dialect's INSERT … ON CONFLICT DO NOTHING (their Insert classes share no base that has it).
 _INSERT_OR_SKIP: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
@@ -66,8 +67,8 @@ class UnitOfWork:
             return None
         notification = t.Notification(
             conversation_id=conversation_id, kind=kind, ticket_id=ticket.id if ticket else None,
-            refund_id=refund.id if refund else None, payload=payload or {}, status="pending", attempts=0,
-            next_attempt_at=at, created_at=at)
+            refund_id=refund.id if refund else None, payload=payload or {},
+            status=NotificationStatus.PENDING.value, attempts=0, next_attempt_at=at, created_at=at)
         self.session.add(notification)
         self.session.flush()
         return notification
@@ -152,7 +153,7 @@ class OrderRepository:
         interceptions = (select(func.count()).select_from(t.Interception)
                          .where(t.Interception.customer_id == customer_id,
                                 t.Interception.requested_at >= interceptions_since,
-                                t.Interception.status != "withdrawn"))
+                                t.Interception.status != InterceptionStatus.WITHDRAWN.value))
         row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
                                           interceptions.scalar_subquery())).one()
         return row[0] or 0, row[1] or 0, row[2] or 0

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain.lifecycles import InterceptionStatus, Resolution, ReturnStatus, TicketStatus
 from aftersales.domain.withdrawals import RequestKind, RequestView, refusal
-from aftersales.service.base import OrderService
+from aftersales.service.base import OrderService, advance
 from aftersales.service.errors import InvalidInput
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import interception_dict, return_dict, ticket_dict
 
-WITHDRAWN = "withdrawn"
 RETURN_KINDS = {"return_refund": RequestKind.RETURN, "exchange": RequestKind.EXCHANGE,
                 "refund_only": RequestKind.REFUND_ONLY}
 
@@ -31,16 +31,16 @@ def _requests(order: t.Order) -> list[_Found]:
     """Every request on the order that was not withdrawn already, newest first."""
     found: list[_Found] = []
     for ticket in order.tickets:
-        if ticket.kind == "cancellation_review" and ticket.resolution != WITHDRAWN:
-            status = "open" if ticket.status != "resolved" else ticket.resolution or "approved"
+        if ticket.kind == "cancellation_review" and ticket.resolution != Resolution.WITHDRAWN:
+            status = "open" if ticket.status != TicketStatus.RESOLVED else ticket.resolution or "approved"
             found.append(_Found(RequestView(RequestKind.CANCELLATION, ticket.ticket_no, status), ticket,
                                 ticket.created_at))
     for ret in order.returns:
-        if ret.status != WITHDRAWN:
+        if ret.status != ReturnStatus.WITHDRAWN:
             found.append(_Found(RequestView(RETURN_KINDS.get(ret.outcome, RequestKind.RETURN), ret.return_no,
                                             ret.status), ret, ret.created_at))
     for interception in order.interceptions:
-        if interception.status != WITHDRAWN:
+        if interception.status != InterceptionStatus.WITHDRAWN:
             found.append(_Found(RequestView(RequestKind.INTERCEPTION, interception.interception_no,
                                             interception.status, interception.stage), interception,
                                 interception.requested_at))
@@ -100,7 +100,7 @@ class WithdrawalService(OrderService):
             for f in chosen:
                 self._withdraw_one(uow, order, f, actor, now)
             result = {"status": "withdrawn" if chosen else "nothing_open", "order_no": order.order_no,
-                      "withdrawn": [{**_described(f), "status": WITHDRAWN, "refusal": None} for f in chosen],
+                      "withdrawn": [{**_described(f), "status": "withdrawn", "refusal": None} for f in chosen],
                       "closed": [_described(f) for f in found if refusal(f.view) is not None]}
             uow.remember(key, "withdraw", result, now)
             uow.commit()
@@ -111,12 +111,12 @@ class WithdrawalService(OrderService):
         row = found.row
         if isinstance(row, t.ReturnRequest):
             before = return_dict(row)
-            row.status = WITHDRAWN
+            row.status = advance(row.status, ReturnStatus.WITHDRAWN)
             uow.audit(now, actor, "return_withdrawn", "return", row.return_no, before, return_dict(row))
             tickets = [tk for tk in order.tickets if tk.pending_action.get("return_no") == row.return_no]
         elif isinstance(row, t.Interception):
             before = interception_dict(row)
-            row.status, row.resolved_at = WITHDRAWN, now
+            row.status, row.resolved_at = advance(row.status, InterceptionStatus.WITHDRAWN), now
             uow.audit(now, actor, "interception_withdrawn", "interception", row.interception_no, before,
                       interception_dict(row))
             tickets = [tk for tk in order.tickets if tk.pending_action.get("interception_no") == row.interception_no]
@@ -125,9 +125,10 @@ class WithdrawalService(OrderService):
         else:  # an order cancelled at once is carried out: refusal() never lets one through
             raise AssertionError(f"{found.view.reference} cannot be withdrawn")
         for ticket in tickets:
-            if ticket.status == "resolved":
+            if ticket.status == TicketStatus.RESOLVED:
                 continue
             before = ticket_dict(ticket)
-            ticket.status, ticket.resolution = "resolved", WITHDRAWN
+            ticket.status = advance(ticket.status, TicketStatus.RESOLVED)
+            ticket.resolution = Resolution.WITHDRAWN.value
             ticket.updated_at = now
             uow.audit(now, actor, "ticket_withdrawn", "ticket", ticket.ticket_no, before, ticket_dict(ticket))

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aftersales.domain.model import Fulfillment, IllegalTransition, OrderState, check_transition
+from aftersales.domain.lifecycles import IllegalTransition
+from aftersales.domain.model import Fulfillment, OrderState, check_transition
 from aftersales.domain.order_events import _PROGRESS, TARGET_STATE, EventType, Outcome, plan
 
 S = OrderState

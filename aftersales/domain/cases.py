@@ -1,0 +1,36 @@
+"""What every case in the merchant's inbox is opened with, whoever opens it: its priority and how
+long the merchant has to answer it (its SLA)."""
+
+from __future__ import annotations
+
+from aftersales.domain.model import Fault
+from aftersales.domain.profile import PolicyProfile
+
+# The money did not go out, or nobody knows whether it did: before anything else.
+URGENT_KINDS = frozenset({"refund_failed", "refund_unanswered"})
+# A complaint, and what the shop must see before it packs or ships (a new address, a wished time)
+# or has already got wrong (an item missing).
+HIGH_KINDS = frozenset({"complaint", "address_change", "delivery_time", "missing_item"})
+# A case of a kind whose answer time the shop's profile does not name, and a case of no order's
+# (so of no profile): four hours.
+DEFAULT_SLA_HOURS = 4.0
+LARGE_AMOUNT = 100_000  # minor units: 1,000 yuan
+
+
+def priority(kind: str, fault: Fault | None = None, amount_minor: int = 0) -> str:
+    """Urgent and high kinds by their kind; a case a decision opens (a review, a return, an
+    interception) high when the merchant's or the platform's fault, or a large amount (002 §2.3)."""
+    if kind in URGENT_KINDS:
+        return "urgent"
+    if kind in HIGH_KINDS or fault in (Fault.MERCHANT, Fault.PLATFORM) or amount_minor >= LARGE_AMOUNT:
+        return "high"
+    return "normal"
+
+
+def sla_hours(kind: str, profile: PolicyProfile | None, decided: float | None = None) -> float:
+    """The hours the policy's decision gave the merchant, else the profile's for this kind of case,
+    else DEFAULT_SLA_HOURS."""
+    if decided:
+        return decided
+    found = profile.sla_hours.get(kind) if profile is not None else None
+    return found if found is not None else DEFAULT_SLA_HOURS
