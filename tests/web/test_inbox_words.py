@@ -12,7 +12,7 @@ import yaml
 
 from aftersales.domain.model import OrderState, Outcome, Party, PaymentChannel
 from aftersales.domain.refunds import RefundStatus
-from aftersales.entrypoints.web.inbox.words import labels, sentences_en, word_file
+from aftersales.entrypoints.web.inbox.words import labels, sentences_en, word_file, yuan
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -65,3 +65,10 @@ def test_the_web_app_reads_no_file_of_the_action_server():
     for module in web.rglob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert '"actions"' not in text and "texts/" not in text, module
+
+
+def test_money_is_formatted_by_the_domain_in_integer_minor_units():
+    assert [yuan(v) for v in (129950, 5, 0, None)] == ["¥1,299.50", "¥0.05", "¥0.00", ""]
+    assert yuan(10**11 + 1) == "¥1,000,000,000.01"  # no float rounding
+    with pytest.raises(TypeError):
+        yuan(12.5)  # type: ignore[arg-type]
