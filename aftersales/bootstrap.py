@@ -19,7 +19,10 @@ from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.base import utcnow
 from aftersales.service.inbox import InboxService
+from aftersales.service.inbox_reports import InboxReports
 from aftersales.service.integrations import IntegrationsService
+from aftersales.service.merchant_accounts import MerchantAccounts
+from aftersales.service.merchant_operations import MerchantService
 from aftersales.service.notifications import NotificationDispatcher
 from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
@@ -54,7 +57,10 @@ def payment_providers() -> PaymentProviders:
 class Services:
     settings: Settings
     after_sales: AfterSalesService
+    merchant_operations: MerchantService
     inbox: InboxService
+    merchant_accounts: MerchantAccounts
+    inbox_reports: InboxReports
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
@@ -75,15 +81,17 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
     """Everything, once. ``rasa_timeout``/``rasa_retries``: the web app waits for one short attempt
     (a merchant's click), the worker for the client's defaults (it retries later anyway)."""
     sessions = session_factory(settings.database_url)
-    after_sales = AfterSalesService(sessions)
+    merchant_operations = MerchantService(sessions)
     conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, rasa_timeout, rasa_retries)
     providers = payment_providers()
     return Services(
-        settings=settings, after_sales=after_sales, inbox=InboxService(sessions, after_sales),
+        settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
+        inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
+        inbox_reports=InboxReports(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),
-        order_events=OrderEventsService(sessions, after_sales), integrations=IntegrationsService(sessions),
+        order_events=OrderEventsService(sessions, merchant_operations), integrations=IntegrationsService(sessions),
         refunds=RefundWorker(sessions, providers.by_channel, utcnow),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,
         # Where the bot's cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk.

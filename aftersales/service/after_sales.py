@@ -1,7 +1,8 @@
-"""After-sales operations. Each public method is one transaction that locks the order row first,
-re-reads everything under the lock, asks the policy, then writes — so concurrent requests on one
-order queue up and each sees the state the previous one left. Money moves at most once: an item
-carries the refund that paid it back, and a replayed idempotency key returns the stored answer."""
+"""The shopper's operations (the merchant's: aftersales.service.merchant_operations). Each public
+method is one transaction that locks the order row first, re-reads everything under the lock, asks
+the policy, then writes — so concurrent requests on one order queue up and each sees the state the
+previous one left. Money moves at most once: an item carries the refund that paid it back, and a
+replayed idempotency key returns the stored answer."""
 
 from __future__ import annotations
 
@@ -17,15 +18,11 @@ from aftersales.domain import attempts
 from aftersales.domain.lifecycles import (
     RETURN_OPEN,
     InterceptionStatus,
-    Resolution,
     ReturnStatus,
     TicketStatus,
 )
 from aftersales.domain.model import (
-    STATE_TIMESTAMP,
     CustomerHistory,
-    Fulfillment,
-    OrderState,
     Outcome,
     PaymentChannel,
     Request,
@@ -36,11 +33,10 @@ from aftersales.domain.policy import (
     InvalidRequest,
     available_outcomes,
     decide,
-    refund_amount,
 )
 from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import PLATFORM_TZ, OrderService, advance, new_reference, open_case, parse_enum
-from aftersales.service.errors import Conflict, InvalidInput, NotFound, OrderNotFound
+from aftersales.service.errors import InvalidInput, NotFound, OrderNotFound
 from aftersales.service.limits import count, refuse_if_locked
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import (
@@ -52,13 +48,6 @@ from aftersales.service.views import (
     return_dict,
     ticket_dict,
 )
-
-MERCHANT_CANCEL_REASONS = {
-    "unpaid": {OrderState.PENDING_PAYMENT},  # 000: 用户未付款
-    "out_of_stock": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 缺货
-    "wrong_listing": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 商品信息错误
-    "bad_address": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 地址明显错误 / 联系不上
-}
 
 
 class AfterSalesService(OrderService):
@@ -258,159 +247,6 @@ class AfterSalesService(OrderService):
             uow.commit()
         return result
 
-    # -- merchant-side writes ----------------------------------------------------------------------
-
-    def decide_ticket(self, ticket_no: str, approve: bool, note: str, actor: str,
-                      shop_ids: set[str] | None = None) -> dict[str, Any]:
-        """The merchant's decision on a case, carried out: a refund, a return authorization, an
-        interception outcome. ``shop_ids`` limits a merchant to their own shops (None: the system)."""
-        now = self.clock()
-        with self._uow() as uow:
-            # The order row first, then the case, as every operation on an order locks them (a
-            # withdrawal in the same moment waits here instead of deadlocking).
-            found = uow.ticket(ticket_no, shop_ids)
-            order = uow.orders.lock(self._order_no_by_id(uow, found.order_id)) if found.order_id else None
-            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
-            resolution = Resolution.APPROVED if approve else Resolution.REJECTED
-            if ticket.status == TicketStatus.RESOLVED:
-                if ticket.resolution == resolution:
-                    return {"status": "already_decided", "ticket": ticket_dict(ticket),
-                            "order": order_dict(order) if order else None}
-                raise Conflict(f"ticket {ticket_no} was already {ticket.resolution}")
-            before = ticket_dict(ticket)
-            action = ticket.pending_action.get("action")
-            refund = None
-            if order is not None and action == "cancel" and approve:
-                # A review approves cancelling the order as it was; a card key sent or a parcel shipped
-                # since then changes what is being cancelled, so the case must be looked at again.
-                if order.state != ticket.pending_action.get("order_state", order.state):
-                    raise Conflict(f"order {order.order_no} is {order.state} now, no longer "
-                                   f"{ticket.pending_action['order_state']}: review it again")
-                refund = self._cancel_items(uow, order, tuple(ticket.pending_action["item_ids"]),
-                                            ticket.reason or "other",
-                                            f"customer:{order.customer_id}", now, "review",
-                                            ticket.pending_action["refund_channel"], review=True, decided_by=actor)
-            elif order is not None and action == "return":
-                refund = self._decide_return(uow, order, ticket.pending_action["return_no"], approve, note, actor, now)
-            elif order is not None and action == "refund_items" and approve:
-                # A missing or damaged item the shopper wanted refunded, not replaced: its money back.
-                refund = self._refund_returned_items(uow, order, tuple(ticket.pending_action["item_ids"]), actor,
-                                                     now, source="missing_item")
-            elif order is not None and action == "intercept":
-                refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
-                                                   note, actor, now)
-            ticket.status = advance(ticket.status, TicketStatus.RESOLVED)
-            ticket.resolution, ticket.resolution_note = resolution.value, note[:4000]
-            ticket.updated_at = now
-            if refund is not None:
-                refund.conversation_id = ticket.conversation_id
-            uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
-            uow.flush()
-            notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
-            result = {"status": resolution.value, "ticket": ticket_dict(ticket),
-                      "refund": refund_dict(refund) if refund else None,
-                      "order": order_dict(order) if order else None,
-                      "notification_id": notification.id if notification else None}
-            uow.commit()
-        return result
-
-    def merchant_cancel(self, order_no: str, reason: str, actor: str,
-                        shop_ids: set[str] | None = None) -> dict[str, Any]:
-        """Merchant-initiated cancellation (000: unpaid, out of stock, wrong listing, bad address),
-        refunded automatically to the original channel."""
-        allowed_states = MERCHANT_CANCEL_REASONS.get(reason)
-        if allowed_states is None:
-            raise InvalidInput(f"merchant cancellation reasons are {', '.join(MERCHANT_CANCEL_REASONS)}")
-        now = self.clock()
-        with self._uow() as uow:
-            order = uow.orders.lock(self._order_no(order_no))
-            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
-                raise NotFound(order_no)
-            if order.state not in allowed_states:
-                raise Conflict(f"an order in state {order.state} cannot be cancelled for {reason}")
-            active = tuple(i.id for i in order.items if i.cancelled_at is None)
-            refund = self._cancel_items(uow, order, active, reason, actor, now, "merchant", order.payment_channel)
-            # Recorded as a resolved case, so it shows in the inbox's queue and in the figures.
-            open_case(uow, now, "merchant_cancellation", order.shop_id, order, order.customer_id, None, None,
-                      status=TicketStatus.RESOLVED, reason=reason, desired_outcome=Outcome.CANCEL_REFUND.value,
-                      assignee=actor, resolution=Resolution.APPROVED.value)
-            result = {"status": "done", "refund": refund_dict(refund) if refund else None,
-                      "order": order_dict(order)}
-            uow.commit()
-        return result
-
-    def advance_order(self, order_no: str, target: str, actor: str, shop_ids: set[str] | None = None,
-                      carrier: str | None = None, tracking_no: str | None = None) -> dict[str, Any]:
-        """Fulfilment progress reported by the merchant or the courier feed: paid, shipped, in
-        transit, out for delivery, delivered, redeemed, completed. Illegal steps are refused."""
-        target_state = parse_enum(OrderState, target, "order state")
-        if target_state in (OrderState.CANCELLED, OrderState.RETURNED):
-            raise InvalidInput("cancellations and returns go through their own operations")
-        now = self.clock()
-        with self._uow() as uow:
-            order = uow.orders.lock(self._order_no(order_no))
-            if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
-                raise NotFound(order_no)
-            before = {"state": order.state}
-            self._transition(order, target_state)
-            stamp = STATE_TIMESTAMP.get(target_state)
-            if stamp:
-                setattr(order, stamp, now)
-            if carrier:
-                order.carrier = carrier
-            if tracking_no:
-                order.tracking_no = tracking_no
-            uow.audit(now, actor, f"order_{target_state.value}", "order", order.order_no, before,
-                      {"state": order.state, "carrier": order.carrier, "tracking_no": order.tracking_no})
-            uow.flush()
-            result = order_dict(order)
-            uow.commit()
-        return result
-
-    def receive_return(self, return_no: str, actor: str, shop_ids: set[str] | None = None, deduction: int = 0,
-                       note: str = "", accept: bool = True) -> dict[str, Any]:
-        """The merchant has the goods back and inspected them: refund in full, refund less a stated
-        deduction (worn, parts missing), or refuse with the evidence in ``note`` — or, for an
-        exchange, send the replacement. The shopper is told which, with the merchant's words."""
-        note = note.strip()[:2000]
-        if deduction < 0:
-            raise InvalidInput("a deduction is an amount of at least 0")
-        if (deduction or not accept) and not note:
-            raise InvalidInput("say why: the shopper is told the reason for a deduction or a refusal")
-        now = self.clock()
-        with self._uow() as uow:
-            order, ret = self._locked_return(uow, return_no, shop_ids)
-            if ret.status != ReturnStatus.AUTHORIZED:
-                raise Conflict(f"return {return_no} is {ret.status}, not awaiting the goods")
-            before = return_dict(ret)
-            refund = None
-            if not accept:
-                ret.status = advance(ret.status, ReturnStatus.REJECTED)
-            elif ret.outcome == Outcome.EXCHANGE:
-                ret.status = advance(ret.status, ReturnStatus.RECEIVED)
-            else:
-                refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now,
-                                                     deduction)
-                ret.status = advance(ret.status, ReturnStatus.REFUNDED)
-            ret.decision_note = note or ret.decision_note
-            ret.decided_at = ret.decided_at or now
-            uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
-            # The chat the return was asked in hears that the parcel is back (and later, from the
-            # refund worker, that the money has arrived).
-            conversation = next((tk.conversation_id for tk in reversed(order.tickets)
-                                 if tk.kind == "return" and tk.conversation_id), None)
-            if refund is not None:
-                refund.conversation_id = conversation
-            uow.flush()
-            notification = uow.notify(conversation, "return_received" if accept else "return_rejected", now,
-                                      refund=refund, payload={"return_no": ret.return_no, "order_no": order.order_no,
-                                                              "deduction": deduction, "note": note})
-            result = {"status": ret.status, "return": return_dict(ret),
-                      "refund": refund_dict(refund) if refund else None,
-                      "notification_id": notification.id if notification else None}
-            uow.commit()
-        return result
-
     # -- internals ---------------------------------------------------------------------------------
 
     @staticmethod
@@ -463,57 +299,6 @@ class AfterSalesService(OrderService):
             if tk.desired_outcome == outcome.value or cancelling:
                 return {"ticket": ticket_dict(tk)}
         return None
-
-    def _cancel_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], reason: str, actor: str,
-                      now: datetime, source: str, channel: str | None, review: bool = False,
-                      decided_by: str | None = None) -> t.Refund | None:
-        """Cancel items (the whole order when they are all that is left) and refund them once."""
-        view = order_view(order)
-        chosen = [i for i in order.items if i.id in item_ids and i.cancelled_at is None]
-        if not chosen or len(chosen) != len(set(item_ids)):
-            raise Conflict("those items are already cancelled")
-        before = {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at]}
-        whole = {i.id for i in order.items if i.cancelled_at is None} <= set(item_ids)
-        if whole:
-            self._transition(order, OrderState.CANCELLED)
-        elif OrderState(order.state) not in (OrderState.PENDING_PAYMENT, OrderState.PAID):
-            raise Conflict("items can only be cancelled one by one before shipment")
-        refund = None
-        amount = refund_amount(view, item_ids)
-        if view.state is not OrderState.PENDING_PAYMENT and channel and amount > 0:
-            profile = self._profile(order)
-            eta = profile.refund_eta[PaymentChannel(channel)]
-            if review and view.fulfillment is Fulfillment.VIRTUAL:
-                eta = profile.virtual_review_refund_eta
-            refund = self._issue_refund(uow, order, amount, channel, source, eta, now, decided_by or actor)
-        for item in chosen:
-            item.cancelled_at = now
-            item.refund_id = refund.id if refund else None
-        if whole:
-            order.cancelled_at, order.cancelled_by, order.cancel_reason = now, actor, reason
-        uow.audit(now, decided_by or actor, "order_cancelled" if whole else "items_cancelled", "order",
-                  order.order_no, before,
-                  {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at],
-                   "refund_no": refund.refund_no if refund else None})
-        return refund
-
-    def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
-                               now: datetime, deduction: int = 0, source: str = "return") -> t.Refund | None:
-        ids = item_ids or tuple(i.id for i in order.items if i.cancelled_at is None)
-        chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
-        if not chosen:
-            raise Conflict("these items were already refunded")
-        amount = sum(i.unit_price * i.quantity - (i.price_protection_amount or 0) for i in chosen) - deduction
-        if amount <= 0:
-            raise InvalidInput("the deduction must leave something to refund; refuse the return instead")
-        profile = self._profile(order)
-        refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", source,
-                                    profile.refund_eta[PaymentChannel(order.payment_channel or "balance")], now, actor)
-        for item in chosen:
-            item.refund_id = refund.id
-        if all(i.refund_id is not None or i.cancelled_at is not None for i in order.items):
-            self._transition(order, OrderState.RETURNED)
-        return refund
 
     def _open_ticket_row(self, uow: UnitOfWork, shop_id: str, order: t.Order, customer_id: str, kind: str,
                          reason: str, decision: Decision, now: datetime, actor: str, context: dict[str, Any],
@@ -573,45 +358,3 @@ class AfterSalesService(OrderService):
             ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
         return {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
                 "ticket": ticket_dict(ticket)}
-
-    def _decide_return(self, uow: UnitOfWork, order: t.Order, return_no: str, approve: bool, note: str, actor: str,
-                       now: datetime) -> t.Refund | None:
-        ret = next(r for r in order.returns if r.return_no == return_no)
-        before = return_dict(ret)
-        refund = None
-        if ret.status not in RETURN_OPEN:
-            raise Conflict(f"return {return_no} is already {ret.status}")
-        if not approve:
-            ret.status = advance(ret.status, ReturnStatus.REJECTED)
-        elif ret.outcome == Outcome.REFUND_ONLY:
-            refund = self._refund_returned_items(uow, order, tuple(ret.item_ids.get("ids", [])), actor, now)
-            ret.status = advance(ret.status, ReturnStatus.REFUNDED)
-        elif ret.method == "refuse_delivery":
-            # The parcel came back refused: the order is cancelled and refunded.
-            refund = self._cancel_items(uow, order, tuple(ret.item_ids.get("ids", [])), ret.reason,
-                                        f"customer:{order.customer_id}", now, "return", order.payment_channel,
-                                        decided_by=actor)
-            ret.status = advance(ret.status, ReturnStatus.REFUNDED)
-        elif ret.status != ReturnStatus.AUTHORIZED:  # approved at the request already: still authorized
-            ret.status = advance(ret.status, ReturnStatus.AUTHORIZED)
-        ret.decided_at, ret.decision_note = now, note[:4000]
-        uow.audit(now, actor, f"return_{ret.status}", "return", ret.return_no, before, return_dict(ret))
-        return refund
-
-    def _decide_interception(self, uow: UnitOfWork, order: t.Order, interception_no: str, succeeded: bool,
-                             note: str, actor: str, now: datetime) -> t.Refund | None:
-        interception = next(i for i in order.interceptions if i.interception_no == interception_no)
-        if interception.status != InterceptionStatus.REQUESTED:
-            raise Conflict(f"interception {interception_no} is already {interception.status}")
-        before = interception_dict(interception)
-        refund = None
-        if succeeded:
-            active = tuple(i.id for i in order.items if i.cancelled_at is None)
-            refund = self._cancel_items(uow, order, active, interception.reason, f"customer:{order.customer_id}", now,
-                                        "interception", order.payment_channel, decided_by=actor)
-        interception.status = advance(interception.status, InterceptionStatus.SUCCEEDED if succeeded
-                                      else InterceptionStatus.FAILED)
-        interception.resolved_at, interception.outcome_note = now, note[:4000]
-        uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
-                  interception_dict(interception))
-        return refund

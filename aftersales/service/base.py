@@ -18,7 +18,8 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain import cases, order_numbers
 from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, TicketStatus
-from aftersales.domain.model import Fault, OrderState, check_transition
+from aftersales.domain.model import Fault, Fulfillment, OrderState, PaymentChannel, check_transition
+from aftersales.domain.policy import refund_amount
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.domain.refunds import RefundStatus
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
@@ -133,6 +134,39 @@ class OrderService:
         uow.flush()
         order.refunds.append(refund)
         uow.audit(now, actor, "refund_issued", "refund", refund.refund_no, None, refund_dict(refund))
+        return refund
+
+    def _cancel_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], reason: str, actor: str,
+                      now: datetime, source: str, channel: str | None, review: bool = False,
+                      decided_by: str | None = None) -> t.Refund | None:
+        """Cancel items (the whole order when they are all that is left) and refund them once."""
+        view = order_view(order)
+        chosen = [i for i in order.items if i.id in item_ids and i.cancelled_at is None]
+        if not chosen or len(chosen) != len(set(item_ids)):
+            raise Conflict("those items are already cancelled")
+        before = {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at]}
+        whole = {i.id for i in order.items if i.cancelled_at is None} <= set(item_ids)
+        if whole:
+            self._transition(order, OrderState.CANCELLED)
+        elif OrderState(order.state) not in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+            raise Conflict("items can only be cancelled one by one before shipment")
+        refund = None
+        amount = refund_amount(view, item_ids)
+        if view.state is not OrderState.PENDING_PAYMENT and channel and amount > 0:
+            profile = self._profile(order)
+            eta = profile.refund_eta[PaymentChannel(channel)]
+            if review and view.fulfillment is Fulfillment.VIRTUAL:
+                eta = profile.virtual_review_refund_eta
+            refund = self._issue_refund(uow, order, amount, channel, source, eta, now, decided_by or actor)
+        for item in chosen:
+            item.cancelled_at = now
+            item.refund_id = refund.id if refund else None
+        if whole:
+            order.cancelled_at, order.cancelled_by, order.cancel_reason = now, actor, reason
+        uow.audit(now, decided_by or actor, "order_cancelled" if whole else "items_cancelled", "order",
+                  order.order_no, before,
+                  {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at],
+                   "refund_no": refund.refund_no if refund else None})
         return refund
 
     def _locked_return(self, uow: UnitOfWork, return_no: str,

@@ -28,11 +28,10 @@ from aftersales.domain.order_events import (
     plan,
     walk,
 )
-from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.base import PLATFORM_TZ, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
-from aftersales.service.exchanges import ExchangeService
 from aftersales.service.importing import ImportRejected, ImportSummary, import_orders
+from aftersales.service.merchant_operations import MerchantService
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, order_facts, order_view
 
@@ -116,11 +115,10 @@ def _data(kind: EventType, raw: Any) -> dict[str, Any]:
 
 
 class OrderEventsService:
-    def __init__(self, session_factory: sessionmaker[Session], after_sales: AfterSalesService,
+    def __init__(self, session_factory: sessionmaker[Session], merchant: MerchantService,
                  clock: Callable[[], datetime] = utcnow):
         self._sessions = session_factory
-        self.after_sales = after_sales
-        self.exchanges = ExchangeService(session_factory, clock=clock)
+        self.merchant = merchant
         self.clock = clock
 
     def record_many(self, shop_id: str, raws: Iterable[Any]) -> list[dict[str, Any]]:
@@ -138,10 +136,10 @@ class OrderEventsService:
         try:
             actor, data = f"integration:{shop_id}", event.data
             if event.type is EventType.RETURN_RECEIVED:
-                return self._carried_out(shop_id, event, now, lambda: self.after_sales.receive_return(
+                return self._carried_out(shop_id, event, now, lambda: self.merchant.receive_return(
                     data["return_no"], actor, {shop_id}))
             if event.type is EventType.REPLACEMENT_SHIPPED:
-                return self._carried_out(shop_id, event, now, lambda: self.exchanges.ship_replacement(
+                return self._carried_out(shop_id, event, now, lambda: self.merchant.ship_replacement(
                     data["return_no"], data["carrier"], data["tracking_no"], actor, {shop_id}))
             return self._apply(shop_id, event, now)
         except IntegrityError:

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.service.after_sales import AfterSalesService
 from aftersales.service.importing import import_orders
+from aftersales.service.inbox_reports import InboxReports
+from aftersales.service.merchant_accounts import MerchantAccounts
+from aftersales.service.merchant_operations import MerchantService
 
 NOW = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)  # Wednesday, noon in China
 SHOPS = {
@@ -51,3 +54,15 @@ def add_order(factory: sessionmaker[Session], order_no: str, state: str = "paid"
 
 def service(factory: sessionmaker[Session], now: datetime = NOW) -> AfterSalesService:
     return AfterSalesService(factory, clock=lambda: now)
+
+
+def merchant(factory: sessionmaker[Session], now: datetime = NOW) -> MerchantService:
+    return MerchantService(factory, clock=lambda: now)
+
+
+def accounts(factory: sessionmaker[Session], now: datetime = NOW) -> MerchantAccounts:
+    return MerchantAccounts(factory, clock=lambda: now)
+
+
+def reports(factory: sessionmaker[Session], now: datetime = NOW) -> InboxReports:
+    return InboxReports(factory, clock=lambda: now)

@@ -13,7 +13,7 @@ from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict
 from aftersales.service.unit_of_work import UnitOfWork
 
-from .fixtures import add_order, service
+from .fixtures import add_order, merchant, service
 
 
 def run_together(*calls):
@@ -66,7 +66,7 @@ def test_cancel_racing_the_merchant_shipment_has_one_consistent_winner(database_
     svc = service(factory)
     cancel, ship = run_together(
         lambda: svc.submit("alice", order_no, "cancel_refund", "changed_mind"),
-        lambda: svc.advance_order(order_no, "shipped", actor="merchant:m1", carrier="SF", tracking_no="SF1"),
+        lambda: merchant(factory).advance_order(order_no, "shipped", actor="merchant:m1", carrier="SF", tracking_no="SF1"),
     )
     state = svc.lookup_order("alice", order_no)["state"]
     if isinstance(ship, Conflict):  # the cancel won
@@ -83,7 +83,7 @@ def test_parallel_merchant_approvals_execute_once(database_url):
     add_order(factory, "8800000000001", profile="virtual_goods", goods="virtual_card")
     svc = service(factory)
     ticket = svc.submit("alice", "8800000000001", "cancel_refund", "changed_mind")["ticket"]["ticket_no"]
-    results = run_together(*[(lambda: svc.decide_ticket(ticket, True, "同意", actor="merchant:m1"))
+    results = run_together(*[(lambda: merchant(factory).decide_ticket(ticket, True, "同意", actor="merchant:m1"))
                              for _ in range(8)])
     statuses = sorted(r["status"] for r in results)
     assert statuses == ["already_decided"] * 7 + ["approved"]
@@ -121,7 +121,7 @@ def test_a_withdrawal_and_the_merchants_approval_at_once_end_in_exactly_one(data
     ticket = svc.submit("alice", "8800000000001", "cancel_refund", "changed_mind")["ticket"]["ticket_no"]
     withdrawal, decision = run_together(
         lambda: WithdrawalService(factory, clock=svc.clock).withdraw("alice", "8800000000001"),
-        lambda: svc.decide_ticket(ticket, True, "同意", actor="merchant:m1"))
+        lambda: merchant(factory).decide_ticket(ticket, True, "同意", actor="merchant:m1"))
     if isinstance(decision, Conflict):  # the withdrawal came first
         assert withdrawal["status"] == "withdrawn" and refunds_of(factory, "8800000000001") == 0
     else:  # the approval came first: the cancellation was carried out and stays

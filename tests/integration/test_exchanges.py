@@ -9,10 +9,10 @@ from sqlalchemy import select
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
-from aftersales.service.exchanges import ExchangeService
+from aftersales.service.merchant_operations import MerchantService
 from aftersales.service.order_events import OrderEventsService
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 
 
 @pytest.fixture
@@ -20,8 +20,8 @@ def factory(database_url):
     return session_factory(database_url)
 
 
-def exchanges(factory) -> ExchangeService:
-    return ExchangeService(factory, clock=lambda: NOW)
+def exchanges(factory) -> MerchantService:
+    return merchant(factory)
 
 
 def received_exchange(factory, reason="does_not_fit") -> tuple[str, str]:
@@ -31,8 +31,8 @@ def received_exchange(factory, reason="does_not_fit") -> tuple[str, str]:
                        conversation_id="conv-x")
     assert asked["status"] == "under_review" and asked["return"]["exchange_wish"] == "换成 42 码 黑色"
     assert asked["decision"]["refund"] is None
-    svc.decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
-    svc.receive_return(asked["return"]["return_no"], actor="merchant:m1")
+    merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
+    merchant(factory).receive_return(asked["return"]["return_no"], actor="merchant:m1")
     return asked["return"]["return_no"], asked["ticket"]["ticket_no"]
 
 

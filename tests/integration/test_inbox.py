@@ -12,9 +12,10 @@ from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.inbox import InboxService
+from aftersales.service.merchant_accounts import MerchantAccounts
 from aftersales.service.notifications import EXTERNAL_INTENT, MAX_ATTEMPTS, NotificationDispatcher
 from aftersales.service.refunds import RefundWorker
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, merchant, reports, service
 
 MINE, THEIRS = {"shop_k"}, {"shop_x"}
 
@@ -26,7 +27,7 @@ def factory(database_url):
 
 @pytest.fixture
 def inbox(factory):
-    return InboxService(factory, service(factory), clock=lambda: NOW)
+    return InboxService(factory, clock=lambda: NOW)
 
 
 def interception_case(factory, order_no="KS1000000001", conversation="chat-1"):
@@ -49,20 +50,20 @@ def notifications(factory):
 
 def test_merchant_signs_in_with_a_hashed_password(factory, inbox):
     add_order(factory, "KS1000000001", state="paid", profile="short_video")
-    created = inbox.create_merchant("Ops@Shop-K.example", "K ops", "correct horse battery", ["shop_k"])
+    created = accounts(factory).create_merchant("Ops@Shop-K.example", "K ops", "correct horse battery", ["shop_k"])
     assert created["shop_ids"] == ["shop_k"]
     with factory() as session:
         stored = session.scalar(select(t.Merchant.password_hash))
     assert stored.startswith("$argon2") and "correct horse" not in stored
-    assert inbox.authenticate("ops@shop-k.example", "correct horse battery")["email"] == "ops@shop-k.example"
-    assert inbox.authenticate("ops@shop-k.example", "wrong password!") is None
-    assert inbox.authenticate("nobody@shop-k.example", "correct horse battery") is None
+    assert accounts(factory).authenticate("ops@shop-k.example", "correct horse battery")["email"] == "ops@shop-k.example"
+    assert accounts(factory).authenticate("ops@shop-k.example", "wrong password!") is None
+    assert accounts(factory).authenticate("nobody@shop-k.example", "correct horse battery") is None
     with pytest.raises(InvalidInput):
-        inbox.create_merchant("x@shop-k.example", "short", "short", ["shop_k"])
+        accounts(factory).create_merchant("x@shop-k.example", "short", "short", ["shop_k"])
     with pytest.raises(InvalidInput):
-        inbox.create_merchant("y@shop-k.example", "unknown shop", "long enough password", ["shop_nope"])
+        accounts(factory).create_merchant("y@shop-k.example", "unknown shop", "long enough password", ["shop_nope"])
     with pytest.raises(Conflict):
-        inbox.create_merchant("ops@shop-k.example", "again", "another long password", ["shop_k"])
+        accounts(factory).create_merchant("ops@shop-k.example", "again", "another long password", ["shop_k"])
 
 
 def test_queues_list_only_the_merchants_own_cases(factory, inbox):
@@ -83,13 +84,13 @@ def test_queues_list_only_the_merchants_own_cases(factory, inbox):
 def test_another_shops_case_or_order_is_not_found_for_reading_or_acting(factory, inbox):
     theirs = other_shops_case(factory)
     for attempt in (lambda: inbox.case(theirs, MINE),
-                    lambda: inbox.decide(theirs, MINE, True, "", "merchant:k"),
+                    lambda: merchant(factory).decide_ticket(theirs, True, "", "merchant:k", shop_ids=MINE),
                     lambda: inbox.reply(theirs, MINE, "hi", "merchant:k", "K"),
                     lambda: inbox.assign(theirs, MINE, "k@k", "merchant:k"),
                     lambda: inbox.set_status(theirs, MINE, "in_progress", "merchant:k"),
                     lambda: inbox.hand_back(theirs, MINE, "merchant:k"),
                     lambda: inbox.order("X1000000001", MINE),
-                    lambda: inbox.merchant_cancel("X1000000001", MINE, "out_of_stock", "merchant:k")):
+                    lambda: merchant(factory).merchant_cancel("X1000000001", "out_of_stock", "merchant:k", shop_ids=MINE)):
         with pytest.raises(NotFound):
             attempt()
     detail = inbox.case(theirs, THEIRS)
@@ -99,15 +100,15 @@ def test_another_shops_case_or_order_is_not_found_for_reading_or_acting(factory,
 
 def test_approving_an_interception_refunds_once_and_queues_the_shoppers_notification(factory, inbox):
     ticket_no = interception_case(factory)
-    result = inbox.decide(ticket_no, MINE, True, "快递已拦截", "merchant:k")
+    result = merchant(factory).decide_ticket(ticket_no, True, "快递已拦截", "merchant:k", shop_ids=MINE)
     assert result["status"] == "approved" and result["refund"]["amount"] == 10000
     assert result["order"]["state"] == "cancelled"
     [note] = notifications(factory)
     assert (note.kind, note.conversation_id, note.status, note.id) == ("decision", "chat-1", "pending",
                                                                         result["notification_id"])
     with pytest.raises(Conflict):
-        inbox.decide(ticket_no, MINE, False, "changed my mind", "merchant:k")
-    again = inbox.decide(ticket_no, MINE, True, "快递已拦截", "merchant:k")
+        merchant(factory).decide_ticket(ticket_no, False, "changed my mind", "merchant:k", shop_ids=MINE)
+    again = merchant(factory).decide_ticket(ticket_no, True, "快递已拦截", "merchant:k", shop_ids=MINE)
     assert again["status"] == "already_decided"
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(t.Refund)) == 1
@@ -118,7 +119,7 @@ def test_approving_an_interception_refunds_once_and_queues_the_shoppers_notifica
 def test_rejection_needs_a_reason_and_replies_are_bounded(factory, inbox):
     ticket_no = interception_case(factory)
     with pytest.raises(InvalidInput):
-        inbox.decide(ticket_no, MINE, False, "  ", "merchant:k")
+        merchant(factory).decide_ticket(ticket_no, False, "  ", "merchant:k", shop_ids=MINE)
     with pytest.raises(InvalidInput):
         inbox.reply(ticket_no, MINE, "", "merchant:k", "K")
     with pytest.raises(InvalidInput):
@@ -142,20 +143,20 @@ def test_reply_assigns_and_moves_the_case_then_hand_back_is_queued(factory, inbo
 
 def test_merchant_cancellation_refunds_and_lands_in_its_queue(factory, inbox):
     add_order(factory, "KS1000000009", state="paid", profile="short_video", channel="wechat_pay")
-    result = inbox.merchant_cancel("KS1000000009", MINE, "out_of_stock", "merchant:k")
+    result = merchant(factory).merchant_cancel("KS1000000009", "out_of_stock", "merchant:k", shop_ids=MINE)
     assert result["order"]["state"] == "cancelled" and result["refund"]["channel"] == "wechat_pay"
     [row] = inbox.cases(MINE, queue="merchant_cancellations", status="all")
     assert row["order_no"] == "KS1000000009" and row["reason"] == "out_of_stock"
-    figures = inbox.analytics(MINE)
+    figures = reports(factory).analytics(MINE)
     assert figures["cancellations_by_reason"] == {"out_of_stock": 1}
     assert figures["cancellations_by_state"] == {"paid": 1}
 
 
 def test_analytics_count_conversations_humans_and_interceptions(factory, inbox):
     ticket_no = interception_case(factory)
-    inbox.decide(ticket_no, MINE, False, "已签收", "merchant:k")
+    merchant(factory).decide_ticket(ticket_no, False, "已签收", "merchant:k", shop_ids=MINE)
     service(factory).open_ticket("alice", "escalation", "转人工", order_no="KS1000000001", conversation_id="chat-1")
-    figures = inbox.analytics(MINE)
+    figures = reports(factory).analytics(MINE)
     assert figures["conversations_with_a_case"] == 1 and figures["handed_to_a_human"] == 1
     assert figures["automation_rate"] == 0
     assert figures["interceptions"] == {"merchant:failed": 1}
@@ -183,7 +184,7 @@ class FakeRasa:
 
 def test_dispatcher_triggers_the_bot_and_marks_sent_once(factory, inbox):
     ticket_no = interception_case(factory)
-    note_id = inbox.decide(ticket_no, MINE, True, "", "merchant:k")["notification_id"]
+    note_id = merchant(factory).decide_ticket(ticket_no, True, "", "merchant:k", shop_ids=MINE)["notification_id"]
     rasa = FakeRasa()
     report = NotificationDispatcher(factory, rasa, clock=lambda: NOW).dispatch()
     assert report.sent == [note_id]
@@ -198,7 +199,7 @@ def test_dispatcher_triggers_the_bot_and_marks_sent_once(factory, inbox):
 
 def test_dispatcher_retries_with_backoff_and_gives_up_after_max_attempts(factory, inbox):
     ticket_no = interception_case(factory)
-    inbox.decide(ticket_no, MINE, True, "", "merchant:k")
+    merchant(factory).decide_ticket(ticket_no, True, "", "merchant:k", shop_ids=MINE)
     clock = [NOW]
     dispatcher = NotificationDispatcher(factory, FakeRasa(fail=True), clock=lambda: clock[0])
     assert dispatcher.dispatch().waiting and notifications(factory)[0].status == "pending"
@@ -230,7 +231,7 @@ def test_paused_chat_gets_replies_at_once_and_refund_notices_after_hand_back(fac
     waiting = notifications(factory)[1]
     assert (waiting.kind, waiting.status, waiting.attempts) == ("refund_completed", "pending", 0)
     # A decision closes the case and hands the chat back before the bot speaks.
-    inbox.decide(ticket_no, MINE, True, "", "merchant:k")
+    merchant(factory).decide_ticket(ticket_no, True, "", "merchant:k", shop_ids=MINE)
     rasa.calls.clear()
     NotificationDispatcher(factory, rasa, clock=lambda: NOW + timedelta(minutes=2)).dispatch()
     assert ("events", "chat-1", [{"event": "resume"}, {"event": "action", "name": "action_listen"}]) in rasa.calls
@@ -238,14 +239,14 @@ def test_paused_chat_gets_replies_at_once_and_refund_notices_after_hand_back(fac
 
 def test_five_wrong_passwords_lock_the_sign_in_for_a_while(factory):
     clock = [NOW]
-    inbox = InboxService(factory, service(factory), clock=lambda: clock[0])
+    accounts = MerchantAccounts(factory, clock=lambda: clock[0])
     add_order(factory, "KS1000000001", state="paid", profile="short_video")
-    inbox.create_merchant("k@shop.example", "K", "the right password", ["shop_k"])
+    accounts.create_merchant("k@shop.example", "K", "the right password", ["shop_k"])
     for _ in range(4):
-        assert inbox.authenticate("k@shop.example", "wrong") is None
-    assert inbox.authenticate("k@shop.example", "the right password") is not None  # a success resets the count
+        assert accounts.authenticate("k@shop.example", "wrong") is None
+    assert accounts.authenticate("k@shop.example", "the right password") is not None  # a success resets the count
     for _ in range(5):
-        assert inbox.authenticate("k@shop.example", "wrong") is None
-    assert inbox.authenticate("k@shop.example", "the right password") is None  # locked
+        assert accounts.authenticate("k@shop.example", "wrong") is None
+    assert accounts.authenticate("k@shop.example", "the right password") is None  # locked
     clock[0] += timedelta(minutes=16)
-    assert inbox.authenticate("k@shop.example", "the right password") is not None
+    assert accounts.authenticate("k@shop.example", "the right password") is not None

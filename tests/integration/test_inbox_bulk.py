@@ -10,7 +10,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import InvalidInput
 from aftersales.service.inbox import MAX_BULK, InboxService, NotYours
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, merchant, service
 
 MINE, BOTH = {"shop_k"}, {"shop_k", "shop_g"}
 
@@ -22,13 +22,13 @@ def factory(database_url):
 
 @pytest.fixture
 def inbox(factory):
-    return InboxService(factory, service(factory), clock=lambda: NOW)
+    return InboxService(factory, clock=lambda: NOW)
 
 
 @pytest.fixture
 def team(inbox, shops):
     """Merchants: K and K2 in shop K, G in shops K and G, X in shop X."""
-    return {name: inbox.create_merchant(f"{name}@shop.example", f"{name.upper()} 客服", f"password-of-{name}", shops)
+    return {name: accounts(factory).create_merchant(f"{name}@shop.example", f"{name.upper()} 客服", f"password-of-{name}", shops)
             for name, shops in (("k", ["shop_k"]), ("k2", ["shop_k"]), ("g", ["shop_k", "shop_g"]),
                                 ("x", ["shop_x"]))}
 
@@ -92,7 +92,7 @@ def test_a_case_of_another_shop_refuses_the_whole_request_and_is_named(factory, 
 
 def test_bulk_status_sets_only_the_open_statuses_and_skips_resolved_cases(factory, inbox, team, shops):
     a, b, c = shops["shop_k"]
-    inbox.decide(b, MINE, True, "已处理", "merchant:k@shop.example")
+    merchant(factory).decide_ticket(b, True, "已处理", "merchant:k@shop.example", shop_ids=MINE)
     result = inbox.bulk_set_status([a, b, c], MINE, "waiting_on_customer", "merchant:k@shop.example")
     assert result == {"updated": [a, c], "unchanged": [], "skipped": {b: "resolved"}}
     state = tickets(factory)
@@ -121,9 +121,9 @@ def test_assigning_to_a_colleague_only_for_the_shops_they_work(factory, inbox, t
 
 
 def test_teammates_are_the_merchants_of_our_shops_with_only_those_shops(inbox, team, shops):
-    assert [(m["email"], m["shop_ids"]) for m in inbox.teammates(MINE)] == [
+    assert [(m["email"], m["shop_ids"]) for m in accounts(factory).teammates(MINE)] == [
         ("g@shop.example", ["shop_k"]), ("k@shop.example", ["shop_k"]), ("k2@shop.example", ["shop_k"])]
-    assert [m["email"] for m in inbox.teammates({"shop_x"})] == ["x@shop.example"]
+    assert [m["email"] for m in accounts(factory).teammates({"shop_x"})] == ["x@shop.example"]
 
 
 def test_an_empty_or_oversized_bulk_request_is_refused(factory, inbox, team, shops):

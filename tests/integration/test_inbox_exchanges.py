@@ -17,7 +17,7 @@ from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, add_order, merchant, reports, service
 
 G = "merchant:g@shop.example"
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # a code such as replacement_shipped or does_not_fit
@@ -30,7 +30,7 @@ def factory(database_url):
 
 def inbox(factory, minutes: int = 0) -> InboxService:
     now = NOW + timedelta(minutes=minutes)
-    return InboxService(factory, service(factory, now), clock=lambda: now)
+    return InboxService(factory, clock=lambda: now)
 
 
 def exchange(factory, order_no: str = "P1000000001", receive: bool = True, profile: str = "general") -> str:
@@ -38,9 +38,9 @@ def exchange(factory, order_no: str = "P1000000001", receive: bool = True, profi
     svc = service(factory)
     asked = svc.submit("alice", order_no, "exchange", "does_not_fit", exchange_wish="换成 42 码 黑色",
                        conversation_id=f"chat-{order_no}")
-    svc.decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor=G)
+    merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor=G)
     if receive:
-        svc.receive_return(asked["return"]["return_no"], actor=G)
+        merchant(factory).receive_return(asked["return"]["return_no"], actor=G)
     return asked["return"]["return_no"]
 
 
@@ -51,13 +51,13 @@ def count(factory, model, *where) -> int:
 
 def test_the_merchant_ships_the_replacement_once_and_the_chat_is_told(factory):
     return_no = exchange(factory)
-    shipped = inbox(factory, 5).ship_replacement("P1000000001", return_no, "顺丰速运", "SF 1234 5678", {"shop_g"}, G)
+    shipped = merchant(factory, NOW + timedelta(minutes=5)).ship_replacement(return_no, "顺丰速运", "SF 1234 5678", G, {"shop_g"}, order_no="P1000000001")
     assert shipped["status"] == "replacement_shipped" and shipped["notification_id"]
     assert shipped["return"]["replacement_tracking_no"] == "SF12345678"
-    again = inbox(factory, 6).ship_replacement("P1000000001", return_no, "顺丰速运", "SF12345678", {"shop_g"}, G)
+    again = merchant(factory, NOW + timedelta(minutes=6)).ship_replacement(return_no, "顺丰速运", "SF12345678", G, {"shop_g"}, order_no="P1000000001")
     assert again["status"] == "already_shipped" and again["notification_id"] is None
     with pytest.raises(Conflict):  # another parcel after it went out
-        inbox(factory, 7).ship_replacement("P1000000001", return_no, "中通快递", "ZT1", {"shop_g"}, G)
+        merchant(factory, NOW + timedelta(minutes=7)).ship_replacement(return_no, "中通快递", "ZT1", G, {"shop_g"}, order_no="P1000000001")
     assert count(factory, t.Notification, t.Notification.kind == "replacement_shipped") == 1
     assert count(factory, t.AuditEvent, t.AuditEvent.action == "replacement_shipped") == 1
     with factory() as session:
@@ -70,15 +70,15 @@ def test_only_an_exchange_of_the_merchants_order_with_the_goods_back(factory):
     theirs = exchange(factory, "X1000000001", profile="other_merchant")
     mine = exchange(factory, "P1000000002")
     with pytest.raises(Conflict):  # the goods are not back yet
-        inbox(factory).ship_replacement("P1000000001", waiting, "顺丰速运", "SF1", {"shop_g"}, G)
+        merchant(factory).ship_replacement(waiting, "顺丰速运", "SF1", G, {"shop_g"}, order_no="P1000000001")
     with pytest.raises(NotFound):  # another shop's exchange looks like none at all
-        inbox(factory).ship_replacement("X1000000001", theirs, "顺丰速运", "SF1", {"shop_g"}, G)
+        merchant(factory).ship_replacement(theirs, "顺丰速运", "SF1", G, {"shop_g"}, order_no="X1000000001")
     with pytest.raises(NotFound):  # named under another order of the merchant's
-        inbox(factory).ship_replacement("P1000000002", theirs, "顺丰速运", "SF1", {"shop_g"}, G)
+        merchant(factory).ship_replacement(theirs, "顺丰速运", "SF1", G, {"shop_g"}, order_no="P1000000002")
     with pytest.raises(NotFound):
-        inbox(factory).ship_replacement("P1000000001", mine, "顺丰速运", "SF1", {"shop_g"}, G)
+        merchant(factory).ship_replacement(mine, "顺丰速运", "SF1", G, {"shop_g"}, order_no="P1000000001")
     with pytest.raises(InvalidInput):
-        inbox(factory).ship_replacement("P1000000002", mine, "顺丰速运", "  ", {"shop_g"}, G)
+        merchant(factory).ship_replacement(mine, "顺丰速运", "  ", G, {"shop_g"}, order_no="P1000000002")
     with factory() as session:
         statuses = dict(session.execute(select(t.ReturnRequest.return_no, t.ReturnRequest.status)).all())
     assert statuses == {waiting: "authorized", theirs: "received", mine: "received"}
@@ -87,7 +87,7 @@ def test_only_an_exchange_of_the_merchants_order_with_the_goods_back(factory):
 
 def test_the_timeline_tells_exchanges_withdrawals_and_price_protection_in_sentences(factory):
     return_no = exchange(factory)
-    inbox(factory, 5).ship_replacement("P1000000001", return_no, "顺丰速运", "SF12345678", {"shop_g"}, G)
+    merchant(factory, NOW + timedelta(minutes=5)).ship_replacement(return_no, "顺丰速运", "SF12345678", G, {"shop_g"}, order_no="P1000000001")
     add_order(factory, "P1000000002", state="delivered")
     ret = service(factory).submit("alice", "P1000000002", "exchange", "does_not_fit", exchange_wish="换 L 码")
     WithdrawalService(factory, clock=lambda: NOW).withdraw("alice", "P1000000002")
@@ -100,7 +100,7 @@ def test_the_timeline_tells_exchanges_withdrawals_and_price_protection_in_senten
     PriceProtectionService(factory, clock=lambda: NOW).claim("alice", "P1000000003")
 
     def story(order_no: str, shops: set[str]) -> list[str]:
-        events = inbox(factory, 30).order_timeline(order_no, shops)
+        events = reports(factory, NOW + timedelta(minutes=30)).order_timeline(order_no, shops)
         lines = [timeline_sentence(e) for e in events]
         for line in lines:
             assert not CODE.search(line), line
@@ -136,7 +136,7 @@ def test_analytics_count_withdrawn_cases_apart_from_approved_and_rejected(factor
     WithdrawalService(factory, clock=lambda: NOW).withdraw("alice", "KS1000000001")
     add_order(factory, "KS1000000002", state="shipped", profile="short_video")
     ticket = service(factory).submit("alice", "KS1000000002", "intercept", "changed_mind")["ticket"]["ticket_no"]
-    inbox(factory).decide(ticket, {"shop_k"}, False, "已揽收", "merchant:k@shop.example")
-    figures = inbox(factory, 60).analytics({"shop_g", "shop_k"})
+    merchant(factory).decide_ticket(ticket, False, "已揽收", "merchant:k@shop.example", shop_ids={"shop_k"})
+    figures = reports(factory, NOW + timedelta(minutes=60)).analytics({"shop_g", "shop_k"})
     assert figures["cases_by_resolution"] == {"rejected": 1, "withdrawn": 2}
     assert figures["interceptions_by_stage"] == {"merchant": {"withdrawn": 1, "failed": 1}}

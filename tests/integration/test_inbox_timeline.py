@@ -14,7 +14,7 @@ from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.service.errors import NotFound
 from aftersales.service.inbox import InboxService
 from aftersales.service.refunds import RefundWorker
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, merchant, reports, service
 
 MINE = {"shop_k"}
 K = "merchant:k@shop.example"
@@ -30,7 +30,7 @@ def at(minutes: int) -> datetime:
 
 
 def inbox_at(factory, minutes: int) -> InboxService:
-    return InboxService(factory, service(factory, at(minutes)), clock=lambda: at(minutes))
+    return InboxService(factory, clock=lambda: at(minutes))
 
 
 @pytest.fixture
@@ -44,11 +44,11 @@ def intercepted(factory):
         for minutes in (-50, -40):
             session.add(t.AuditEvent(at=at(minutes), actor="system:demo", action="order_imported", entity="order",
                                      entity_id=order_no, before=None, after={"state": "shipped"}))
-    k_id = inbox_at(factory, 0).create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])["id"]
+    k_id = accounts(factory, at(0)).create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])["id"]
     ticket_no = service(factory, at(0)).submit("alice", order_no, "intercept", "changed_mind",
                                                conversation_id="chat-1")["ticket"]["ticket_no"]
     inbox_at(factory, 5).bulk_assign([ticket_no], MINE, k_id, K)
-    inbox_at(factory, 10).decide(ticket_no, MINE, True, "已联系快递拦截", K)
+    merchant(factory, at(10)).decide_ticket(ticket_no, True, "已联系快递拦截", K, shop_ids=MINE)
     with factory() as session, session.begin():
         session.execute(update(t.Notification).values(status="sent", sent_at=at(12)))
     RefundWorker(factory, DemoPaymentProvider(lambda: at(20)), clock=lambda: at(20)).run_once()
@@ -57,7 +57,7 @@ def intercepted(factory):
 
 def test_the_timeline_tells_an_orders_story_in_order_with_one_import_line(factory, intercepted):
     order_no, ticket_no = intercepted
-    events = inbox_at(factory, 30).order_timeline(order_no, MINE)
+    events = reports(factory, at(30)).order_timeline(order_no, MINE)
     times = [datetime.fromisoformat(e["at"]) for e in events]
     assert times == sorted(times)
     story = [(e["type"], e["action"]) for e in events]
@@ -90,11 +90,11 @@ def test_a_state_reported_by_the_order_system_is_told_once(factory):
     from aftersales.service.order_events import OrderEventsService
 
     order_no = add_order(factory, "KS1000000002", state="paid", profile="short_video")
-    events_service = OrderEventsService(factory, service(factory, at(0)), clock=lambda: at(0))
+    events_service = OrderEventsService(factory, merchant(factory, at(0)), clock=lambda: at(0))
     events_service.record("shop_k", {"event_id": "e-1", "type": "shipped", "order_no": order_no,
                                       "occurred_at": at(-5).isoformat(),
                                       "data": {"carrier": "韵达快递", "tracking_no": "YD0000002"}})
-    events = inbox_at(factory, 1).order_timeline(order_no, MINE)
+    events = reports(factory, at(1)).order_timeline(order_no, MINE)
     actions = [e["action"] for e in events]
     assert "order_event_shipped" in actions and "shipped" not in actions  # not twice
     reported = next(e for e in events if e["action"] == "order_event_shipped")
@@ -105,8 +105,8 @@ def test_a_state_reported_by_the_order_system_is_told_once(factory):
 def test_another_shops_order_has_no_timeline(factory, intercepted):
     order_no, _ = intercepted
     with pytest.raises(NotFound):
-        inbox_at(factory, 30).order_timeline(order_no, {"shop_x"})
+        reports(factory, at(30)).order_timeline(order_no, {"shop_x"})
     with pytest.raises(NotFound):
-        inbox_at(factory, 30).order_timeline("KS9999999999", MINE)
+        reports(factory, at(30)).order_timeline("KS9999999999", MINE)
     with factory() as session:
         assert session.scalar(select(t.Order.state).where(t.Order.order_no == order_no)) == "cancelled"

@@ -158,7 +158,7 @@ def test_a_lockout_is_in_the_audit_log_of_the_case_the_merchant_opens(factory):
     for n in range(attempts.ANONYMOUS_CASES_CONVERSATION.max_hits):
         anonymous = svc.open_ticket(None, "escalation", "转人工", shop_id="shop_g", conversation_id="chat-y",
                                     idempotency_key=f"y{n}")
-    inbox = InboxService(factory, svc)
+    inbox = InboxService(factory)
     order_case = inbox.case(opened["ticket"]["ticket_no"], {"shop_g"})
     assert [a["after"]["limit"] for a in order_case["audit"] if a["action"] == "attempts_locked"] == ["phone_order"]
     shop_case = inbox.case(anonymous["ticket"]["ticket_no"], {"shop_g"})

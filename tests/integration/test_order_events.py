@@ -14,7 +14,7 @@ from aftersales.service.importing import ImportRejected
 from aftersales.service.integrations import IntegrationsService
 from aftersales.service.order_events import OrderEventsService
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 from .test_concurrency import run_together
 
 
@@ -24,7 +24,7 @@ def factory(database_url):
 
 
 def events(factory, now=NOW) -> OrderEventsService:
-    return OrderEventsService(factory, service(factory, now), clock=lambda: now)
+    return OrderEventsService(factory, merchant(factory, now), clock=lambda: now)
 
 
 def event(event_id, order_no, kind, minutes_ago=0, **data):
@@ -133,7 +133,7 @@ def test_a_return_received_by_event_refunds_like_the_inbox_button(factory):
     return_no = opened["return"]["return_no"] if opened.get("return") else None
     assert return_no, opened
     inbox_ticket = next(t for t in svc.lookup_order("alice", "P1000000001")["tickets"])
-    svc.decide_ticket(inbox_ticket["ticket_no"], True, "ok", "merchant:k")
+    merchant(factory).decide_ticket(inbox_ticket["ticket_no"], True, "ok", "merchant:k")
     first = events(factory).record("shop_g", event("r1", "P1000000001", "return_received", return_no=return_no))
     assert first["outcome"] == "applied", first
     again = events(factory).record("shop_g", event("r2", "P1000000001", "return_received", return_no=return_no))

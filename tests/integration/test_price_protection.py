@@ -14,7 +14,7 @@ from aftersales.service.errors import OrderNotFound
 from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 
 
 @pytest.fixture
@@ -61,8 +61,8 @@ def test_a_later_return_of_a_protected_item_pays_back_only_what_is_left(factory)
     prices(factory).claim("alice", "P1000000001")
     svc = service(factory)
     result = svc.submit("alice", "P1000000001", "return_refund", "changed_mind")
-    svc.decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
-    received = svc.receive_return(result["return"]["return_no"], actor="merchant:m1")
+    merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
+    received = merchant(factory).receive_return(result["return"]["return_no"], actor="merchant:m1")
     assert received["refund"]["amount"] == 7000
     assert sum(r.amount for r in refunds(factory)) == 10000  # never more than was paid
 

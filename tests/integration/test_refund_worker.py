@@ -104,7 +104,7 @@ def test_a_refused_refund_reaches_the_merchants_inbox_and_the_shoppers_chat(fact
     assert RefundWorker(factory, provider, clock=lambda: NOW).run_once().failed == 1
     row = refund_row(factory, refund_no)
     assert (row.status, row.last_error) == ("failed", "收款账户已注销")
-    inbox = InboxService(factory, service(factory), clock=lambda: NOW)
+    inbox = InboxService(factory, clock=lambda: NOW)
     [case] = inbox.cases({"shop_g"}, queue="refunds")
     assert case["kind"] == "refund_failed" and case["priority"] == "urgent"
     assert "收款账户已注销" in inbox.case(case["ticket_no"], {"shop_g"})["ticket"]["context"]["summary"]
@@ -130,7 +130,7 @@ def test_an_outage_backs_off_and_after_a_while_tells_the_merchant_once(factory):
         at = row.next_attempt_at
     assert delays[:4] == [timedelta(seconds=10), timedelta(seconds=20), timedelta(seconds=40), timedelta(seconds=80)]
     assert refund_row(factory, refund_no).status == "requested"
-    inbox = InboxService(factory, service(factory), clock=lambda: NOW)
+    inbox = InboxService(factory, clock=lambda: NOW)
     assert [c["kind"] for c in inbox.cases({"shop_g"}, queue="refunds")] == ["refund_unanswered"]
 
 

@@ -10,7 +10,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import InvalidInput
 
-from .fixtures import add_order, service
+from .fixtures import add_order, merchant, service
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def authorized_return(factory) -> str:
     add_order(factory, "P1000000001", state="delivered", channel="credit_card", prices=("100.00",))
     svc = service(factory)
     result = svc.submit("alice", "P1000000001", "return_refund", "quality_defect", conversation_id="chat-r")
-    svc.decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
+    merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
     return result["return"]["return_no"]
 
 
@@ -34,7 +34,7 @@ def told(factory):
 
 def test_a_deduction_refunds_the_rest_and_tells_why(factory):
     return_no = authorized_return(factory)
-    received = service(factory).receive_return(return_no, "merchant:m1", deduction=1500, note="鞋盒缺失")
+    received = merchant(factory).receive_return(return_no, "merchant:m1", deduction=1500, note="鞋盒缺失")
     assert received["refund"]["amount"] == 10000 - 1500 and received["status"] == "refunded"
     [(kind, payload)] = told(factory)
     assert kind == "return_received" and (payload["deduction"], payload["note"]) == (1500, "鞋盒缺失")
@@ -43,7 +43,7 @@ def test_a_deduction_refunds_the_rest_and_tells_why(factory):
 
 def test_a_refusal_after_inspection_refunds_nothing_and_tells_the_reason(factory):
     return_no = authorized_return(factory)
-    received = service(factory).receive_return(return_no, "merchant:m1", accept=False, note="商品有明显使用痕迹，照片见附件")
+    received = merchant(factory).receive_return(return_no, "merchant:m1", accept=False, note="商品有明显使用痕迹，照片见附件")
     assert received["status"] == "rejected" and received["refund"] is None
     order = service(factory).lookup_order("alice", "P1000000001")
     assert order["refunds"] == [] and order["state"] == "delivered"
@@ -58,6 +58,6 @@ def test_a_refusal_after_inspection_refunds_nothing_and_tells_the_reason(factory
 def test_an_inspection_without_its_reason_or_beyond_the_amount_changes_nothing(factory, kwargs, problem):
     return_no = authorized_return(factory)
     with pytest.raises(InvalidInput, match=problem):
-        service(factory).receive_return(return_no, "merchant:m1", **kwargs)
+        merchant(factory).receive_return(return_no, "merchant:m1", **kwargs)
     order = service(factory).lookup_order("alice", "P1000000001")
     assert order["refunds"] == [] and order["returns"][0]["status"] == "authorized" and told(factory) == []

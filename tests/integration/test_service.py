@@ -11,7 +11,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 
 
 @pytest.fixture
@@ -120,15 +120,15 @@ def test_interception_request_merchant_success_refunds(factory):
     assert twice["status"] == "already_requested"
     assert count(factory, t.Interception) == 1 and count(factory, t.Ticket) == 1
 
-    decided = svc.decide_ticket(result["ticket"]["ticket_no"], True, "快递已拦截", actor="merchant:m1",
+    decided = merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "快递已拦截", actor="merchant:m1",
                                 shop_ids={"shop_k"})
     assert decided["order"]["state"] == "cancelled"
     assert decided["refund"]["source"] == "interception" and decided["refund"]["amount"] == 10000
     assert decided["order"]["interceptions"][0]["status"] == "succeeded"
-    assert svc.decide_ticket(result["ticket"]["ticket_no"], True, "again", actor="merchant:m1")["status"] == \
+    assert merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "again", actor="merchant:m1")["status"] == \
         "already_decided"
     with pytest.raises(Conflict):
-        svc.decide_ticket(result["ticket"]["ticket_no"], False, "changed", actor="merchant:m1")
+        merchant(factory).decide_ticket(result["ticket"]["ticket_no"], False, "changed", actor="merchant:m1")
     assert count(factory, t.Refund) == 1
 
 
@@ -136,7 +136,7 @@ def test_failed_interception_keeps_the_order_going(factory):
     add_order(factory, "KS1000000001", state="in_transit", profile="short_video", distance_to_destination_km=300)
     svc = service(factory)
     ticket = svc.submit("alice", "KS1000000001", "intercept", "changed_mind")["ticket"]["ticket_no"]
-    decided = svc.decide_ticket(ticket, False, "快递已过中转站", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(ticket, False, "快递已过中转站", actor="merchant:m1")
     assert decided["order"]["state"] == "in_transit"
     assert decided["order"]["interceptions"][0]["status"] == "failed" and decided["refund"] is None
     # Failed attempts count against the monthly free quota too.
@@ -149,11 +149,11 @@ def test_merchants_cannot_touch_other_shops(factory):
     svc = service(factory)
     ticket = svc.submit("alice", "KS1000000001", "intercept", "changed_mind")["ticket"]["ticket_no"]
     with pytest.raises(NotFound):
-        svc.decide_ticket(ticket, True, "mine now", actor="merchant:evil", shop_ids={"shop_x"})
+        merchant(factory).decide_ticket(ticket, True, "mine now", actor="merchant:evil", shop_ids={"shop_x"})
     with pytest.raises(NotFound):
-        svc.merchant_cancel("KS1000000001", "out_of_stock", actor="merchant:evil", shop_ids={"shop_x"})
+        merchant(factory).merchant_cancel("KS1000000001", "out_of_stock", actor="merchant:evil", shop_ids={"shop_x"})
     with pytest.raises(NotFound):
-        svc.advance_order("KS1000000001", "in_transit", actor="merchant:evil", shop_ids={"shop_x"})
+        merchant(factory).advance_order("KS1000000001", "in_transit", actor="merchant:evil", shop_ids={"shop_x"})
     assert svc.lookup_order("alice", "KS1000000001")["state"] == "shipped"
 
 
@@ -164,14 +164,14 @@ def test_return_within_window_review_then_receive_and_refund(factory):
     assert result["status"] == "under_review"
     assert result["return"]["shipping_payer"] == "merchant" and result["return"]["evidence_required"]
     assert result["ticket"]["priority"] == "high"
-    decided = svc.decide_ticket(result["ticket"]["ticket_no"], True, "请寄回：上海市…", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "请寄回：上海市…", actor="merchant:m1")
     assert decided["order"]["returns"][0]["status"] == "authorized" and decided["refund"] is None
-    received = svc.receive_return(result["return"]["return_no"], actor="merchant:m1")
+    received = merchant(factory).receive_return(result["return"]["return_no"], actor="merchant:m1")
     assert received["status"] == "refunded" and received["refund"]["amount"] == 10000
     assert received["refund"]["channel"] == "credit_card"
     assert svc.lookup_order("alice", "P1000000001")["state"] == "returned"
     with pytest.raises(Conflict):
-        svc.receive_return(result["return"]["return_no"], actor="merchant:m1")
+        merchant(factory).receive_return(result["return"]["return_no"], actor="merchant:m1")
     assert count(factory, t.Refund) == 1
 
 
@@ -179,10 +179,10 @@ def test_rejected_return_moves_nothing(factory):
     add_order(factory, "P1000000001", state="delivered")
     svc = service(factory)
     result = svc.submit("alice", "P1000000001", "return_refund", "changed_mind")
-    decided = svc.decide_ticket(result["ticket"]["ticket_no"], False, "商品已使用", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(result["ticket"]["ticket_no"], False, "商品已使用", actor="merchant:m1")
     assert decided["order"]["returns"][0]["status"] == "rejected" and decided["order"]["state"] == "delivered"
     with pytest.raises(Conflict):
-        svc.receive_return(result["return"]["return_no"], actor="merchant:m1")
+        merchant(factory).receive_return(result["return"]["return_no"], actor="merchant:m1")
 
 
 def test_refused_delivery_comes_back_cancelled_and_refunded(factory):
@@ -191,7 +191,7 @@ def test_refused_delivery_comes_back_cancelled_and_refunded(factory):
     result = svc.submit("alice", "P1000000001", "return_refund", "changed_mind")
     assert (result["status"], result["return"]["method"], result["return"]["shipping_payer"]) == (
         "requested", "refuse_delivery", "customer")
-    decided = svc.decide_ticket(result["ticket"]["ticket_no"], True, "包裹已退回", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "包裹已退回", actor="merchant:m1")
     assert decided["order"]["state"] == "cancelled" and decided["refund"]["amount"] == 10000
 
 
@@ -204,7 +204,7 @@ def test_virtual_goods_past_the_window_go_to_review(factory):
     assert count(factory, t.Refund) == 0
     again = svc.submit("alice", "8800000000001", "refund_to_balance", "ordered_by_mistake")
     assert again["status"] == "already_requested"
-    decided = svc.decide_ticket(result["ticket"]["ticket_no"], True, "未发卡，同意", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "未发卡，同意", actor="merchant:m1")
     refund = decided["refund"]
     assert decided["order"]["state"] == "cancelled" and refund["source"] == "review"
     assert (refund["expected_earliest"], refund["expected_latest"]) == (
@@ -232,9 +232,9 @@ def test_a_review_that_lost_the_race_to_shipment_is_not_executed(factory):
     add_order(factory, "8800000000001", profile="virtual_goods", goods="virtual_card", paid_ago=timedelta(hours=2))
     svc = service(factory)
     ticket = svc.submit("alice", "8800000000001", "cancel_refund", "changed_mind")["ticket"]["ticket_no"]
-    svc.advance_order("8800000000001", "delivered", actor="merchant:m1")
+    merchant(factory).advance_order("8800000000001", "delivered", actor="merchant:m1")
     with pytest.raises(Conflict):
-        svc.decide_ticket(ticket, True, "ok", actor="merchant:m1")
+        merchant(factory).decide_ticket(ticket, True, "ok", actor="merchant:m1")
     assert count(factory, t.Refund) == 0
     assert svc.lookup_order("alice", "8800000000001")["tickets"][0]["status"] == "new"
 
@@ -242,15 +242,14 @@ def test_a_review_that_lost_the_race_to_shipment_is_not_executed(factory):
 def test_merchant_cancellation_refunds_automatically(factory):
     add_order(factory, "P1000000001", channel="alipay")
     add_order(factory, "P1000000002", state="shipped")
-    svc = service(factory)
     with pytest.raises(Conflict):
-        svc.merchant_cancel("P1000000001", "unpaid", actor="merchant:m1")
-    result = svc.merchant_cancel("P1000000001", "out_of_stock", actor="merchant:m1", shop_ids={"shop_g"})
+        merchant(factory).merchant_cancel("P1000000001", "unpaid", actor="merchant:m1")
+    result = merchant(factory).merchant_cancel("P1000000001", "out_of_stock", actor="merchant:m1", shop_ids={"shop_g"})
     assert result["order"]["state"] == "cancelled" and result["refund"]["source"] == "merchant"
     with pytest.raises(Conflict):
-        svc.merchant_cancel("P1000000002", "out_of_stock", actor="merchant:m1")
+        merchant(factory).merchant_cancel("P1000000002", "out_of_stock", actor="merchant:m1")
     with pytest.raises(InvalidInput):
-        svc.merchant_cancel("P1000000002", "felt_like_it", actor="merchant:m1")
+        merchant(factory).merchant_cancel("P1000000002", "felt_like_it", actor="merchant:m1")
 
 
 @pytest.mark.parametrize(("state", "target"), [
@@ -263,9 +262,9 @@ def test_illegal_state_changes_are_refused(factory, state, target):
         svc.submit("alice", "P1000000001", "cancel_refund", "changed_mind")
     else:
         for step in {"shipped": ["shipped"], "delivered": ["shipped", "in_transit", "delivered"]}.get(state, []):
-            svc.advance_order("P1000000001", step, actor="courier")
+            merchant(factory).advance_order("P1000000001", step, actor="courier")
     with pytest.raises(Conflict):
-        svc.advance_order("P1000000001", target, actor="courier")
+        merchant(factory).advance_order("P1000000001", target, actor="courier")
 
 
 def test_escalation_ticket_keeps_the_context_and_is_opened_once(factory):

@@ -14,7 +14,7 @@ from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import InvalidInput, OrderNotFound
 from aftersales.service.topic_cases import TopicCaseService
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def test_a_missing_item_refund_is_paid_only_on_the_merchants_approval(factory):
     ticket = opened["ticket"]["ticket_no"]
     svc = service(factory)
     assert svc.lookup_order("alice", "P1000000001")["refunds"] == []
-    decided = svc.decide_ticket(ticket, True, "核实破损，退款", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(ticket, True, "核实破损，退款", actor="merchant:m1")
     assert (decided["refund"]["amount"], decided["refund"]["source"]) == (3000, "missing_item")
-    assert svc.decide_ticket(ticket, True, "again", actor="merchant:m1")["status"] == "already_decided"
+    assert merchant(factory).decide_ticket(ticket, True, "again", actor="merchant:m1")["status"] == "already_decided"
     assert len(svc.lookup_order("alice", "P1000000001")["refunds"]) == 1
 
 
@@ -58,7 +58,7 @@ def test_a_reissue_moves_no_money_and_names_the_item_of_several(factory):
         ticket = session.scalars(select(t.Ticket).where(t.Ticket.ticket_no == opened["ticket"]["ticket_no"])).one()
         second = session.scalars(select(t.OrderItem.id).where(t.OrderItem.title == "Item 2")).one()
         assert ticket.pending_action == {"action": "reissue", "item_ids": [second]}
-    decided = service(factory).decide_ticket(opened["ticket"]["ticket_no"], True, "今天补发", actor="merchant:m1")
+    decided = merchant(factory).decide_ticket(opened["ticket"]["ticket_no"], True, "今天补发", actor="merchant:m1")
     assert decided["refund"] is None and decided["order"]["refunds"] == []
 
 

@@ -13,7 +13,7 @@ from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict, InvalidInput, OrderNotFound
 from aftersales.service.withdrawals import WithdrawalService
 
-from .fixtures import NOW, add_order, service
+from .fixtures import NOW, add_order, merchant, service
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_a_cancellation_under_review_is_withdrawn_and_the_merchant_can_no_longer
     case = svc.ticket(ticket)
     assert (case["status"], case["resolution"]) == ("resolved", "withdrawn")
     with pytest.raises(Conflict):
-        svc.decide_ticket(ticket, True, "ok", actor="merchant:m1")
+        merchant(factory).decide_ticket(ticket, True, "ok", actor="merchant:m1")
     order = svc.lookup_order("alice", "8800000000001")
     assert order["state"] == "paid" and order["refunds"] == []
     assert audit_actions(factory).count("ticket_withdrawn") == 1
@@ -58,11 +58,11 @@ def test_an_authorized_return_is_withdrawn_with_its_case_and_cannot_be_received(
     add_order(factory, "P1000000001", state="delivered")
     svc = service(factory)
     result = svc.submit("alice", "P1000000001", "return_refund", "changed_mind")
-    svc.decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
+    merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "请寄回", actor="merchant:m1")
     done = withdrawals(factory).withdraw("alice", "P1000000001", kinds=["return"])
     assert [(r["kind"], r["status"]) for r in done["withdrawn"]] == [("return", "withdrawn")]
     with pytest.raises(Conflict):
-        svc.receive_return(result["return"]["return_no"], actor="merchant:m1")
+        merchant(factory).receive_return(result["return"]["return_no"], actor="merchant:m1")
     order = svc.lookup_order("alice", "P1000000001")
     assert order["returns"][0]["status"] == "withdrawn" and order["refunds"] == []
     assert "return_withdrawn" in audit_actions(factory)
@@ -76,7 +76,7 @@ def test_a_merchant_stage_interception_is_withdrawn_and_does_not_use_up_the_free
     done = withdrawals(factory).withdraw("alice", "KS1000000001")
     assert [r["kind"] for r in done["withdrawn"]] == ["interception"]
     with pytest.raises(Conflict):
-        svc.decide_ticket(result["ticket"]["ticket_no"], True, "已拦截", actor="merchant:m1")
+        merchant(factory).decide_ticket(result["ticket"]["ticket_no"], True, "已拦截", actor="merchant:m1")
     assert svc.lookup_order("alice", "KS1000000001")["state"] == "shipped"
     after = svc.preview("alice", "KS1000000001", "intercept", "changed_mind")["interception"]["free_left_this_month"]
     assert after == before
