@@ -83,5 +83,5 @@ def decide(ticket_no: str):
     if choice not in ("approve", "reject"):
         abort(400)
     done = _("已同意并执行。") if choice == "approve" else _("已拒绝。")
-    return act(case_page(ticket_no), services().inbox.decide, done, ticket_no, g.shop_ids, choice == "approve",
-               request.form.get("note", ""), g.actor)
+    return act(case_page(ticket_no), services().merchant_operations.decide_ticket, done, ticket_no, choice == "approve",
+               request.form.get("note", ""), g.actor, g.shop_ids)
