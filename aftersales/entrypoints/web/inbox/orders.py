@@ -29,15 +29,15 @@ def order(order_no: str):
     inbox_service = services().inbox
     detail = inbox_service.order(order_no, g.shop_ids)
     timeline = [{**event, "text": timeline_sentence(event)}
-                for event in inbox_service.order_timeline(detail["order_no"], g.shop_ids)]
+                for event in services().inbox_reports.order_timeline(detail["order_no"], g.shop_ids)]
     return render_template("inbox/order.html", order=detail, timeline=timeline)
 
 
 @inbox.post("/orders/<order_no>/cancel")
 @login_required
 def cancel_order(order_no: str):
-    return act(url_for("inbox.order", order_no=order_no), services().inbox.merchant_cancel,
-               _("订单已取消，退款已原路发起。"), order_no, g.shop_ids, request.form.get("reason", ""), g.actor)
+    return act(url_for("inbox.order", order_no=order_no), services().merchant_operations.merchant_cancel,
+               _("订单已取消，退款已原路发起。"), order_no, request.form.get("reason", ""), g.actor, g.shop_ids)
 
 
 @inbox.post("/orders/<order_no>/returns/<return_no>/received")
@@ -59,7 +59,7 @@ def receive_return(order_no: str, return_no: str):
         return (_("已拒绝退款，并已在对话中告知顾客原因。") if outcome == "reject"
                 else _("已确认收到退货，退款已发起，并已在对话中通知顾客。"))
 
-    return act(back, services().after_sales.receive_return, done, return_no, g.actor, g.shop_ids,
+    return act(back, services().merchant_operations.receive_return, done, return_no, g.actor, g.shop_ids,
                deduction=deduction, note=request.form.get("note", ""), accept=outcome != "reject")
 
 
@@ -75,6 +75,6 @@ def ship_replacement(order_no: str, return_no: str):
             return _("这件换货商品已经寄出过（同一运单），没有改动，也没有再通知顾客。")
         return _("已记录换货商品寄出（快递公司和运单号）。")
 
-    return act(back, services().inbox.ship_replacement, done, order_no, return_no, request.form.get("carrier", ""),
-               request.form.get("tracking_no", ""), g.shop_ids, g.actor)
+    return act(back, services().merchant_operations.ship_replacement, done, return_no, request.form.get("carrier", ""),
+               request.form.get("tracking_no", ""), g.actor, g.shop_ids, order_no=order_no)
 
