@@ -26,7 +26,7 @@ def cases():
     page = max(int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1, 1)
     inbox_service = services().inbox
     total = inbox_service.count_cases(g.shop_ids, queue, status, search)
-    teammates = inbox_service.teammates(g.shop_ids)
+    teammates = services().merchant_accounts.teammates(g.shop_ids)
     rows = inbox_service.cases(g.shop_ids, queue, status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                search=search)
     return render_template("inbox/cases.html", rows=rows, counts=inbox_service.queue_counts(g.shop_ids), queue=queue,
