@@ -14,7 +14,7 @@ from flask import g, has_request_context
 
 from aftersales.domain.money import Money
 from aftersales.service.base import PLATFORM_TZ
-from aftersales.service.inbox import LANGUAGES
+from aftersales.service.merchant_accounts import LANGUAGES
 
 WORDS_DIR = Path(__file__).resolve().parents[1] / "words"
 
