@@ -13,4 +13,4 @@ from aftersales.entrypoints.web.services import services
 def analytics():
     days = request.args.get("days", "30")
     days_value = int(days) if days.isdigit() and 0 < int(days) <= 365 else 30
-    return render_template("inbox/analytics.html", figures=services().inbox.analytics(g.shop_ids, days_value))
+    return render_template("inbox/analytics.html", figures=services().inbox_reports.analytics(g.shop_ids, days_value))
