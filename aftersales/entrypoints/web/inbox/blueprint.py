@@ -13,9 +13,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from aftersales.entrypoints.web.inbox.sentences import audit_action, audit_actor, what_approval_does
 from aftersales.entrypoints.web.inbox.words import _, label, language, local_time, yuan
 from aftersales.entrypoints.web.services import services
-from aftersales.service.after_sales import MERCHANT_CANCEL_REASONS
 from aftersales.service.errors import NotFound, ServiceError
 from aftersales.service.inbox import OPEN_STATUSES, QUEUES
+from aftersales.service.merchant_operations import MERCHANT_CANCEL_REASONS
 
 log = logging.getLogger(__name__)
 inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -34,7 +34,7 @@ def login_required(view):
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any):
         merchant_id = session.get("merchant_id")
-        merchant = services().inbox.merchant(merchant_id) if merchant_id else None
+        merchant = services().merchant_accounts.merchant(merchant_id) if merchant_id else None
         if merchant is None:
             session.clear()
             return redirect(url_for("inbox.login", next=request.path))
