@@ -173,7 +173,7 @@ def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) 
     from aftersales.service.errors import ServiceError
 
     try:
-        merchant = _services().inbox.create_merchant(email, name, password, list(shops))
+        merchant = _services().merchant_accounts.create_merchant(email, name, password, list(shops))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merchant {merchant['email']} can sign in for {', '.join(merchant['shop_ids'])}")
