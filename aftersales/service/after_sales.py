@@ -11,29 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from aftersales.adapters.db import tables as t
 from aftersales.domain import attempts
-from aftersales.domain.lifecycles import (
-    RETURN_OPEN,
-    InterceptionStatus,
-    ReturnStatus,
-    TicketStatus,
-)
-from aftersales.domain.model import (
-    CustomerHistory,
-    Outcome,
-    PaymentChannel,
-    Request,
-)
-from aftersales.domain.policy import (
-    Decision,
-    Execution,
-    InvalidRequest,
-    available_outcomes,
-    decide,
-)
+from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, ReturnStatus, TicketStatus
+from aftersales.domain.model import CustomerHistory, Outcome, PaymentChannel, Request
+from aftersales.domain.policy import Decision, Execution, InvalidRequest, available_outcomes, decide
 from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import PLATFORM_TZ, OrderService, advance, new_reference, open_case, parse_enum
 from aftersales.service.errors import InvalidInput, NotFound, OrderNotFound
@@ -127,33 +109,29 @@ class AfterSalesService(OrderService):
     def customer_orders(self, customer_id: str, limit: int = 30) -> list[dict[str, Any]]:
         """The shopper's latest orders, newest first (the shop app's order list)."""
         with self._uow(read_only=True) as uow:
-            orders = uow.session.scalars(
-                select(t.Order).where(t.Order.customer_id == customer_id)
-                .order_by(t.Order.created_at.desc(), t.Order.id.desc()).limit(limit)
-                .options(*uow.orders.children())).all()
-            return [order_dict(order) for order in orders]
+            return [order_dict(order) for order in uow.orders.of_customer(customer_id, limit)]
 
     def ticket(self, ticket_no: str) -> dict[str, Any]:
         """A case as the system sees it (the case API); merchants read cases through the inbox."""
         with self._uow(read_only=True) as uow:
-            ticket = uow.ticket(ticket_no)
+            ticket = uow.tickets.get(ticket_no)
             return {**ticket_dict(ticket),
-                    "order_no": self._order_no_by_id(uow, ticket.order_id) if ticket.order_id else None}
+                    "order_no": uow.orders.number_of(ticket.order_id) if ticket.order_id else None}
 
     def notification(self, notification_id: int, conversation_id: str) -> dict[str, Any]:
         """What a queued chat notification tells, for the bot to put into words. Only the chat it
         was written for may read it: anyone can type `/EXTERNAL_case_update{"notification_id": …}`."""
         with self._uow(read_only=True) as uow:
-            row = uow.session.get(t.Notification, notification_id)
+            row = uow.notifications.get(notification_id)
             if row is None or row.conversation_id != conversation_id:
                 raise NotFound(f"notification {notification_id}")
-            ticket = uow.session.get(t.Ticket, row.ticket_id) if row.ticket_id else None
-            refund = uow.session.get(t.Refund, row.refund_id) if row.refund_id else None
+            ticket = uow.tickets.by_id(row.ticket_id) if row.ticket_id else None
+            refund = uow.refunds.by_id(row.refund_id) if row.refund_id else None
             order_id = ticket.order_id if ticket else refund.order_id if refund else None
             ticket_view = {**ticket_dict(ticket), "action": ticket.pending_action.get("action")} if ticket else None
             return {"kind": row.kind, "payload": dict(row.payload), "ticket": ticket_view,
                     "refund": refund_dict(refund) if refund else None,
-                    "order_no": self._order_no_by_id(uow, order_id) if order_id else None}
+                    "order_no": uow.orders.number_of(order_id) if order_id else None}
 
     # -- shopper-side writes -----------------------------------------------------------------------
 
@@ -193,11 +171,10 @@ class AfterSalesService(OrderService):
             elif decision.outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
                 result = self._open_return(uow, order, decision, reason, actor, now, ticket_context, wish)
             else:
-                ticket = self._open_ticket_row(
-                    uow, order.shop_id, order, customer_id, "cancellation_review", reason, decision, now, actor,
-                    ticket_context, pending_action={"action": "cancel", "item_ids": list(decision.item_ids),
-                                                    "refund_channel": self._refund_channel(order, decision.outcome),
-                                                    "order_state": order.state})
+                ticket = self._decision_case(
+                    uow, order, "cancellation_review", reason, decision, now, actor, ticket_context,
+                    {"action": "cancel", "item_ids": list(decision.item_ids), "order_state": order.state,
+                     "refund_channel": self._refund_channel(order, decision.outcome)})
                 result = {"status": "under_review", "ticket": ticket_dict(ticket)}
             result = {**result, "decision": decision_dict(decision),
                       "order": {"order_no": order.order_no, "state": order.state}}
@@ -300,11 +277,12 @@ class AfterSalesService(OrderService):
                 return {"ticket": ticket_dict(tk)}
         return None
 
-    def _open_ticket_row(self, uow: UnitOfWork, shop_id: str, order: t.Order, customer_id: str, kind: str,
-                         reason: str, decision: Decision, now: datetime, actor: str, context: dict[str, Any],
-                         pending_action: dict[str, Any]) -> t.Ticket:
+    def _decision_case(self, uow: UnitOfWork, order: t.Order, kind: str, reason: str, decision: Decision,
+                       now: datetime, actor: str, context: dict[str, Any], pending_action: dict[str, Any]) -> t.Ticket:
+        """The merchant's case for what the policy decided needs them: a review, an interception, a return."""
         profile = self._profile(order)
-        return open_case(uow, now, kind, shop_id, order, customer_id, profile, actor, fault=profile.fault_of(reason),
+        return open_case(uow, now, kind, order.shop_id, order, order.customer_id, profile, actor,
+                         fault=profile.fault_of(reason),
                          amount=decision.refund.amount if decision.refund else 0,
                          decided_sla_hours=decision.sla_hours, reason=reason, desired_outcome=decision.outcome.value,
                          decision_code=decision.code, pending_action=pending_action,
@@ -326,9 +304,8 @@ class AfterSalesService(OrderService):
         order.interceptions.append(interception)
         uow.audit(now, actor, "interception_requested", "interception", interception.interception_no, None,
                   interception_dict(interception))
-        ticket = self._open_ticket_row(uow, order.shop_id, order, order.customer_id, "interception", reason,
-                                       decision, now, actor, context,
-                                       {"action": "intercept", "interception_no": interception.interception_no})
+        ticket = self._decision_case(uow, order, "interception", reason, decision, now, actor, context,
+                                     {"action": "intercept", "interception_no": interception.interception_no})
         return {"status": "requested", "interception": interception_dict(interception), "ticket": ticket_dict(ticket)}
 
     def _open_return(self, uow: UnitOfWork, order: t.Order, decision: Decision, reason: str, actor: str,
@@ -351,8 +328,8 @@ class AfterSalesService(OrderService):
         uow.flush()
         order.returns.append(ret)
         uow.audit(now, actor, "return_requested", "return", ret.return_no, None, return_dict(ret))
-        ticket = self._open_ticket_row(uow, order.shop_id, order, order.customer_id, "return", reason, decision, now,
-                                       actor, context, {"action": "return", "return_no": ret.return_no})
+        ticket = self._decision_case(uow, order, "return", reason, decision, now, actor, context,
+                                     {"action": "return", "return_no": ret.return_no})
         if authorized:
             # Nothing to decide, only to expect the goods back: the case is for the merchant's information.
             ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)

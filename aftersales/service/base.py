@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
@@ -172,16 +171,10 @@ class OrderService:
     def _locked_return(self, uow: UnitOfWork, return_no: str,
                        shop_ids: set[str] | None) -> tuple[t.Order, t.ReturnRequest]:
         """A return (or exchange) by its number with its order row locked; another shop's is NotFound."""
-        found = uow.session.scalars(
-            select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
+        found = uow.returns.get(return_no)
         if found is None:
             raise NotFound(return_no)
-        order = uow.orders.lock(self._order_no_by_id(uow, found.order_id))
+        order = uow.orders.lock(uow.orders.number_of(found.order_id))
         if order is None or (shop_ids is not None and order.shop_id not in shop_ids):
             raise NotFound(return_no)
         return order, next(r for r in order.returns if r.return_no == return_no)
-
-    @staticmethod
-    def _order_no_by_id(uow: UnitOfWork, order_id: int) -> str:
-        """Rows point at orders by id; locking goes by order number, the repository's one way in."""
-        return uow.session.execute(select(t.Order.order_no).where(t.Order.id == order_id)).scalar_one()

@@ -3,7 +3,7 @@ written in one transaction — or none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from aftersales.domain.model import (
 from aftersales.domain.money import parse_amount
 from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan, walk
 from aftersales.service.base import PLATFORM_TZ, utcnow
+from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import order_facts
 
 # Which timestamp each state needs, so imported orders are coherent for the policy.
@@ -57,7 +58,8 @@ class ImportSummary:
 
 
 def import_orders(session_factory: sessionmaker[Session], records: Iterable[tuple[int, dict[str, Any]]],
-                  actor: str = "system:import", update_existing: bool = False) -> ImportSummary:
+                  actor: str = "system:import", update_existing: bool = False,
+                  clock: Callable[[], datetime] = utcnow) -> ImportSummary:
     """``update_existing``: a record of an order that exists updates it (the orders API) instead of
     being a problem (a file import): its facts overwrite, its state only moves forward by the rules
     of order events, and its shop, customer and items must stay what they were."""
@@ -65,9 +67,10 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
     updates: list[tuple[t.Order, t.Order]] = []
     problems: list[tuple[int, str]] = []
     seen_numbers: dict[str, int] = {}
-    now = utcnow()
+    now = clock()
     known_profiles = set(profile_names())
-    with session_factory() as session, session.begin():
+    with UnitOfWork(session_factory) as uow:
+        session = uow.session
         shops = {s.id: s for s in session.scalars(select(t.Shop))}
         new_shops: dict[str, t.Shop] = {}
         customers = {c.id: c for c in session.scalars(select(t.Customer))}
@@ -80,8 +83,7 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
                 first = seen_numbers.setdefault(order.order_no, line)
                 if first != line:
                     errors.append(f"order {order.order_no} appears again (first on line {first})")
-                elif (existing := session.scalars(select(t.Order).where(t.Order.order_no == order.order_no)
-                                                  .with_for_update()).one_or_none()) is not None:
+                elif (existing := uow.orders.lock(order.order_no)) is not None:
                     if not update_existing:
                         errors.append(f"order {order.order_no} already exists")
                     else:
@@ -100,18 +102,17 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
         if problems:
             raise ImportRejected(problems)
         session.add_all([*new_shops.values(), *new_customers.values()])
-        session.flush()
+        uow.flush()
         for order in orders:
-            session.add(order)
-            session.flush()
-            session.add(t.AuditEvent(at=now, actor=actor, action="order_imported", entity="order",
-                                     entity_id=order.order_no, before=None, after={"state": order.state}))
+            uow.add(order)
+            uow.flush()
+            uow.audit(now, actor, "order_imported", "order", order.order_no, None, {"state": order.state})
         for existing, reported in updates:
             before = order_facts(existing)
             _apply_update(existing, reported, now)
             if order_facts(existing) != before:
-                session.add(t.AuditEvent(at=now, actor=actor, action="order_updated", entity="order",
-                                         entity_id=existing.order_no, before=before, after=order_facts(existing)))
+                uow.audit(now, actor, "order_updated", "order", existing.order_no, before, order_facts(existing))
+        uow.commit()
     return ImportSummary(len(orders), sum(len(o.items) for o in orders), len(new_customers), len(new_shops),
                          len(updates))
 

@@ -118,8 +118,8 @@ class InboxService:
     def case(self, ticket_no: str, shop_ids: set[str]) -> dict[str, Any]:
         now = self.clock()
         with self._uow() as uow:
-            ticket = uow.ticket(ticket_no, shop_ids)
-            order = uow.session.get(t.Order, ticket.order_id) if ticket.order_id else None
+            ticket = uow.tickets.get(ticket_no, shop_ids)
+            order = uow.orders.by_id(ticket.order_id) if ticket.order_id else None
             entity_ids = [ticket.ticket_no] + ([order.order_no] if order else [])
             entity_ids += [r.refund_no for r in order.refunds] if order else []
             entity_ids += [r.return_no for r in order.returns] if order else []
@@ -235,7 +235,7 @@ class InboxService:
             raise InvalidInput(f"a reply has at most {MAX_REPLY} characters")
         now = self.clock()
         with self._uow() as uow:
-            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
+            ticket = uow.tickets.get(ticket_no, shop_ids, lock=True)
             if not ticket.conversation_id:
                 raise Conflict("this case did not come from a chat; there is no one to reply to there")
             before = ticket_dict(ticket)
@@ -255,7 +255,7 @@ class InboxService:
         """The human is done with the chat: the bot takes it over again and says so."""
         now = self.clock()
         with self._uow() as uow:
-            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
+            ticket = uow.tickets.get(ticket_no, shop_ids, lock=True)
             if not ticket.conversation_id:
                 raise Conflict("this case did not come from a chat")
             notification = uow.notify(ticket.conversation_id, "hand_back", now, ticket=ticket)
@@ -278,7 +278,7 @@ class InboxService:
     def _update(self, ticket_no: str, shop_ids: set[str], actor: str, action: str, **changes: Any) -> dict[str, Any]:
         now = self.clock()
         with self._uow() as uow:
-            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
+            ticket = uow.tickets.get(ticket_no, shop_ids, lock=True)
             if ticket.status == TicketStatus.RESOLVED:
                 raise Conflict(f"case {ticket_no} is resolved")
             before = ticket_dict(ticket)

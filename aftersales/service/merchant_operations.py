@@ -25,8 +25,6 @@ MERCHANT_CANCEL_REASONS = {
     "wrong_listing": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 商品信息错误
     "bad_address": {OrderState.PENDING_PAYMENT, OrderState.PAID},  # 地址明显错误 / 联系不上
 }
-
-
 MAX_NOTE = 2000  # a decision's note, told to the shopper
 
 
@@ -44,9 +42,9 @@ class MerchantService(OrderService):
         with self._uow() as uow:
             # The order row first, then the case, as every operation on an order locks them (a
             # withdrawal in the same moment waits here instead of deadlocking).
-            found = uow.ticket(ticket_no, shop_ids)
-            order = uow.orders.lock(self._order_no_by_id(uow, found.order_id)) if found.order_id else None
-            ticket = uow.ticket(ticket_no, shop_ids, lock=True)
+            found = uow.tickets.get(ticket_no, shop_ids)
+            order = uow.orders.lock(uow.orders.number_of(found.order_id)) if found.order_id else None
+            ticket = uow.tickets.get(ticket_no, shop_ids, lock=True)
             resolution = Resolution.APPROVED if approve else Resolution.REJECTED
             if ticket.status == TicketStatus.RESOLVED:
                 if ticket.resolution == resolution:

@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.adapters.db import tables as t
 from aftersales.domain.lifecycles import NotificationStatus
 from aftersales.service.base import advance, utcnow
 from aftersales.service.unit_of_work import UnitOfWork
@@ -86,16 +84,8 @@ class NotificationDispatcher:
     def _claim(self, only: list[int] | None, limit: int) -> list[dict[str, Any]]:
         now = self.clock()
         with UnitOfWork(self._sessions) as uow:
-            query = (select(t.Notification)
-                     .where(t.Notification.status.in_([NotificationStatus.PENDING.value,
-                                                       NotificationStatus.SENDING.value]),
-                            t.Notification.next_attempt_at <= now)
-                     .order_by(t.Notification.id).limit(limit).with_for_update(skip_locked=True))
-            if only is not None:
-                query = query.where(t.Notification.id.in_(only))
-            rows = uow.session.scalars(query).all()
             claimed = []
-            for row in rows:
+            for row in uow.notifications.due(now, only, limit):
                 row.status = advance(row.status, NotificationStatus.SENDING)
                 row.attempts, row.next_attempt_at = row.attempts + 1, now + LEASE
                 claimed.append({"id": row.id, "conversation_id": row.conversation_id, "kind": row.kind,
@@ -125,7 +115,7 @@ class NotificationDispatcher:
 
     def _update(self, notification_id: int, status: NotificationStatus, **changes: Any) -> None:
         with UnitOfWork(self._sessions) as uow:
-            row = uow.session.get(t.Notification, notification_id, with_for_update=True)
+            row = uow.notifications.get(notification_id, lock=True)
             assert row is not None
             if NotificationStatus(row.status).terminal:
                 # Another dispatcher took it over when this one's lease ran out, and finished it.

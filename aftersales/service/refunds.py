@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
@@ -63,7 +62,7 @@ class RefundWorker:
         """What a provider's verified notification says of a refund, recorded as a polled answer
         would be (a repeat changes nothing). False for a refund number we never issued."""
         with UnitOfWork(self._sessions, read_only=True) as uow:
-            if uow.session.scalar(select(t.Refund.id).where(t.Refund.refund_no == refund_no)) is None:
+            if uow.refunds.get(refund_no) is None:
                 return False
         self._record(refund_no, answer, None, WorkReport())
         return True
@@ -71,13 +70,9 @@ class RefundWorker:
     def _claim(self, limit: int) -> list[tuple[RefundOrder, RefundStatus, int]]:
         now = self.clock()
         with UnitOfWork(self._sessions) as uow:
-            rows = uow.session.scalars(
-                select(t.Refund).where(t.Refund.status.in_([s.value for s in PENDING]),
-                                       t.Refund.next_attempt_at <= now)
-                .order_by(t.Refund.next_attempt_at).limit(limit).with_for_update(skip_locked=True)).all()
             claimed = []
-            for row in rows:
-                order = uow.session.get(t.Order, row.order_id)
+            for row in uow.refunds.due([s.value for s in PENDING], now, limit):
+                order = uow.orders.by_id(row.order_id)
                 assert order is not None
                 paid = sum(i.unit_price * i.quantity for i in order.items) + order.shipping_fee
                 status = RefundStatus(row.status)
@@ -111,8 +106,8 @@ class RefundWorker:
     def _record(self, refund_no: str, answer: ProviderAnswer | None, error: str | None, report: WorkReport) -> None:
         now = self.clock()
         with UnitOfWork(self._sessions) as uow:
-            refund = uow.session.scalars(select(t.Refund).where(t.Refund.refund_no == refund_no)
-                                         .with_for_update()).one()
+            refund = uow.refunds.get(refund_no, lock=True)
+            assert refund is not None  # refunds are never deleted
             current = RefundStatus(refund.status)
             before = refund_dict(refund)
             if answer is None:
@@ -152,7 +147,7 @@ class RefundWorker:
     @staticmethod
     def _open_case(uow: UnitOfWork, refund: t.Refund, now: datetime, kind: str, message: str | None) -> t.Ticket:
         """The merchant must act: the money did not go out (or nobody knows whether it did)."""
-        order = uow.session.get(t.Order, refund.order_id)
+        order = uow.orders.by_id(refund.order_id)
         assert order is not None
         ticket = open_case(uow, now, kind, order.shop_id, order, order.customer_id, None, None,
                            conversation_id=refund.conversation_id, context=_case_context(refund, message))

@@ -34,6 +34,10 @@ class UnitOfWork:
             # Our own option (engine.py reads it), which SQLAlchemy's typed options cannot name.
             self.session.connection(execution_options=cast(Any, {READ_ONLY: True}))
         self.orders = OrderRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.returns = ReturnRepository(self.session)
+        self.refunds = RefundRepository(self.session)
+        self.notifications = NotificationRepository(self.session)
         self.attempts = AttemptCounters(self.session)
         return self
 
@@ -72,20 +76,6 @@ class UnitOfWork:
         self.session.add(notification)
         self.session.flush()
         return notification
-
-    def ticket(self, ticket_no: str, shop_ids: set[str] | None = None, lock: bool = False) -> t.Ticket:
-        """A case by its number, row-locked if asked. ``shop_ids`` limits it to a merchant's shops
-        (None: the system); another shop's case is NotFound exactly like a missing one."""
-        from aftersales.service.errors import NotFound
-
-        query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
-        if lock:
-            # Re-read under the lock: a copy read earlier in this session may be stale by now.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        ticket = self.session.scalars(query).one_or_none()
-        if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
-            raise NotFound(ticket_no)
-        return ticket
 
     def idempotent_response(self, key: str | None, operation: str) -> dict[str, Any] | None:
         if key is None:
@@ -138,6 +128,19 @@ class OrderRepository:
                         selectinload(t.Order.interceptions), selectinload(t.Order.tickets)]
         return options
 
+    def by_id(self, order_id: int) -> t.Order | None:
+        return self.session.get(t.Order, order_id)
+
+    def number_of(self, order_id: int) -> str:
+        """Rows point at orders by id; locking goes by order number, the repository's one way in."""
+        return self.session.execute(select(t.Order.order_no).where(t.Order.id == order_id)).scalar_one()
+
+    def of_customer(self, customer_id: str, limit: int) -> list[t.Order]:
+        """The customer's latest orders, newest first, with their children."""
+        return list(self.session.scalars(
+            select(t.Order).where(t.Order.customer_id == customer_id)
+            .order_by(t.Order.created_at.desc(), t.Order.id.desc()).limit(limit).options(*self.children())))
+
     def _load_children(self, order: t.Order) -> None:
         for relation in ("items", "refunds", "returns", "interceptions", "tickets"):
             self.session.refresh(order, [relation])
@@ -157,6 +160,75 @@ class OrderRepository:
         row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
                                           interceptions.scalar_subquery())).one()
         return row[0] or 0, row[1] or 0, row[2] or 0
+
+
+class TicketRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, ticket_no: str, shop_ids: set[str] | None = None, lock: bool = False) -> t.Ticket:
+        """A case by its number, row-locked if asked. ``shop_ids`` limits it to a merchant's shops
+        (None: the system); another shop's case is NotFound exactly like a missing one."""
+        from aftersales.service.errors import NotFound
+
+        query = select(t.Ticket).where(t.Ticket.ticket_no == ticket_no)
+        if lock:
+            # Re-read under the lock: a copy read earlier in this session may be stale by now.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        ticket = self.session.scalars(query).one_or_none()
+        if ticket is None or (shop_ids is not None and ticket.shop_id not in shop_ids):
+            raise NotFound(ticket_no)
+        return ticket
+
+    def by_id(self, ticket_id: int) -> t.Ticket | None:
+        return self.session.get(t.Ticket, ticket_id)
+
+
+class ReturnRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, return_no: str) -> t.ReturnRequest | None:
+        """Read only to find its order: change a return through its order, locked (OrderService._locked_return)."""
+        return self.session.scalars(select(t.ReturnRequest).where(t.ReturnRequest.return_no == return_no)).one_or_none()
+
+
+class RefundRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, refund_no: str, lock: bool = False) -> t.Refund | None:
+        query = select(t.Refund).where(t.Refund.refund_no == refund_no)
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+    def by_id(self, refund_id: int) -> t.Refund | None:
+        return self.session.get(t.Refund, refund_id)
+
+    def due(self, statuses: list[str], now: datetime, limit: int) -> list[t.Refund]:
+        """Refunds in ``statuses`` whose next attempt is due, soonest first, row-locked; those another
+        worker holds are skipped."""
+        return list(self.session.scalars(
+            select(t.Refund).where(t.Refund.status.in_(statuses), t.Refund.next_attempt_at <= now)
+            .order_by(t.Refund.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
+
+
+class NotificationRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, notification_id: int, lock: bool = False) -> t.Notification | None:
+        return self.session.get(t.Notification, notification_id, with_for_update=lock)
+
+    def due(self, now: datetime, only: list[int] | None, limit: int) -> list[t.Notification]:
+        """Rows waiting to be sent, or whose sender's lease ran out, oldest first, row-locked; those
+        another dispatcher holds are skipped. ``only``: just these rows, if due."""
+        query = (select(t.Notification)
+                 .where(t.Notification.status.in_([NotificationStatus.PENDING.value, NotificationStatus.SENDING.value]),
+                        t.Notification.next_attempt_at <= now)
+                 .order_by(t.Notification.id).limit(limit).with_for_update(skip_locked=True))
+        if only is not None:
+            query = query.where(t.Notification.id.in_(only))
+        return list(self.session.scalars(query))
 
 
 class AttemptCounters:

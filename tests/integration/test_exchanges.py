@@ -90,7 +90,7 @@ def test_not_before_the_goods_are_back_not_for_a_return_not_for_another_shop(fac
 
 def test_the_shop_systems_event_ships_the_replacement_too(factory):
     return_no, _ = received_exchange(factory)
-    events = OrderEventsService(factory, service(factory), clock=lambda: NOW)
+    events = OrderEventsService(factory, merchant(factory), clock=lambda: NOW)
     event = {"event_id": "rs-1", "order_no": "P1000000001", "type": "replacement_shipped",
              "occurred_at": NOW.isoformat(), "data": {"return_no": return_no, "carrier": "顺丰", "tracking_no": "SF7"}}
     assert events.record("shop_g", event)["outcome"] == "applied"

@@ -26,9 +26,10 @@ def inbox(factory):
 
 
 @pytest.fixture
-def team(inbox, shops):
+def team(factory, shops):
     """Merchants: K and K2 in shop K, G in shops K and G, X in shop X."""
-    return {name: accounts(factory).create_merchant(f"{name}@shop.example", f"{name.upper()} 客服", f"password-of-{name}", shops)
+    return {name: accounts(factory).create_merchant(f"{name}@shop.example", f"{name.upper()} 客服",
+                                                    f"password-of-{name}", shops)
             for name, shops in (("k", ["shop_k"]), ("k2", ["shop_k"]), ("g", ["shop_k", "shop_g"]),
                                 ("x", ["shop_x"]))}
 
@@ -120,7 +121,7 @@ def test_assigning_to_a_colleague_only_for_the_shops_they_work(factory, inbox, t
     assert tickets(factory)[k_case][1] is None
 
 
-def test_teammates_are_the_merchants_of_our_shops_with_only_those_shops(inbox, team, shops):
+def test_teammates_are_the_merchants_of_our_shops_with_only_those_shops(factory, team, shops):
     assert [(m["email"], m["shop_ids"]) for m in accounts(factory).teammates(MINE)] == [
         ("g@shop.example", ["shop_k"]), ("k@shop.example", ["shop_k"]), ("k2@shop.example", ["shop_k"])]
     assert [m["email"] for m in accounts(factory).teammates({"shop_x"})] == ["x@shop.example"]

@@ -92,7 +92,7 @@ def test_no_refund_outside_the_rules(factory, state, paid_ago, profile, goods, v
 def test_the_price_now_comes_from_the_order_events_and_an_older_report_does_not_undo_it(factory):
     add_order(factory, "P1000000001", state="shipped", items=items("P1000000001", ("100.00", None)))
     assert prices(factory).quote("alice", "P1000000001")["verdict"] == "price_unknown"
-    events = OrderEventsService(factory, service(factory), clock=lambda: NOW)
+    events = OrderEventsService(factory, merchant(factory), clock=lambda: NOW)
     newer = {"event_id": "e2", "order_no": "P1000000001", "type": "price_changed",
              "occurred_at": (NOW - timedelta(hours=1)).isoformat(), "data": {"sku": "S1", "unit_price": "85.00"}}
     older = {**newer, "event_id": "e1", "occurred_at": (NOW - timedelta(hours=5)).isoformat(),
