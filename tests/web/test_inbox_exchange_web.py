@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from aftersales.adapters.db import tables as t
-from aftersales.service.inbox import InboxService
 from aftersales.service.withdrawals import WithdrawalService
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, merchant, service
 from tests.web.conftest import csrf_from, sign_in
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
@@ -26,9 +25,9 @@ def exchange(factory, order_no: str, profile: str = "general", receive: bool = T
     svc = service(factory)
     asked = svc.submit(customer, order_no, "exchange", "does_not_fit", exchange_wish="换成 42 码 黑色",
                        conversation_id=f"chat-{order_no}")
-    svc.decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor="merchant:g@shop.example")
+    merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "请寄回", actor="merchant:g@shop.example")
     if receive:
-        svc.receive_return(asked["return"]["return_no"], actor="merchant:g@shop.example")
+        merchant(factory).receive_return(asked["return"]["return_no"], actor="merchant:g@shop.example")
     return asked["return"]["return_no"], asked["ticket"]["ticket_no"]
 
 
@@ -37,9 +36,8 @@ def shop(factory):
     received = exchange(factory, "P1000000001")
     waiting = exchange(factory, "P1000000002", receive=False)
     theirs = exchange(factory, "X1000000001", profile="other_merchant")
-    inbox = InboxService(factory, service(factory))
-    inbox.create_merchant("g@shop.example", "G 客服", "password-of-g", ["shop_g"])
-    inbox.create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
+    accounts(factory).create_merchant("g@shop.example", "G 客服", "password-of-g", ["shop_g"])
+    accounts(factory).create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
     return {"received": received, "waiting": waiting, "theirs": theirs}
 
 
@@ -87,8 +85,8 @@ def test_the_replacement_form_is_only_for_an_exchange_whose_goods_are_back(app, 
     assert "扣款后退款" not in waiting_page  # an exchange refunds nothing
     add_order(factory, "P1000000003", state="delivered")
     ret = service(factory).submit("alice", "P1000000003", "return_refund", "changed_mind")
-    service(factory).decide_ticket(ret["ticket"]["ticket_no"], True, "ok", actor="merchant:g@shop.example")
-    service(factory).receive_return(ret["return"]["return_no"], actor="merchant:g@shop.example")
+    merchant(factory).decide_ticket(ret["ticket"]["ticket_no"], True, "ok", actor="merchant:g@shop.example")
+    merchant(factory).receive_return(ret["return"]["return_no"], actor="merchant:g@shop.example")
     assert "/replacement" not in client.get("/inbox/orders/P1000000003").get_data(as_text=True)
     token = csrf_from(page)
     refused = client.post(f"/inbox/orders/P1000000002/returns/{waiting}/replacement",
