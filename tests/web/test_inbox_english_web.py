@@ -17,10 +17,9 @@ from aftersales.entrypoints import web
 from aftersales.entrypoints.web.inbox import label
 from aftersales.entrypoints.web.inbox.cases import BULK_SKIPPED
 from aftersales.entrypoints.web.inbox.words import labels, sentences_en
-from aftersales.service.inbox import InboxService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.withdrawals import WithdrawalService
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, merchant, service
 from tests.web.conftest import csrf_from, sign_in
 
 WEB = Path(web.__file__).resolve().parent
@@ -38,15 +37,14 @@ def shop(factory):
     add_order(factory, "P1000000001", state="delivered")
     shipped = svc.submit("alice", "P1000000001", "exchange", "does_not_fit", exchange_wish="size 42, black",
                          conversation_id="chat-1")
-    svc.decide_ticket(shipped["ticket"]["ticket_no"], True, "please send it back", actor=G)
-    svc.receive_return(shipped["return"]["return_no"], actor=G)
-    InboxService(factory, svc, clock=lambda: NOW).ship_replacement(
-        "P1000000001", shipped["return"]["return_no"], "SF Express", "SF12345678", {"shop_g"}, G)
+    merchant(factory).decide_ticket(shipped["ticket"]["ticket_no"], True, "please send it back", actor=G)
+    merchant(factory).receive_return(shipped["return"]["return_no"], actor=G)
+    merchant(factory).ship_replacement(shipped["return"]["return_no"], "SF Express", "SF12345678", G, {"shop_g"})
     add_order(factory, "P1000000002", state="delivered")
     received = svc.submit("alice", "P1000000002", "exchange", "quality_defect", exchange_wish="a new one",
                           conversation_id="chat-2")
-    svc.decide_ticket(received["ticket"]["ticket_no"], True, "ok", actor=G)
-    svc.receive_return(received["return"]["return_no"], actor=G)
+    merchant(factory).decide_ticket(received["ticket"]["ticket_no"], True, "ok", actor=G)
+    merchant(factory).receive_return(received["return"]["return_no"], actor=G)
     add_order(factory, "P1000000003", state="delivered")
     svc.submit("alice", "P1000000003", "exchange", "does_not_fit", exchange_wish="size L")
     WithdrawalService(factory, clock=lambda: NOW).withdraw("alice", "P1000000003")
@@ -56,9 +54,8 @@ def shop(factory):
     PriceProtectionService(factory, clock=lambda: NOW).claim("alice", "P1000000004")
     add_order(factory, "8800000000001", profile="virtual_goods", goods="virtual_card")
     review = svc.submit("alice", "8800000000001", "cancel_refund", "changed_mind", conversation_id="chat-3")
-    inbox = InboxService(factory, svc)
-    inbox.create_merchant("g@shop.example", "G Agent", "password-of-g", ["shop_g", "shop_v"])
-    inbox.create_merchant("h@shop.example", "H Agent", "password-of-h", ["shop_g"])
+    accounts(factory).create_merchant("g@shop.example", "G Agent", "password-of-g", ["shop_g", "shop_v"])
+    accounts(factory).create_merchant("h@shop.example", "H Agent", "password-of-h", ["shop_g"])
     return {"shipped": shipped, "received": received, "review": review}
 
 
