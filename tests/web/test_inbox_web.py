@@ -12,7 +12,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.config import Settings
 from aftersales.entrypoints.web.app import create_app
 from aftersales.service.inbox import InboxService
-from tests.integration.fixtures import add_order, service
+from tests.integration.fixtures import accounts, add_order, service
 from tests.web.conftest import closed_port, csrf_from, sign_in
 
 API_TOKEN = "test-helpdesk-token"
@@ -30,11 +30,10 @@ def app(database_url):
 @pytest.fixture
 def cases(factory):
     """An interception case in shop_k (merchant K) and a return case in shop_x (merchant X)."""
-    inbox = InboxService(factory, service(factory))
     add_order(factory, "KS1000000001", state="shipped", profile="short_video")
     add_order(factory, "X1000000001", state="paid", profile="other_merchant", customer="bob")
-    inbox.create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])
-    inbox.create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
+    accounts(factory).create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])
+    accounts(factory).create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
     mine = service(factory).submit("alice", "KS1000000001", "intercept", "changed_mind", conversation_id="chat-k",
                                    context={"transcript": [{"from": "shopper", "text": "<script>alert(1)</script>"}]})
     theirs = service(factory).open_ticket("bob", "complaint", "投诉", order_no="X1000000001", conversation_id="chat-x")
@@ -175,7 +174,7 @@ def test_a_case_says_in_words_what_the_merchants_decision_will_do(app, cases):
 
 def test_the_queue_is_searched_by_case_order_shopper_or_phone_tail_and_paged(app, factory, cases):
     mine, _ = cases
-    inbox = InboxService(factory, service(factory))
+    inbox = InboxService(factory)
     for n in range(3):  # anonymous cases of shop K: no shopper, said so
         service(factory).open_ticket(None, "escalation", f"转人工 {n}", shop_id="shop_k", conversation_id=f"anon-{n}")
     client = app.test_client()
@@ -216,11 +215,11 @@ def test_the_header_polls_a_live_count_and_cases_near_their_deadline_say_so(app,
     page = client.get("/inbox/").get_data(as_text=True)
     assert 'id="live-count"' in page and "inbox/live-counts.js" in page
     assert client.get("/static/inbox/live-counts.js").status_code == 200
-    inbox = InboxService(factory, service(factory), clock=lambda: NOW)
+    inbox = InboxService(factory, clock=lambda: NOW)
     [row] = inbox.cases({"shop_k"})
     due = datetime.fromisoformat(row["sla_due_at"])
-    soon = InboxService(factory, service(factory), clock=lambda: due - timedelta(minutes=20))
-    late = InboxService(factory, service(factory), clock=lambda: due + timedelta(minutes=1))
+    soon = InboxService(factory, clock=lambda: due - timedelta(minutes=20))
+    late = InboxService(factory, clock=lambda: due + timedelta(minutes=1))
     assert soon.cases({"shop_k"})[0]["due_soon"] and not soon.cases({"shop_k"})[0]["overdue"]
     assert late.cases({"shop_k"})[0]["overdue"] and not late.cases({"shop_k"})[0]["due_soon"]
     assert late.live_counts({"shop_k"}) == {"new": 1, "overdue": 1}
