@@ -13,8 +13,7 @@ from sqlalchemy import func, select, update
 
 from aftersales.adapters.db import tables as t
 from aftersales.entrypoints.web.inbox.words import labels
-from aftersales.service.inbox import InboxService
-from tests.integration.fixtures import NOW, add_order, service
+from tests.integration.fixtures import NOW, accounts, add_order, service
 from tests.web.conftest import csrf_from, sign_in
 
 K = ("k@shop.example", "password-of-k")
@@ -26,12 +25,11 @@ K = ("k@shop.example", "password-of-k")
 def queue(factory):
     """Shop K (merchants K and 小王): an interception case and three handoffs; shop X (merchant X):
     a complaint."""
-    inbox = InboxService(factory, service(factory))
     add_order(factory, "KS1000000001", state="shipped", profile="short_video")
     add_order(factory, "X1000000001", state="paid", profile="other_merchant", customer="bob")
-    inbox.create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])
-    inbox.create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
-    inbox.create_merchant("k2@shop.example", "小王", "password-of-k2", ["shop_k"])
+    accounts(factory).create_merchant("k@shop.example", "K 客服", "password-of-k", ["shop_k"])
+    accounts(factory).create_merchant("x@shop.example", "X 客服", "password-of-x", ["shop_x"])
+    accounts(factory).create_merchant("k2@shop.example", "小王", "password-of-k2", ["shop_k"])
     interception = service(factory).submit("alice", "KS1000000001", "intercept", "changed_mind",
                                            conversation_id="chat-k")["ticket"]["ticket_no"]
     theirs = service(factory).open_ticket("bob", "complaint", "投诉", order_no="X1000000001",
