@@ -135,5 +135,5 @@ def test_merchant_assigns_two_cases_at_once_from_the_keyboard_in_the_browser(sys
     expect(page).to_have_url(re.compile(f"/inbox/cases/{first}$"))
     context.close()
 
-    inbox = InboxService(session_factory(system.database_url), system.service)
+    inbox = InboxService(session_factory(system.database_url))
     assert {inbox.case(n, {"shop_fresh"})["ticket"]["assignee"] for n in opened} == {FRESH_SHOP_MERCHANT[0]}
