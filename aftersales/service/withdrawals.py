@@ -32,7 +32,8 @@ def _requests(order: t.Order) -> list[_Found]:
     found: list[_Found] = []
     for ticket in order.tickets:
         if ticket.kind == "cancellation_review" and ticket.resolution != Resolution.WITHDRAWN:
-            status = "open" if ticket.status != TicketStatus.RESOLVED else ticket.resolution or "approved"
+            status = ("open" if ticket.status != TicketStatus.RESOLVED
+                      else ticket.resolution or Resolution.APPROVED.value)
             found.append(_Found(RequestView(RequestKind.CANCELLATION, ticket.ticket_no, status), ticket,
                                 ticket.created_at))
     for ret in order.returns:
