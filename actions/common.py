@@ -3,13 +3,14 @@ transcript that goes with a case."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import presenter, runtime
+from actions import runtime
+from actions.contracts import Order
+from actions.words import Words
+from actions.words.orders import order_card
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
                  "new_address", "case_details")
@@ -18,8 +19,8 @@ ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "v
 VERIFICATION_SLOTS = ("phone_last4", "verified_customer", "verified_session")
 
 
-def words(tracker: Tracker) -> presenter.Words:
-    return presenter.Words(runtime.language(tracker))
+def words(tracker: Tracker) -> Words:
+    return Words(runtime.language(tracker))
 
 
 def reset(*names: str) -> list[EventType]:
@@ -48,8 +49,8 @@ def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(response="utter_service_unavailable")
 
 
-def say_order(dispatcher: CollectingDispatcher, order: dict[str, Any], w: presenter.Words) -> None:
-    text, card = presenter.order_card(order, w)
+def say_order(dispatcher: CollectingDispatcher, order: Order, w: Words) -> None:
+    text, card = order_card(order, w)
     dispatcher.utter_message(text=text, json_message=card)
 
 

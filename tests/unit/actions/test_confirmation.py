@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.actions import is_explicit_confirmation
+from actions.order_lookup import is_explicit_confirmation
 
 
 def message(text: str, intent: str = "affirm", confidence: float = 0.95) -> dict:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from actions import presenter
+from actions.words import Words
+from actions.words.orders import exchange_status_texts
+from actions.words.requests import result_texts, summary
+from actions.words.updates import case_update_texts
 
 ORDER = {"order_no": "P202611210000105", "state": "delivered", "currency": "CNY",
          "items": [{"id": 1, "title": "跑步鞋", "goods_type": "physical", "quantity": 1, "unit_price": 39900,
@@ -27,15 +30,15 @@ def exchange(status: str, **extra) -> dict:
     ("en", ("Instead: 换成 42 码", "Return postage is paid by you", "replacement is paid by the shop")),
 ])
 def test_the_summary_says_what_instead_and_who_pays_each_way(language, parts):
-    text = presenter.summary(ORDER, DECISION, "does_not_fit", presenter.Words(language), "换成 42 码")
+    text = summary(ORDER, DECISION, "does_not_fit", Words(language), "换成 42 码")
     assert all(part in text for part in parts), text
 
 
 def test_the_request_is_told_as_an_exchange_with_its_number_and_what_instead():
-    w = presenter.Words("zh")
+    w = Words("zh")
     result = {"status": "under_review", "return": exchange("requested"), "decision": DECISION,
               "order": {"order_no": ORDER["order_no"], "state": "delivered"}}
-    [text] = presenter.result_texts(result, ORDER, w)
+    [text] = result_texts(result, ORDER, w)
     assert "换货申请已提交" in text and "RT261121ABCDEF" in text and "换成 42 码" in text and "48 小时" in text
 
 
@@ -44,7 +47,7 @@ def test_the_replacement_going_out_is_told_with_its_parcel():
               "payload": {"order_no": ORDER["order_no"], "carrier": "顺丰速运", "tracking_no": "SF123",
                           "exchange_wish": "换成 42 码"}}
     for language in ("zh", "en"):
-        [text] = presenter.case_update_texts(update, presenter.Words(language))
+        [text] = case_update_texts(update, Words(language))
         assert "SF123" in text and "顺丰速运" in text and ORDER["order_no"] in text
 
 
@@ -52,5 +55,5 @@ def test_where_each_exchange_is():
     order = {**ORDER, "returns": [
         exchange("replacement_shipped", replacement_carrier="顺丰速运", replacement_tracking_no="SF123"),
         exchange("withdrawn"), {**exchange("authorized"), "outcome": "return_refund"}]}
-    [text] = presenter.exchange_status_texts(order, presenter.Words("zh"))
+    [text] = exchange_status_texts(order, Words("zh"))
     assert "已寄出" in text and "SF123" in text

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
-from actions import presenter
+from actions.words import Words, keyword_code
+from actions.words.orders import item_named, order_card
+from actions.words.requests import result_card, result_texts, summary
+from actions.words.updates import case_update_texts
 
-W = presenter.Words("zh")
+W = Words("zh")
 ITEMS = [{"id": 2, "title": "陶瓷马克杯 2只装", "quantity": 1, "total": 5900, "goods_type": "physical",
           "cancelled": False},
          {"id": 3, "title": "纯棉毛巾 3条", "quantity": 1, "total": 4550, "goods_type": "physical", "cancelled": False},
@@ -14,11 +17,11 @@ ITEMS = [{"id": 2, "title": "陶瓷马克杯 2只装", "quantity": 1, "total": 5
 
 
 def test_item_named_finds_what_the_shopper_means():
-    assert presenter.item_named(ITEMS, "只取消毛巾")["id"] == 3
-    assert presenter.item_named(ITEMS, "那个马克杯不要了")["id"] == 2
-    assert presenter.item_named(ITEMS, "4")["id"] == 4
-    assert presenter.item_named(ITEMS, "随便") is None
-    assert presenter.item_named(ITEMS, "皂") is None  # one character is not enough
+    assert item_named(ITEMS, "只取消毛巾")["id"] == 3
+    assert item_named(ITEMS, "那个马克杯不要了")["id"] == 2
+    assert item_named(ITEMS, "4")["id"] == 4
+    assert item_named(ITEMS, "随便") is None
+    assert item_named(ITEMS, "皂") is None  # one character is not enough
 
 
 def test_eta_words():
@@ -45,17 +48,17 @@ ORDER = {"order_no": "KS2026112100000101", "items": ITEMS[:1], "currency": "CNY"
 
 
 def test_interception_summary_is_honest_about_odds_time_and_cost():
-    text = presenter.summary(ORDER, decision(), "wrong_address", W)
+    text = summary(ORDER, decision(), "wrong_address", W)
     for expected in ("¥89.00", "支付宝", "包裹退回商家后退款", "1–2 小时", "92.5%", "还剩 2 次免费拦截",
                      "退回运费由您承担", "确认提交吗"):
         assert expected in text, expected
     used_up = decision(interception={**decision()["interception"], "fee_payer": "customer",
                                      "free_left_this_month": 0})
-    assert "费用由您承担" in presenter.summary(ORDER, used_up, "wrong_address", W)
+    assert "费用由您承担" in summary(ORDER, used_up, "wrong_address", W)
 
 
 def test_return_summary_names_payer_evidence_and_deadline():
-    text = presenter.summary(ORDER, decision(outcome="return_refund", execution="review", code="return_within_window",
+    text = summary(ORDER, decision(outcome="return_refund", execution="review", code="return_within_window",
                                              interception=None, return_shipping_payer="merchant",
                                              evidence_required=True, window_ends_at="2026-11-27T06:56:00+00:00",
                                              sla_hours=48), "quality_defect", W)
@@ -66,7 +69,7 @@ def test_return_summary_names_payer_evidence_and_deadline():
 def test_unpaid_cancel_says_nothing_is_refunded():
     result = {"status": "done", "decision": decision(outcome="cancel_refund", refund=None, interception=None),
               "order": {"order_no": "P1", "state": "cancelled"}, "refund": None}
-    assert presenter.result_texts(result, ORDER, W) == ["订单 P1 已取消。", "订单还未付款，不涉及退款。"]
+    assert result_texts(result, ORDER, W) == ["订单 P1 已取消。", "订单还未付款，不涉及退款。"]
 
 
 def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
@@ -76,7 +79,7 @@ def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
               "decision": decision(outcome="cancel_refund", interception=None,
                                    refund={**decision()["refund"], "eta": {"min": 1, "max": 5,
                                                                            "unit": "business_days"}})}
-    text = "\n".join(presenter.result_texts(result, ORDER, W))
+    text = "\n".join(result_texts(result, ORDER, W))
     assert "¥199.00" in text and "银行卡" in text and "11月25日 12:00" in text and "RF1" in text
     assert "退款到哪了" in text
 
@@ -87,14 +90,14 @@ def test_an_immediate_refund_not_yet_paid_says_it_is_being_sent_not_that_it_arri
     result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
               "decision": decision(outcome="cancel_refund", interception=None,
                                    refund={**decision()["refund"], "eta": {"min": 0, "max": 0, "unit": "hours"}})}
-    text = "\n".join(presenter.result_texts(result, ORDER, W))
+    text = "\n".join(result_texts(result, ORDER, W))
     assert "正在退回支付宝" in text and "已退回" not in text and "RF2" in text
 
 
 def test_a_failed_refund_is_told_with_the_case_that_has_it():
     update = {"kind": "refund_failed", "ticket": {"ticket_no": "TK9"}, "order_no": "KS1",
               "refund": {**REFUND, "status": "failed"}}
-    [text] = presenter.case_update_texts(update, W)
+    [text] = case_update_texts(update, W)
     assert "没能退回支付宝" in text and "TK9" in text and "不需要重新申请" in text
 
 
@@ -102,7 +105,7 @@ def test_order_card_escapes_nothing_itself_but_carries_plain_text():
     order = {"order_no": "P1", "items": [{**ITEMS[0], "title": "<script>x</script>"}], "currency": "CNY",
              "payment_channel": "alipay", "total": 5900, "state": "paid", "shop": {"name": "S"}, "carrier": None,
              "tracking_no": None}
-    text, card = presenter.order_card(order, W)
+    text, card = order_card(order, W)
     # Plain text: the widget renders it as text, never as HTML (issue 5 tests that side).
     assert "<script>x</script>" in text and card["items"][0]["title"] == "<script>x</script>"
 
@@ -117,27 +120,27 @@ REFUND = {"refund_no": "RF1", "amount": 3600, "currency": "CNY", "channel": "ali
 
 
 def test_an_approved_interception_tells_the_outcome_the_refund_and_what_next():
-    lines = presenter.case_update_texts(_update(note="已联系快递", refund=REFUND), presenter.Words())
+    lines = case_update_texts(_update(note="已联系快递", refund=REFUND), Words())
     text = "\n".join(lines)
     assert "KS1 的包裹已拦截成功" in lines[0] and "商家说明：已联系快递" in text
     assert "¥36.00" in text and "支付宝" in text and "RF1" in text and "11月22日 10:00" in text
-    done = "\n".join(presenter.case_update_texts(_update(refund={**REFUND, "status": "succeeded"}),
-                                                  presenter.Words()))
+    done = "\n".join(case_update_texts(_update(refund={**REFUND, "status": "succeeded"}),
+                                                  Words()))
     assert "退款 ¥36.00 已退回支付宝" in done and "预计" not in done
 
 
 def test_a_rejection_gives_the_merchants_reason_and_the_way_to_appeal():
-    text = "\n".join(presenter.case_update_texts(_update(ticket_kind="return", resolution="rejected",
-                                                         note="已超过七天"), presenter.Words()))
+    text = "\n".join(case_update_texts(_update(ticket_kind="return", resolution="rejected",
+                                                         note="已超过七天"), Words()))
     assert "没有同意" in text and "已超过七天" in text and "投诉" in text and "退款" not in text
 
 
 def test_refund_arrival_and_hand_back_words():
-    w = presenter.Words()
-    [arrived] = presenter.case_update_texts({"kind": "refund_completed", "ticket": None, "refund": REFUND,
+    w = Words()
+    [arrived] = case_update_texts({"kind": "refund_completed", "ticket": None, "refund": REFUND,
                                              "order_no": "KS1"}, w)
     assert "KS1" in arrived and "¥36.00" in arrived and "请查收" in arrived
-    [back] = presenter.case_update_texts({"kind": "hand_back", "ticket": None, "refund": None, "order_no": None}, w)
+    [back] = case_update_texts({"kind": "hand_back", "ticket": None, "refund": None, "order_no": None}, w)
     assert "继续为您服务" in back
 
 
@@ -145,57 +148,57 @@ def test_result_card_carries_display_ready_money_and_references():
     result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"},
               "refund": {**REFUND, "status": "submitted"},
               "decision": {"refund": {"eta": {"min": 1, "max": 3, "unit": "business_days"}}}}
-    card = presenter.result_card(result, presenter.Words())
+    card = result_card(result, Words())
     assert card["type"] == "result_card" and card["reference"] == "RF1" and card["order_no"] == "P1"
     assert card["refund"]["amount"] == "¥36.00" and card["refund"]["channel"] == "支付宝"
     assert card["refund"]["status_label"] == "退款中" and "工作日" in card["refund"]["eta"]
-    review = presenter.result_card({"status": "under_review", "order": {"order_no": "P1"},
+    review = result_card({"status": "under_review", "order": {"order_no": "P1"},
                                     "ticket": {"ticket_no": "TK9"}, "decision": {"refund": None}},
-                                   presenter.Words())
+                                   Words())
     assert (review["reference"], review["refund"], review["title"]) == ("TK9", None, "已提交商家审核")
 
 
-EN = presenter.Words("en")
+EN = Words("en")
 
 
 def test_english_summary_and_update_carry_the_same_facts():
-    text = presenter.summary({**ORDER, "items": ITEMS[:2]}, decision(), "wrong_address", EN)
+    text = summary({**ORDER, "items": ITEMS[:2]}, decision(), "wrong_address", EN)
     for expected in ("¥89.00", "Alipay", "once the parcel is back", "1–2 hours", "92.5%", "2 free interceptions left",
                      "paid by you", "Shall I submit it?", "陶瓷马克杯 2只装×1, 纯棉毛巾 3条×1"):
         assert expected in text, expected
     assert not re.search(r"[\u4e00-\u9fff]", text.replace(ITEMS[0]["title"], "").replace(ITEMS[1]["title"], ""))
-    lines = presenter.case_update_texts(_update(ticket_kind="return", resolution="rejected", note="outside 7 days"),
+    lines = case_update_texts(_update(ticket_kind="return", resolution="rejected", note="outside 7 days"),
                                         EN)
     assert lines == ["Sorry, the shop did not approve your request for order KS1 (TK1).",
                      "The shop says: outside 7 days",
                      "If you disagree, say \"complaint\" to ask the platform to step in, or \"human agent\"."]
     refund = {**REFUND, "status": "submitted"}
-    assert "expected by Nov 22, 10:00" in "\n".join(presenter.case_update_texts(_update(refund=refund), EN))
+    assert "expected by Nov 22, 10:00" in "\n".join(case_update_texts(_update(refund=refund), EN))
 
 
 def test_an_unknown_language_falls_back_to_chinese():
-    assert presenter.Words("fr")("buttons.human") == "转人工"
+    assert Words("fr")("buttons.human") == "转人工"
 
 
 def test_free_text_keywords_of_either_language_point_to_a_code():
-    assert presenter.keyword_code("reasons", "It arrived BROKEN") == "quality_defect"
-    assert presenter.keyword_code("reasons", "质量不行") == "quality_defect"
-    assert presenter.keyword_code("reasons", "I simply changed my mind") == "changed_mind"
-    assert presenter.keyword_code("reasons", "no idea") is None
-    assert presenter.keyword_code("outcomes", "a refund to my balance please") == "refund_to_balance"
-    assert presenter.keyword_code("outcomes", "I'd rather exchange it") == "exchange"
-    assert presenter.keyword_code("items", "the whole order") == "all"
-    assert presenter.keyword_code("items", "整单") == "all"
+    assert keyword_code("reasons", "It arrived BROKEN") == "quality_defect"
+    assert keyword_code("reasons", "质量不行") == "quality_defect"
+    assert keyword_code("reasons", "I simply changed my mind") == "changed_mind"
+    assert keyword_code("reasons", "no idea") is None
+    assert keyword_code("outcomes", "a refund to my balance please") == "refund_to_balance"
+    assert keyword_code("outcomes", "I'd rather exchange it") == "exchange"
+    assert keyword_code("items", "the whole order") == "all"
+    assert keyword_code("items", "整单") == "all"
     # Latin keywords are whole words: "all" is not in "small".
-    assert presenter.keyword_code("items", "the small towel") is None
+    assert keyword_code("items", "the small towel") is None
 
 
 def test_an_inspection_is_told_with_the_deduction_or_the_refusal_and_the_shops_words():
     refund = {**REFUND, "amount": 8500, "status": "requested", "created_at": "2026-11-20T02:00:00+00:00"}
-    lines = presenter.case_update_texts({"kind": "return_received", "ticket": None, "refund": refund, "order_no": None,
+    lines = case_update_texts({"kind": "return_received", "ticket": None, "refund": refund, "order_no": None,
                                          "payload": {"order_no": "P9", "deduction": 1500, "note": "鞋盒缺失"}}, W)
     text = "\n".join(lines)
     assert "P9" in text and "¥85.00" in text and "扣除 ¥15.00" in text and "鞋盒缺失" in text and "投诉" in text
-    [refused] = presenter.case_update_texts({"kind": "return_rejected", "ticket": None, "refund": None,
+    [refused] = case_update_texts({"kind": "return_rejected", "ticket": None, "refund": None,
                                              "order_no": None, "payload": {"order_no": "P9", "note": "有使用痕迹"}}, W)
     assert "没有同意退款" in refused and "有使用痕迹" in refused

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import proposals
-from actions.actions import ValidateOrderQueryForm
+from actions.forms import ValidateOrderQueryForm
 
 ORDER = "P202611210000105"
 
@@ -90,12 +90,14 @@ def texts(dispatcher: CollectingDispatcher) -> str:
 
 
 def test_the_offer_is_made_only_when_something_is_open(withdrawals):
-    slots = run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform")))
+    slots = run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform"),
+                                      CollectingDispatcher()))
     assert slots == {"proposal": "withdraw_request"}
     # "取消退款" names a return: the service is asked for that kind.
     assert withdrawals.calls[-1] == ("withdrawable", "c_1001", ORDER, ("return",))
     withdrawals.open = []
-    assert run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform"))) == {
+    assert run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform"),
+                                      CollectingDispatcher())) == {
         "proposal": None}
 
 
@@ -220,7 +222,8 @@ def test_a_new_address_is_asked_then_confirmed_then_changed(addresses):
 @pytest.mark.parametrize(("interception", "payload"), [(True, "/intercept_delivery"), (False, "/return_goods")])
 def test_once_shipped_the_way_on_is_a_button_never_a_dead_end(addresses, interception, payload):
     addresses.verdict, addresses.interception = "shipped", interception
-    assert run(proposals.offer("change_address", "c_1001", ORDER, tracker("change_address", "x", "inform"))) == {
+    assert run(proposals.offer("change_address", "c_1001", ORDER, tracker("change_address", "x", "inform"),
+                               CollectingDispatcher())) == {
         "proposal": None}
     dispatcher = CollectingDispatcher()
     run(proposals.carry_out("change_address", "c_1001", ORDER, dispatcher,

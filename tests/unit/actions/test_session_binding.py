@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import actions, common, handoff, runtime
+from actions import common, forms, handoff, order_lookup, runtime
 from aftersales.adapters.helpdesk_client import HelpdeskError
 from aftersales.service.errors import OrderNotFound, TooManyAttempts
 
@@ -48,7 +48,7 @@ def test_the_session_that_passed_the_check_is_the_customer_and_a_replay_is_nobod
 
 
 def test_a_replayed_conversation_id_at_the_confirmation_is_asked_for_the_digits_again():
-    form, replay = actions.ValidateAfterSalesForm(), tracker("session-b", **VERIFIED_IN_A)
+    form, replay = forms.ValidateAfterSalesForm(), tracker("session-b", **VERIFIED_IN_A)
     events = run(form.run(CollectingDispatcher(), replay, DOMAIN))
     slot_sets = [(e["name"], e["value"]) for e in events if e["event"] == "slot"]
     assert ("verified_customer", None) in slot_sets and ("phone_last4", None) in slot_sets
@@ -60,7 +60,7 @@ def test_a_replayed_conversation_id_at_the_confirmation_is_asked_for_the_digits_
 
 
 def test_the_same_session_goes_on_without_being_asked_again_and_its_yes_confirms():
-    events = run(actions.ValidateAfterSalesForm().run(CollectingDispatcher(), tracker("session-a", **VERIFIED_IN_A),
+    events = run(forms.ValidateAfterSalesForm().run(CollectingDispatcher(), tracker("session-a", **VERIFIED_IN_A),
                                                       DOMAIN))
     slot_sets = [(e.get("name"), e.get("value")) for e in events]
     assert ("verified_customer", None) not in slot_sets and ("confirmed", True) in slot_sets
@@ -84,7 +84,7 @@ def test_a_refused_phone_check_is_told_and_counts_the_client(use_services, error
     fake = FakeService(error)
     use_services(after_sales=fake)
     dispatcher = CollectingDispatcher()
-    slots = run(actions.ValidateAfterSalesForm().check_phone("9999", dispatcher,
+    slots = run(forms.ValidateAfterSalesForm().check_phone("9999", dispatcher,
                                                              tracker("session-a", order_no="P202611210000103")))
     assert fake.calls == [("P202611210000103", "9999", "10.0.0.9")]
     assert dispatcher.messages[0]["response"] == response and slots["flow_blocked"] == blocked
@@ -102,8 +102,8 @@ def test_a_passed_phone_check_is_bound_to_its_session(monkeypatch, use_services)
             return {"order_no": order_no, "state": "paid", "items": [], "refunds": [], "tickets": []}
 
     use_services(after_sales=Passing())
-    monkeypatch.setattr(actions, "say_order", lambda *args: None)
-    slots = run(actions.ValidateAfterSalesForm().check_phone("1001", CollectingDispatcher(),
+    monkeypatch.setattr(order_lookup, "say_order", lambda *args: None)
+    slots = run(forms.ValidateAfterSalesForm().check_phone("1001", CollectingDispatcher(),
                                                              tracker("session-a", order_no="P202611210000103")))
     assert (slots["verified_customer"], slots["verified_session"]) == ("c_1001", "session-a")
 

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import topic_cases
-from actions.actions import ValidateOrderQueryForm
+from actions.forms import ValidateOrderQueryForm
 
 ORDER = "P202611210000105"
 

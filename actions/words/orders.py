@@ -1,0 +1,102 @@
+"""An order in words: its card, the buttons that choose among its items, outcomes and reasons, its
+refunds and exchanges."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any
+
+from actions.contracts import Decision, Item, Order, RefundStatus
+from actions.words import Words
+
+
+def active_items(order: Order) -> list[Item]:
+    return [i for i in order["items"] if not i["cancelled"]]
+
+
+def order_card(order: Order, w: Words) -> tuple[str, dict[str, Any]]:
+    """The order in plain words, and the same as a structured card for widgets that draw one."""
+    lines = [w("card.order_title", order_no=order["order_no"])]
+    for item in active_items(order) or order["items"]:
+        lines.append(w("card.item_line", title=item["title"], quantity=item["quantity"],
+                       amount=w.money(item["total"], order["currency"])))
+    if order["payment_channel"]:
+        lines.append(w("card.total_line", amount=w.money(order["total"], order["currency"]),
+                       channel=w.label("channels", order["payment_channel"])))
+    else:
+        lines.append(w("card.unpaid_total_line", amount=w.money(order["total"], order["currency"])))
+    lines.append(w("card.state_line", state=w.state(order)))
+    card = {
+        "type": "order_card",
+        "order_no": order["order_no"],
+        "shop": order["shop"]["name"],
+        "state": order["state"],
+        "state_label": w.state(order),
+        "items": [{"title": i["title"], "quantity": i["quantity"], "amount": w.money(i["total"], order["currency"]),
+                   "cancelled": i["cancelled"]} for i in order["items"]],
+        "total": w.money(order["total"], order["currency"]),
+        "payment_channel": w.label("channels", order["payment_channel"]) if order["payment_channel"] else None,
+        "tracking": " ".join(x for x in (order["carrier"], order["tracking_no"]) if x) or None,
+    }
+    return "\n".join(lines), card
+
+
+def outcome_buttons(options: list[Decision], w: Words) -> list[dict[str, str]]:
+    return [{"title": w.label("outcomes", o["outcome"]), "payload": f'/inform{{"outcome":"{o["outcome"]}"}}'}
+            for o in options]
+
+
+def reason_buttons(group: str, w: Words) -> list[dict[str, str]]:
+    return [{"title": w.label("reasons", code), "payload": f'/inform{{"reason":"{code}"}}'}
+            for code in w.t["reason_buttons"][group]]
+
+
+def item_buttons(order: Order, w: Words) -> list[dict[str, str]]:
+    buttons = [{"title": w("buttons.all_items"), "payload": '/inform{"item":"all"}'}]
+    for item in active_items(order):
+        buttons.append({"title": w("buttons.only_item", title=item["title"]),
+                        "payload": f'/inform{{"item":"{item["id"]}"}}'})
+    return buttons
+
+
+def item_named(items: list[Item], text: str) -> Item | None:
+    """The item a shopper means by "只取消毛巾": its id, or the one whose title shares the longest
+    run of characters (at least two) with what they typed; None when that is not one clear item."""
+    for item in items:
+        if text == str(item["id"]):
+            return item
+    scored = []
+    for item in items:
+        match = SequenceMatcher(None, text, item["title"]).find_longest_match(0, len(text), 0, len(item["title"]))
+        scored.append((match.size, item))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def chosen_items_text(order: Order, item_ids: list[int], w: Words) -> str:
+    chosen = [i for i in order["items"] if i["id"] in item_ids] if item_ids else active_items(order)
+    return w.t["list_separator"].join(f'{i["title"]}×{i["quantity"]}' for i in chosen)
+
+
+def refund_status_text(status: RefundStatus, w: Words) -> str:
+    lines = []
+    for r in status["refunds"]:
+        when = "" if r["status"] == "succeeded" else w("refund_status.expected", latest=w.when(r["expected_latest"]))
+        lines.append(w("refund_status.line", refund_no=r["refund_no"], amount=w.money(r["amount"], r["currency"]),
+                       channel=w.label("channels", r["channel"]), status=w.label("refund_status", r["status"]),
+                       when=when))
+    for t in status["open_tickets"]:
+        lines.append(w("refund_status.open_request", ref=t["ticket_no"], kind=w.label("ticket_kinds", t["kind"]),
+                       status=w.label("ticket_status", t["status"])))
+    if not lines:
+        return w("refund_status.none", order_no=status["order_no"])
+    return "\n".join(lines)
+
+
+def exchange_status_texts(order: Order, w: Words) -> list[str]:
+    """Where each exchange on the order is (asked with the order's status: 换货到哪了)."""
+    return [w(f"exchange_status.{r['status']}", ref=r["return_no"], wish=r["exchange_wish"] or "",
+              carrier=r["replacement_carrier"] or "", tracking_no=r["replacement_tracking_no"] or "")
+            for r in order["returns"] if r["outcome"] == "exchange" and r["status"] in w.t["exchange_status"]]
