@@ -230,7 +230,6 @@ class _Rules:
 
     def cancel_virtual(self, items: tuple[int, ...]) -> Decision:
         profile, order, state = self.profile, self.order, self.order.state
-        review_eta = profile.virtual_review_refund_eta
         if state is OrderState.PAID:
             window = profile.virtual_self_cancel_minutes
             in_window = (
@@ -245,13 +244,13 @@ class _Rules:
             code = ("high_cancellation_rate" if in_window else
                     "virtual_stock_locked" if order.fulfillment_locked else "virtual_window_passed")
             return Decision(self.request.outcome, Execution.REVIEW, code, items,
-                            refund=self.plan(items, RefundTiming.AFTER_APPROVAL, review_eta),
+                            refund=self.plan(items, RefundTiming.AFTER_APPROVAL),
                             sla_hours=profile.sla_hours["cancellation_review"])
         # Delivered or redeemed: the value has changed hands. Only a fault the profile accepts
         # (the platform's: wrong or duplicate delivery) opens an appeal, reviewed with evidence.
         if self.fault in profile.virtual_appeal_faults:
             return Decision(self.request.outcome, Execution.REVIEW, "virtual_platform_fault_appeal", items,
-                            refund=self.plan(items, RefundTiming.AFTER_APPROVAL, review_eta),
+                            refund=self.plan(items, RefundTiming.AFTER_APPROVAL),
                             evidence_required=True,
                             sla_hours=profile.sla_hours["complaint"])
         code = "virtual_redeemed" if state in (OrderState.REDEEMED, OrderState.COMPLETED) else "virtual_delivered"
@@ -295,7 +294,8 @@ class _Rules:
             refund=self.plan(items, RefundTiming.AFTER_PARCEL_RETURNS),
             interception=InterceptionPlan(stage.stage, stage.eta, stage.success_rate, fee_payer, free_left,
                                           profile.failed_interception_return_shipping),
-            sla_hours=profile.sla_hours["interception"],
+            # The case stays open until the outcome is known: the courier takes its stage's hours.
+            sla_hours=profile.sla_hours["interception_courier" if stage.stage == "courier" else "interception"],
         )
 
     # -- return and refund / exchange ------------------------------------------------------------

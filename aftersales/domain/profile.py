@@ -186,7 +186,8 @@ class PolicyProfile:
         unknown = self.refund_only_reasons - set(self.reason_faults)
         if unknown:
             raise PolicyError(f"policy profile {self.name}: refund_only_reasons names unknown {sorted(unknown)}")
-        for key in ("cancellation_review", "interception", "return_review", "escalation", "complaint"):
+        for key in ("cancellation_review", "interception", "interception_courier", "return_review", "escalation",
+                    "complaint"):
             if key not in self.sla_hours:
                 raise PolicyError(f"policy profile {self.name}: sla_hours lacks {key}")
         for stage in self.interception_stages.values():

@@ -38,7 +38,8 @@ class RequestView:
     stage: str | None = None  # interceptions: merchant | courier
 
 
-CARRIED_OUT_RETURN = frozenset({ReturnStatus.RECEIVED, ReturnStatus.REFUNDED})
+# An exchange whose replacement is on its way is carried out too, like a refunded return.
+CARRIED_OUT_RETURN = frozenset({ReturnStatus.RECEIVED, ReturnStatus.REFUNDED, ReturnStatus.REPLACEMENT_SHIPPED})
 
 
 def refusal(request: RequestView) -> Refusal | None:

@@ -17,7 +17,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain import cases, order_numbers
 from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, TicketStatus
-from aftersales.domain.model import Fault, Fulfillment, OrderState, PaymentChannel, check_transition
+from aftersales.domain.model import Fault, OrderState, PaymentChannel, check_transition
 from aftersales.domain.policy import refund_amount
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.domain.refunds import RefundStatus
@@ -136,7 +136,7 @@ class OrderService:
         return refund
 
     def _cancel_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], reason: str, actor: str,
-                      now: datetime, source: str, channel: str | None, review: bool = False,
+                      now: datetime, source: str, channel: str | None,
                       decided_by: str | None = None) -> t.Refund | None:
         """Cancel items (the whole order when they are all that is left) and refund them once."""
         view = order_view(order)
@@ -153,9 +153,9 @@ class OrderService:
         amount = refund_amount(view, item_ids)
         if view.state is not OrderState.PENDING_PAYMENT and channel and amount > 0:
             profile = self._profile(order)
+            # Virtual goods too: the review (virtual.review_refund_eta) is over once approved; the money
+            # then takes its channel's time (seed 002).
             eta = profile.refund_eta[PaymentChannel(channel)]
-            if review and view.fulfillment is Fulfillment.VIRTUAL:
-                eta = profile.virtual_review_refund_eta
             refund = self._issue_refund(uow, order, amount, channel, source, eta, now, decided_by or actor)
         for item in chosen:
             item.cancelled_at = now

@@ -63,7 +63,7 @@ class MerchantService(OrderService):
                 refund = self._cancel_items(uow, order, tuple(ticket.pending_action["item_ids"]),
                                             ticket.reason or "other",
                                             f"customer:{order.customer_id}", now, "review",
-                                            ticket.pending_action["refund_channel"], review=True, decided_by=actor)
+                                            ticket.pending_action["refund_channel"], decided_by=actor)
             elif order is not None and action == "return":
                 refund = self._decide_return(uow, order, ticket.pending_action["return_no"], approve, note, actor, now)
             elif order is not None and action == "refund_items" and approve:

@@ -258,7 +258,9 @@ def test_virtual_self_cancel_window(paid_ago, locked, execution, code):
     assert (decision.execution, decision.code) == (execution, code)
     if execution is Execution.REVIEW:
         assert decision.refund.timing is RefundTiming.AFTER_APPROVAL
-        assert (decision.refund.eta.min, decision.refund.eta.max, decision.refund.eta.unit) == (1, 24, "hours")
+        # The review takes its hours; once approved, the money takes the channel's time (Alipay: at once).
+        assert decision.sla_hours == VIRTUAL.sla_hours["cancellation_review"]
+        assert decision.refund.eta == VIRTUAL.refund_eta[PaymentChannel.ALIPAY]
 
 
 def test_redeemed_appeal_needs_evidence():
@@ -296,3 +298,18 @@ def test_available_outcomes_are_what_the_buttons_offer():
     shipped = [d.outcome for d in available_outcomes(order("shipped"), "changed_mind", NOW, CLEAN, SHORT_VIDEO)]
     assert shipped == [Outcome.INTERCEPT, Outcome.RETURN_REFUND]
     assert available_outcomes(order("cancelled"), "changed_mind", NOW, CLEAN, GENERAL) == []
+
+
+def test_a_courier_interception_case_waits_the_couriers_hours_not_the_merchants():
+    merchant_stage = ask(order("shipped"), "intercept", profile=SHORT_VIDEO)
+    courier_stage = ask(order("in_transit", distance_km=300), "intercept", profile=SHORT_VIDEO)
+    assert merchant_stage.interception.stage == "merchant" and merchant_stage.sla_hours == 2
+    assert courier_stage.interception.stage == "courier"
+    assert courier_stage.sla_hours == courier_stage.interception.eta.max == 48
+
+
+def test_approved_virtual_goods_refunds_take_their_channels_time():
+    view = order("paid", goods="virtual_card", channel="bank_card", paid_ago=timedelta(hours=2))
+    decision = ask(view, "cancel_refund", profile=load_profile("virtual_goods"))
+    assert decision.execution is Execution.REVIEW and decision.refund.timing is RefundTiming.AFTER_APPROVAL
+    assert (decision.refund.eta.min, decision.refund.eta.max, decision.refund.eta.unit) == (1, 3, "business_days")

@@ -14,6 +14,7 @@ from aftersales.domain.withdrawals import Refusal, RequestKind, RequestView, ref
     (RequestKind.RETURN, "requested", None, None),
     (RequestKind.RETURN, "authorized", None, None),  # the goods are not back yet
     (RequestKind.EXCHANGE, "authorized", None, None),
+    (RequestKind.EXCHANGE, "replacement_shipped", None, Refusal.CARRIED_OUT),  # the new one is on its way
     (RequestKind.RETURN, "received", None, Refusal.CARRIED_OUT),
     (RequestKind.REFUND_ONLY, "refunded", None, Refusal.CARRIED_OUT),
     (RequestKind.RETURN, "rejected", None, Refusal.DECIDED),
