@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.common import customer_of, recent_transcript, reset, say_service_unavailable, words
+from actions.contracts import TopicCaseResult, TopicCheck, as_
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ HUMAN_CAN_HELP = {"no_warranty", "warranty_expired", "window_closed"}
 
 async def offer(kind: str, customer: str, order_no: str) -> dict[str, Any]:
     try:
-        checked = await runtime.call(runtime.services().topic_cases.check, customer, order_no, kind)
+        checked = as_(TopicCheck, await runtime.call(runtime.services().topic_cases.check, customer, order_no, kind))
     except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
         log.exception("%s check failed", kind)
         return {"proposal": None}
@@ -42,8 +43,8 @@ class ActionAskOrderQueryFormCaseDetails(Action):
         w = words(tracker)
         kind = tracker.get_slot("proposal")
         try:
-            checked = await runtime.call(runtime.services().topic_cases.check, customer_of(tracker),
-                                         tracker.get_slot("order_no"), kind)
+            checked = as_(TopicCheck, await runtime.call(runtime.services().topic_cases.check, customer_of(tracker),
+                                         tracker.get_slot("order_no"), kind))
         except Exception:  # noqa: BLE001
             log.exception("%s check failed", kind)
             say_service_unavailable(dispatcher)
@@ -64,13 +65,14 @@ async def open_case(kind: str, customer: str, order_no: str, dispatcher: Collect
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
     try:
         if tracker.get_slot("proposal") == kind and details:
-            result = await runtime.call(service.open, customer, order_no, kind, details,
-                                        conversation_id=tracker.sender_id,
-                                        idempotency_key=f"{tracker.sender_id}:{kind}:{asked_at}",
-                                        transcript=recent_transcript(tracker))
+            result = as_(TopicCaseResult, await runtime.call(
+                service.open, customer, order_no, kind, details, conversation_id=tracker.sender_id,
+                idempotency_key=f"{tracker.sender_id}:{kind}:{asked_at}", transcript=recent_transcript(tracker)))
         else:
-            result = {**await runtime.call(service.check, customer, order_no, kind), "ticket": None}
-            result["status"] = result["verdict"]
+            # Not offered (or the details not asked): the check, read as what came of it.
+            checked = as_(TopicCheck, await runtime.call(service.check, customer, order_no, kind))
+            result = {"status": checked["verdict"], "ticket": None, "ends_at": checked["ends_at"],
+                      "carrier": checked["carrier"], "tracking_no": checked["tracking_no"]}
     except ServiceError:
         dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
         return done
@@ -78,13 +80,15 @@ async def open_case(kind: str, customer: str, order_no: str, dispatcher: Collect
         log.exception("%s case failed", kind)
         say_service_unavailable(dispatcher)
         return done
-    status, ticket = result["status"], result.get("ticket") or {}
+    status, ticket = result["status"], result.get("ticket")
     if status == "opened":
+        assert ticket is not None
         wish = (result.get("details") or {}).get("wish")
         dispatcher.utter_message(text=w(f"topic_cases.opened.{kind}", ticket_no=ticket["ticket_no"],
                                         hours=round(result["sla_hours"]),
                                         wish=w(f"topic_cases.wishes.{wish}") if wish else ""))
     elif status == "already_open":
+        assert ticket is not None
         dispatcher.utter_message(text=w("topic_cases.already_open", ticket_no=ticket["ticket_no"],
                                         kind=w.label("ticket_kinds", ticket["kind"])))
     elif status == "open":  # allowed, but the details were not asked (a failure a moment ago)

@@ -238,3 +238,41 @@ def test_the_phone_in_a_new_address_is_not_taken_for_another_order():
                      order_state_for=ORDER)
     slots = run(ValidateOrderQueryForm().validate_order_no("13812345678", CollectingDispatcher(), asking, {}))
     assert slots == {"order_no": ORDER}
+
+
+def test_the_form_reads_a_proposal_once_per_turn(withdrawals):
+    """The turn the order is identified: the offer reads what is open and says the summary; the ask
+    action that follows in the same turn reads nothing. A later turn (asked again): one read."""
+    dispatcher = CollectingDispatcher()
+    slots = run(proposals.offer("withdraw_request", "c_1001", ORDER, tracker("withdraw_request", "x", "inform"),
+                                dispatcher))
+    assert slots == {"proposal": "withdraw_request"} and len(withdrawals.calls) == 1
+    [summary] = dispatcher.messages
+    assert "RT261121ABCDEF" in summary["text"] and [b["payload"] for b in summary["buttons"]] == ["/affirm", "/deny"]
+
+    said = tracker("withdraw_request", "x", "inform", proposal="withdraw_request")
+    said.events.append({"event": "bot", "text": summary["text"], "data": {"buttons": summary["buttons"]}})
+    asked = CollectingDispatcher()
+    assert run(proposals.ActionAskOrderQueryFormConfirmed().run(asked, said, {})) == []
+    assert not asked.messages and len(withdrawals.calls) == 1
+
+    later = tracker("withdraw_request", "嗯？", "inform", proposal="withdraw_request")
+    later.events.insert(0, {"event": "bot", "text": summary["text"], "data": {"buttons": summary["buttons"]}})
+    run(proposals.ActionAskOrderQueryFormConfirmed().run(asked, later, {}))
+    assert "RT261121ABCDEF" in texts(asked) and len(withdrawals.calls) == 2
+
+
+def test_an_address_change_is_offered_without_a_summary_the_address_comes_first(addresses):
+    dispatcher = CollectingDispatcher()
+    assert run(proposals.offer("change_address", "c_1001", ORDER, tracker("change_address", "x", "inform"),
+                               dispatcher)) == {"proposal": "change_address"}
+    assert not dispatcher.messages
+
+
+def test_every_proposal_kind_has_its_words(withdrawals, prices, addresses):
+    for kind in proposals.PROPOSAL_KINDS:
+        for language in ("zh", "en"):
+            dispatcher = CollectingDispatcher()
+            run(proposals.carry_out(kind, "c_1001", ORDER, dispatcher, tracker(kind, "?", kind, language=language,
+                                                                              proposal=kind, confirmed=False)))
+            assert texts(dispatcher) and "{" not in texts(dispatcher)
