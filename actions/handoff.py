@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import TypedDict
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
@@ -15,10 +15,18 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.common import REQUEST_SLOTS, customer_of, recent_transcript, reset
+from actions.contracts import Ticket, as_
 from aftersales.adapters.helpdesk_client import HelpdeskError
 from aftersales.domain import order_numbers
 
 log = logging.getLogger(__name__)
+
+
+class OpenedCase(TypedDict):
+    """The case the shopper is told about: its number, and in how many hours the shop answers."""
+    ticket_no: str
+    sla_hours: int
+
 
 async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
     ticket = await open_case(tracker, "escalation", dispatcher)
@@ -47,11 +55,11 @@ class ActionOpenComplaint(Action):
         ticket = await open_case(tracker, "complaint", dispatcher)
         if ticket is not None:
             dispatcher.utter_message(response="utter_complaint_opened", ticket_no=ticket["ticket_no"],
-                                     hours=ticket.get("sla_hours", 24))
+                                     hours=ticket["sla_hours"])
         return []
 
 
-async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher) -> dict[str, Any] | None:
+async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatcher) -> OpenedCase | None:
     customer = customer_of(tracker)
     # The order the conversation is about, or the one the handoff message itself names
     # ("转人工 P2026… 快递太慢了"); only a known shopper can name one.
@@ -84,9 +92,9 @@ async def open_case(tracker: Tracker, kind: str, dispatcher: CollectingDispatche
             log.exception("opening a %s case failed", kind)
         dispatcher.utter_message(response="utter_too_many_cases" if limited else "utter_handoff_failed")
         return None
-    ticket = result["ticket"]
-    due, created = ticket["sla_due_at"], ticket["created_at"]
-    ticket["sla_hours"] = round((datetime.fromisoformat(due) - datetime.fromisoformat(created)).total_seconds() / 3600)
-    return ticket
+    ticket = as_(Ticket, result["ticket"])
+    due, created = ticket["sla_due_at"] or "", ticket["created_at"] or ""
+    hours = round((datetime.fromisoformat(due) - datetime.fromisoformat(created)).total_seconds() / 3600)
+    return {"ticket_no": ticket["ticket_no"], "sla_hours": hours}
 
 
