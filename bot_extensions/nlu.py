@@ -15,7 +15,8 @@ it, questions about invoices or delivery times were walked into a refund (report
 
 LanguageDetector — which language to answer in (bot_extensions.language).
 
-QuestionResponseSelector — the FAQ answer is chosen only for FAQ questions (see the class).
+QuestionResponseSelector — the FAQ answer is chosen only for FAQ questions (bot_extensions/diet_nlu.py;
+DIET's pipeline only, importable here by this name).
 
 SpacelessJiebaTokenizer — Rasa's JiebaTokenizer with the spaces left out. jieba returns every space
 as a token of its own, so "will it rain tomorrow" reaches DIET as seven tokens, three of them empty
@@ -34,7 +35,6 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import (
@@ -177,16 +177,12 @@ class SpacelessJiebaTokenizer(JiebaTokenizer):
         return self._apply_token_pattern(sorted(tokens, key=lambda token: token.start))
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class QuestionResponseSelector(ResponseSelector):
-    """Rasa's ResponseSelector, run only on messages the intent classifier took for its retrieval
-    intent (`faq`). Rasa's runs on every message, and its answer is read only after `faq`: a second
-    neural network per message for nothing, 11 % of the rasa server's CPU per turn (py-spy)."""
+def __getattr__(name: str) -> Any:
+    # QuestionResponseSelector subclasses Rasa's ResponseSelector (TensorFlow): its own module, imported
+    # only when a pipeline names it (scripts/nlu_report.py's DIET pipeline), so that this one does not.
+    if name == "QuestionResponseSelector":
+        from bot_extensions.diet_nlu import QuestionResponseSelector
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        asked_for = self.component_config["retrieval_intent"]  # set at training and at loading alike
-        questions = [m for m in messages if (m.get(INTENT) or {}).get(INTENT_NAME_KEY) == asked_for]
-        if questions:
-            super().process(questions)
-        return messages
+        return QuestionResponseSelector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -51,7 +51,9 @@ def action_server(port: int, name: str = "action server", replica: bool = False)
 
 def rasa_server(host: str, port: int, endpoints: str, settings, name: str = "rasa server",
                 replica: bool = False) -> Service:
-    return Service(name, [str(ROOT / ".venv-bot/bin/rasa"), "run", "--interface", host, "--port", str(port),
+    # `rasa run`, with bot_extensions' patches in place before Rasa's imports (no TensorFlow loaded).
+    return Service(name, [str(ROOT / ".venv-bot/bin/python"), "-m", "bot_extensions.serve", "run",
+                          "--interface", host, "--port", str(port),
                           "--enable-api", "--auth-token", settings.rasa_api_token,
                           "--cors", *settings.chat_allowed_origins, "--model", str(ROOT / "models"),
                           "--endpoints", endpoints, "--credentials", "credentials.yml"],
