@@ -112,7 +112,7 @@ def summarised_this_turn(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        buttons = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
+        buttons = ((event.get("data") or {}).get("buttons") or []) if event.get("event") == "bot" else []
         if any(b.get("payload") == CONFIRM_PAYLOAD for b in buttons):
             return True
     return False
