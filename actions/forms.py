@@ -5,6 +5,7 @@ from the order lookup (actions.order_lookup)."""
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -31,13 +32,20 @@ IMPLIED_OUTCOME = {"cancel_order": "cancel_refund", "return_goods": "return_refu
 CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
 
 
-class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
-    def name(self) -> str:
-        return "validate_after_sales_form"
+class ShopperForm(FormValidationAction, OrderLookup):
+    """What both forms do first each turn: forget a phone check another client session made."""
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         forgotten = forget_stale_verification(tracker)
         return [*forgotten, *await super().run(dispatcher, tracker, domain)]
+
+
+class ValidateAfterSalesForm(ShopperForm):
+    def name(self) -> str:
+        return "validate_after_sales_form"
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
@@ -183,13 +191,9 @@ class ValidateAfterSalesForm(FormValidationAction, OrderLookup):
         return {"item": None}
 
 
-class ValidateOrderQueryForm(FormValidationAction, OrderLookup):
+class ValidateOrderQueryForm(ShopperForm):
     def name(self) -> str:
         return "validate_order_query_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        forgotten = forget_stale_verification(tracker)
-        return [*forgotten, *await super().run(dispatcher, tracker, domain)]
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:

@@ -38,6 +38,8 @@ class RefundTiming(StrEnum):
     NOW = "now"
     AFTER_APPROVAL = "after_approval"
     AFTER_PARCEL_RETURNS = "after_parcel_returns"
+    # An interception refunds when the merchant records it succeeded (the parcel is then on its way back).
+    AFTER_INTERCEPTION = "after_interception"
     AFTER_RETURN_RECEIVED = "after_return_received"
     NONE_DUE = "none_due"  # unpaid order
 
@@ -291,7 +293,7 @@ class _Rules:
             Execution.REQUEST,
             "interception_free_quota_used" if free_left == 0 else f"interception_{stage.stage}_stage",
             items,
-            refund=self.plan(items, RefundTiming.AFTER_PARCEL_RETURNS),
+            refund=self.plan(items, RefundTiming.AFTER_INTERCEPTION),
             interception=InterceptionPlan(stage.stage, stage.eta, stage.success_rate, fee_payer, free_left,
                                           profile.failed_interception_return_shipping),
             # The case stays open until the outcome is known: the courier takes its stage's hours.

@@ -16,8 +16,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from actions.actions import _AFFIRMING as AFFIRMING_WORDS
-from actions.actions import CONFIRM_BUTTON
+from actions.order_lookup import _AFFIRMING as AFFIRMING_WORDS
+from actions.order_lookup import CONFIRM_BUTTON
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.domain import attempts

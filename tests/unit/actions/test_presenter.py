@@ -33,7 +33,7 @@ def test_eta_words():
 def decision(**overrides):
     base = {"outcome": "intercept", "execution": "request", "allowed": True, "code": "interception_merchant_stage",
             "item_ids": [], "refund": {"amount": 8900, "currency": "CNY", "channel": "alipay",
-                                       "timing": "after_parcel_returns",
+                                       "timing": "after_interception",
                                        "eta": {"min": 0, "max": 0, "unit": "hours"}},
             "return_shipping_payer": None,
             "interception": {"stage": "merchant", "eta": {"min": 1, "max": 2, "unit": "hours"},
@@ -49,7 +49,7 @@ ORDER = {"order_no": "KS2026112100000101", "items": ITEMS[:1], "currency": "CNY"
 
 def test_interception_summary_is_honest_about_odds_time_and_cost():
     text = summary(ORDER, decision(), "wrong_address", W)
-    for expected in ("¥89.00", "支付宝", "包裹退回商家后退款", "1–2 小时", "92.5%", "还剩 2 次免费拦截",
+    for expected in ("¥89.00", "支付宝", "拦截成功后退款", "1–2 小时", "92.5%", "还剩 2 次免费拦截",
                      "退回运费由您承担", "确认提交吗"):
         assert expected in text, expected
     used_up = decision(interception={**decision()["interception"], "fee_payer": "customer",
@@ -163,7 +163,7 @@ EN = Words("en")
 
 def test_english_summary_and_update_carry_the_same_facts():
     text = summary({**ORDER, "items": ITEMS[:2]}, decision(), "wrong_address", EN)
-    for expected in ("¥89.00", "Alipay", "once the parcel is back", "1–2 hours", "92.5%", "2 free interceptions left",
+    for expected in ("¥89.00", "Alipay", "once the interception succeeds", "1–2 hours", "92.5%", "2 free interceptions left",
                      "paid by you", "Shall I submit it?", "陶瓷马克杯 2只装×1, 纯棉毛巾 3条×1"):
         assert expected in text, expected
     assert not re.search(r"[\u4e00-\u9fff]", text.replace(ITEMS[0]["title"], "").replace(ITEMS[1]["title"], ""))

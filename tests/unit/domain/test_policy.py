@@ -232,11 +232,12 @@ def test_unlimited_quota_profile_override():
     assert (plan.free_left_this_month, plan.fee_payer) == (None, Party.PLATFORM)
 
 
-def test_interception_is_for_the_whole_parcel_and_refunds_after_it_returns():
+def test_interception_is_for_the_whole_parcel_and_refunds_once_it_succeeds():
     view = order("shipped", items=2)
     assert ask(view, "intercept", profile=SHORT_VIDEO, items=[1]).code == "interception_is_whole_parcel"
     decision = ask(view, "intercept", profile=SHORT_VIDEO)
-    assert decision.refund.timing is RefundTiming.AFTER_PARCEL_RETURNS and decision.refund.amount == 20_000
+    # Paid when the merchant records the interception succeeded: the words say that moment, no later one.
+    assert decision.refund.timing is RefundTiming.AFTER_INTERCEPTION and decision.refund.amount == 20_000
 
 
 def test_shipped_cancel_points_to_interception_where_offered():
