@@ -86,3 +86,15 @@ def test_no_import_circle() -> None:
         if module not in state:
             visit(module, [module])
     assert not circles, circles
+
+
+# A module a newcomer reads in one sitting (issue 14); tests and migrations aside.
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    long = {str(path.relative_to(ROOT)): lines for package in ("aftersales", "actions", "bot_extensions", "scripts",
+                                                               "bench")
+            for path in (ROOT / package).rglob("*.py") if "migrations" not in path.parts
+            and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
