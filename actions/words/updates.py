@@ -32,6 +32,17 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
             lines.append(w("updates.return_deduction", deduction=w.money(payload["deduction"], refund["currency"]),
                            note=payload.get("note") or ""))
         return lines
+    if update["kind"] == "merchant_cancelled":
+        payload = update["payload"]
+        order_no = payload.get("order_no") or order_no
+        reason = w.label("merchant_cancel_reasons", payload.get("reason") or "")
+        if refund is None:
+            return [w("updates.merchant_cancelled_unpaid", order_no=order_no, reason=reason)]
+        immediate = refund["expected_latest"] <= refund["created_at"]
+        when = w("eta.immediate") if immediate else w("updates.by_latest", latest=w.when(refund["expected_latest"]))
+        return [w("updates.merchant_cancelled", order_no=order_no, reason=reason,
+                  amount=w.money(refund["amount"], refund["currency"]), channel=w.label("channels", refund["channel"]),
+                  refund_no=refund["refund_no"], when=when)]
     if update["kind"] in ("refund_completed", "refund_failed"):
         assert refund is not None  # the notifier writes these for a refund
         return [w(f"updates.{update['kind']}", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),

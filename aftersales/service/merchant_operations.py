@@ -108,6 +108,13 @@ class MerchantService(OrderService):
             open_case(uow, now, "merchant_cancellation", order.shop_id, order, order.customer_id, None, None,
                       status=TicketStatus.RESOLVED, reason=reason, desired_outcome=Outcome.CANCEL_REFUND.value,
                       assignee=actor, resolution=Resolution.APPROVED.value)
+            # The shopper's latest chat about this order hears why, and later when the money arrives.
+            conversation = next((tk.conversation_id for tk in reversed(order.tickets) if tk.conversation_id), None)
+            if refund is not None:
+                refund.conversation_id = conversation
+            uow.flush()
+            uow.notify(conversation, "merchant_cancelled", now, refund=refund,
+                       payload={"order_no": order.order_no, "reason": reason})
             result = {"status": "done", "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order)}
             uow.commit()

@@ -305,3 +305,20 @@ def test_bad_requests_are_refused_without_writing(factory, outcome, reason, item
     with pytest.raises(InvalidInput):
         service(factory).submit("alice", "P1000000001", outcome, reason, item_ids=items)
     assert count(factory, t.Refund) == 0 and count(factory, t.AuditEvent, t.AuditEvent.action != "order_imported") == 0
+
+
+def test_a_merchant_cancellation_is_told_in_the_shoppers_chat_about_the_order(factory):
+    add_order(factory, "P1000000001", channel="bank_card")
+    add_order(factory, "P1000000002", channel="alipay")
+    service(factory).open_ticket("alice", "escalation", "什么时候发货", order_no="P1000000001", conversation_id="conv-7")
+    told = merchant(factory).merchant_cancel("P1000000001", "out_of_stock", actor="merchant:m1")
+    silent = merchant(factory).merchant_cancel("P1000000002", "out_of_stock", actor="merchant:m1")
+    with factory() as session:
+        notes = list(session.scalars(select(t.Notification).order_by(t.Notification.id)))
+        refund = session.scalars(select(t.Refund).where(t.Refund.refund_no == told["refund"]["refund_no"])).one()
+    # The order with a chat hears why and, through the refund, later that the money arrived; the one
+    # never talked about in a chat queues nothing.
+    assert [(n.conversation_id, n.kind, n.payload["reason"]) for n in notes] == [
+        ("conv-7", "merchant_cancelled", "out_of_stock")]
+    assert notes[0].refund_id == refund.id and refund.conversation_id == "conv-7"
+    assert silent["refund"]["amount"] > 0

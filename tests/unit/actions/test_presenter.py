@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from actions.words import Words, keyword_code
 from actions.words.orders import item_named, order_card
 from actions.words.requests import result_card, result_texts, summary
@@ -202,3 +204,16 @@ def test_an_inspection_is_told_with_the_deduction_or_the_refusal_and_the_shops_w
     [refused] = case_update_texts({"kind": "return_rejected", "ticket": None, "refund": None,
                                              "order_no": None, "payload": {"order_no": "P9", "note": "有使用痕迹"}}, W)
     assert "没有同意退款" in refused and "有使用痕迹" in refused
+
+
+@pytest.mark.parametrize(("language", "reason"), [("zh", "商品缺货"), ("en", "out of stock")])
+def test_a_merchant_cancellation_is_told_with_its_reason_and_refund(language, reason):
+    w = Words(language)
+    refund = {**REFUND, "created_at": "2026-11-21T02:00:00+00:00"}
+    update = {"kind": "merchant_cancelled", "ticket": None, "refund": refund, "order_no": None,
+              "payload": {"order_no": "P202611210000102", "reason": "out_of_stock"}}
+    [told] = case_update_texts(update, w)
+    for expected in ("P202611210000102", reason, REFUND["refund_no"], w.money(REFUND["amount"], REFUND["currency"])):
+        assert expected in told, expected
+    [unpaid] = case_update_texts({**update, "refund": None}, w)
+    assert "P202611210000102" in unpaid and REFUND["refund_no"] not in unpaid
