@@ -15,8 +15,10 @@ from aftersales.service.base import utcnow
 from aftersales.service.importing import ImportSummary, import_orders
 
 SHOPS = {
-    "shop_lifestyle": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
-    "shop_fresh": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"},
+    "shop_lifestyle": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general",
+                       "return_address": "上海市浦东新区张江路 88 号 售后部 收，021-50000001"},
+    "shop_fresh": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video",
+                   "return_address": "浙江省杭州市余杭区仓前街道 12 号 快手鲜选退货组 收，0571-80000002"},
     "shop_cards": {"id": "shop_cards", "name": "星河卡券", "policy_profile": "virtual_goods"},
 }
 CUSTOMERS = {

@@ -58,5 +58,8 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
                        amount=w.money(refund["amount"], refund["currency"]),
                        channel=w.label("channels", refund["channel"]), latest=w.when(refund["expected_latest"]),
                        refund_no=refund["refund_no"]))
+    if "return_address" in update["payload"]:  # an approved return: where the goods go
+        address = update["payload"]["return_address"]
+        lines.append(w("updates.return_address", address=address) if address else w("updates.return_address_later"))
     lines.append(w(f"updates.next.{ticket['resolution']}"))
     return lines

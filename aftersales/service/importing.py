@@ -260,15 +260,18 @@ def _shop(raw: Any, shops: dict[str, t.Shop], new: dict[str, t.Shop], profiles: 
     if not isinstance(raw, dict) or not raw.get("id"):
         errors.append("shop.id is required")
         return None
+    address = str(raw["return_address"]).strip()[:500] if raw.get("return_address") else None
     shop = shops.get(raw["id"]) or new.get(raw["id"])
     if shop is not None:
+        if address:  # the shop moved its returns desk: the next approval names the new one
+            shop.return_address = address
         return shop
     if not raw.get("name") or raw.get("policy_profile") not in profiles:
         errors.append(f"shop {raw['id']!r} is unknown: give its name and a policy_profile "
                       f"({', '.join(sorted(profiles))})")
         return None
     shop = t.Shop(id=str(raw["id"]), name=str(raw["name"]), policy_profile=raw["policy_profile"],
-                  policy_overrides=raw.get("policy_overrides") or {}, created_at=now)
+                  policy_overrides=raw.get("policy_overrides") or {}, return_address=address, created_at=now)
     new[shop.id] = shop
     return shop
 

@@ -80,7 +80,11 @@ class MerchantService(OrderService):
                 refund.conversation_id = ticket.conversation_id
             uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             uow.flush()
-            notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund)
+            # An approved return is told where to go (the shop's return address, when it gave one).
+            sends_goods_back = approve and ticket.kind == "return" and order is not None
+            payload = {"return_address": order.shop.return_address} if sends_goods_back and order else None
+            notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund,
+                                      payload=payload)
             result = {"status": resolution.value, "ticket": ticket_dict(ticket),
                       "refund": refund_dict(refund) if refund else None,
                       "order": order_dict(order) if order else None,

@@ -11,7 +11,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict, InvalidInput, InvalidOrderNumber, NotFound, OrderNotFound
 
-from .fixtures import NOW, add_order, merchant, service
+from .fixtures import NOW, SHOPS, add_order, merchant, service
 
 
 @pytest.fixture
@@ -322,3 +322,18 @@ def test_a_merchant_cancellation_is_told_in_the_shoppers_chat_about_the_order(fa
         ("conv-7", "merchant_cancelled", "out_of_stock")]
     assert notes[0].refund_id == refund.id and refund.conversation_id == "conv-7"
     assert silent["refund"]["amount"] > 0
+
+
+def test_an_approved_return_tells_the_chat_the_shops_return_address(factory):
+    add_order(factory, "P1000000001", state="delivered",
+              shop={**SHOPS["general"], "return_address": "上海市张江路 1 号 售后 收"})
+    add_order(factory, "P1000000002", state="delivered", profile="other_merchant")
+    svc = service(factory)
+    tickets = [svc.submit("alice", order_no, "return_refund", "quality_defect", conversation_id=f"conv-{n}")
+               ["ticket"]["ticket_no"] for n, order_no in enumerate(("P1000000001", "P1000000002"))]
+    for ticket_no in tickets:
+        merchant(factory).decide_ticket(ticket_no, True, "同意", actor="merchant:m1")
+    with factory() as session:
+        payloads = {n.conversation_id: n.payload for n in session.scalars(select(t.Notification))}
+    # The address the shop's import gave; a shop that gave none is told "later", never a made-up one.
+    assert payloads == {"conv-0": {"return_address": "上海市张江路 1 号 售后 收"}, "conv-1": {"return_address": None}}

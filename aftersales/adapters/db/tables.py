@@ -62,6 +62,8 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(200))
     policy_profile: Mapped[str] = mapped_column(String(64))
     policy_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Where approved returns go (recipient, phone, address as the shop writes it); told with the approval.
+    return_address: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]
 
 

@@ -112,9 +112,10 @@ def test_order_card_escapes_nothing_itself_but_carries_plain_text():
     assert "<script>x</script>" in text and card["items"][0]["title"] == "<script>x</script>"
 
 
-def _update(kind="decision", ticket_kind="interception", resolution="approved", note="", refund=None):
+def _update(kind="decision", ticket_kind="interception", resolution="approved", note="", refund=None, payload=None):
     ticket = {"ticket_no": "TK1", "kind": ticket_kind, "resolution": resolution, "resolution_note": note}
-    return {"kind": kind, "ticket": ticket if kind == "decision" else None, "refund": refund, "order_no": "KS1"}
+    return {"kind": kind, "ticket": ticket if kind == "decision" else None, "refund": refund, "order_no": "KS1",
+            "payload": payload or {}}
 
 
 REFUND = {"refund_no": "RF1", "amount": 3600, "currency": "CNY", "channel": "alipay",
@@ -217,3 +218,13 @@ def test_a_merchant_cancellation_is_told_with_its_reason_and_refund(language, re
         assert expected in told, expected
     [unpaid] = case_update_texts({**update, "refund": None}, w)
     assert "P202611210000102" in unpaid and REFUND["refund_no"] not in unpaid
+
+
+def test_an_approved_return_says_where_to_send_the_goods():
+    address = "上海市浦东新区张江路 88 号 售后部 收"
+    told = "\n".join(case_update_texts(_update(ticket_kind="return", payload={"return_address": address}), Words()))
+    assert address in told and "快递单号" in told
+    later = "\n".join(case_update_texts(_update(ticket_kind="return", payload={"return_address": None}), Words()))
+    assert "另行告知退货地址" in later
+    interception = "\n".join(case_update_texts(_update(), Words()))
+    assert "退货地址" not in interception and "寄回" not in interception
