@@ -80,9 +80,11 @@ class MerchantService(OrderService):
                 refund.conversation_id = ticket.conversation_id
             uow.audit(now, actor, f"ticket_{resolution}", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
             uow.flush()
-            # An approved return is told where to go (the shop's return address, when it gave one).
-            sends_goods_back = approve and ticket.kind == "return" and order is not None
-            payload = {"return_address": order.shop.return_address} if sends_goods_back and order else None
+            # A return now authorized to come back by post is told where to go (the shop's return
+            # address, when it gave one); a refund-only or a refused delivery sends nothing back.
+            authorized = next((r for r in order.returns if r.return_no == ticket.pending_action.get("return_no")
+                               and r.status == ReturnStatus.AUTHORIZED), None) if order and approve else None
+            payload = {"return_address": order.shop.return_address} if order and authorized else None
             notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund,
                                       payload=payload)
             result = {"status": resolution.value, "ticket": ticket_dict(ticket),
@@ -113,7 +115,7 @@ class MerchantService(OrderService):
                       status=TicketStatus.RESOLVED, reason=reason, desired_outcome=Outcome.CANCEL_REFUND.value,
                       assignee=actor, resolution=Resolution.APPROVED.value)
             # The shopper's latest chat about this order hears why, and later when the money arrives.
-            conversation = next((tk.conversation_id for tk in reversed(order.tickets) if tk.conversation_id), None)
+            conversation = _chat_of(order)
             if refund is not None:
                 refund.conversation_id = conversation
             uow.flush()
@@ -182,8 +184,7 @@ class MerchantService(OrderService):
             uow.audit(now, actor, "return_received", "return", ret.return_no, before, return_dict(ret))
             # The chat the return was asked in hears that the parcel is back (and later, from the
             # refund worker, that the money has arrived).
-            conversation = next((tk.conversation_id for tk in reversed(order.tickets)
-                                 if tk.kind == "return" and tk.conversation_id), None)
+            conversation = _chat_of(order, ret.return_no)
             if refund is not None:
                 refund.conversation_id = conversation
             uow.flush()
@@ -226,8 +227,7 @@ class MerchantService(OrderService):
             exchange.replacement_carrier, exchange.replacement_tracking_no = carrier, tracking_no
             exchange.replacement_shipped_at = now
             uow.audit(now, actor, "replacement_shipped", "return", return_no, before, return_dict(exchange))
-            conversation = next((tk.conversation_id for tk in reversed(order.tickets)
-                                 if tk.pending_action.get("return_no") == return_no and tk.conversation_id), None)
+            conversation = _chat_of(order, return_no)
             notification = uow.notify(conversation, "replacement_shipped", now,
                                       payload={"return_no": return_no, "order_no": order.order_no,
                                                "carrier": carrier, "tracking_no": tracking_no,
@@ -298,3 +298,9 @@ class MerchantService(OrderService):
         uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
                   interception_dict(interception))
         return refund
+
+
+def _chat_of(order: t.Order, return_no: str | None = None) -> str | None:
+    """The chat to tell about the order (about this return, when one is named): its latest case's."""
+    return next((tk.conversation_id for tk in reversed(order.tickets) if tk.conversation_id
+                 and (return_no is None or tk.pending_action.get("return_no") == return_no)), None)

@@ -328,12 +328,19 @@ def test_an_approved_return_tells_the_chat_the_shops_return_address(factory):
     add_order(factory, "P1000000001", state="delivered",
               shop={**SHOPS["general"], "return_address": "上海市张江路 1 号 售后 收"})
     add_order(factory, "P1000000002", state="delivered", profile="other_merchant")
+    add_order(factory, "P1000000003", state="delivered",
+              shop={**SHOPS["general"], "return_address": "上海市张江路 1 号 售后 收"})
     svc = service(factory)
-    tickets = [svc.submit("alice", order_no, "return_refund", "quality_defect", conversation_id=f"conv-{n}")
-               ["ticket"]["ticket_no"] for n, order_no in enumerate(("P1000000001", "P1000000002"))]
+    tickets = [svc.submit("alice", order_no, outcome, reason, conversation_id=f"conv-{n}")["ticket"]["ticket_no"]
+               for n, (order_no, outcome, reason) in enumerate((
+                   ("P1000000001", "return_refund", "quality_defect"), ("P1000000002", "return_refund", "quality_defect"),
+                   ("P1000000003", "refund_only", "not_received")))]
     for ticket_no in tickets:
         merchant(factory).decide_ticket(ticket_no, True, "同意", actor="merchant:m1")
     with factory() as session:
         payloads = {n.conversation_id: n.payload for n in session.scalars(select(t.Notification))}
-    # The address the shop's import gave; a shop that gave none is told "later", never a made-up one.
-    assert payloads == {"conv-0": {"return_address": "上海市张江路 1 号 售后 收"}, "conv-1": {"return_address": None}}
+    # The address the shop's import gave; a shop that gave none is told "later", never a made-up one;
+    # a refund without return sends nothing back, so it names no address.
+    assert payloads == {"conv-0": {"return_address": "上海市张江路 1 号 售后 收"}, "conv-1": {"return_address": None},
+                        "conv-2": {}}
+
