@@ -1,11 +1,15 @@
 """What the entrypoints (web app, command line, worker) and the action server use, built in one place
 from the settings: every service over one connection pool, the payment providers, the Rasa client.
-Building is cheap and opens no connection; each service call opens its own unit of work."""
+Building is cheap and opens no connection (the payment providers wait for their first use); each
+service call opens its own unit of work."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.helpdesk_client import HelpdeskClient
@@ -68,12 +72,28 @@ class Services:
     shop_policies: ShopPolicyService
     order_events: OrderEventsService
     integrations: IntegrationsService
-    refunds: RefundWorker
     dispatcher: NotificationDispatcher
     conversations: RasaConversations
     helpdesk: HelpdeskClient
-    wechat_pay: WeChatPayProvider | None
-    alipay: AlipayProvider | None
+    sessions: sessionmaker[Session]
+
+    # The payment providers read key files and build SDK clients: only the refund worker and the web
+    # app's notification routes need them, so they are built on first use, not for every process.
+    @functools.cached_property
+    def payment_providers(self) -> PaymentProviders:
+        return payment_providers()
+
+    @functools.cached_property
+    def refunds(self) -> RefundWorker:
+        return RefundWorker(self.sessions, self.payment_providers.by_channel, utcnow)
+
+    @property
+    def wechat_pay(self) -> WeChatPayProvider | None:
+        return self.payment_providers.wechat_pay
+
+    @property
+    def alipay(self) -> AlipayProvider | None:
+        return self.payment_providers.alipay
 
 
 def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
@@ -83,7 +103,6 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
     sessions = session_factory(settings.database_url)
     merchant_operations = MerchantService(sessions)
     conversations = RasaConversations(settings.rasa_url, settings.rasa_api_token, rasa_timeout, rasa_retries)
-    providers = payment_providers()
     return Services(
         settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
@@ -92,8 +111,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),
         order_events=OrderEventsService(sessions, merchant_operations), integrations=IntegrationsService(sessions),
-        refunds=RefundWorker(sessions, providers.by_channel, utcnow),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,
         # Where the bot's cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk.
         helpdesk=HelpdeskClient(settings.helpdesk_url, settings.helpdesk_api_token),
-        wechat_pay=providers.wechat_pay, alipay=providers.alipay)
+        sessions=sessions)
