@@ -68,16 +68,16 @@ class NotificationDispatcher:
                 error = f"{exc.__class__.__name__}: {exc}"[:1000]
                 gave_up = row["attempts"] >= MAX_ATTEMPTS
                 (report.failed if gave_up else report.waiting).append(row["id"])
-                self._update(row["id"], NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
+                self._update(row, NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
                              last_error=error, next_attempt_at=self.clock() + backoff(row["attempts"]))
                 continue
             if sent:
                 report.sent.append(row["id"])
-                self._update(row["id"], NotificationStatus.SENT, last_error=None, sent_at=self.clock())
+                self._update(row, NotificationStatus.SENT, last_error=None, sent_at=self.clock())
             else:
                 # Waiting for a human to finish is not a failed attempt.
                 report.waiting.append(row["id"])
-                self._update(row["id"], NotificationStatus.PENDING, attempts=row["attempts"] - 1,
+                self._update(row, NotificationStatus.PENDING, attempts=row["attempts"] - 1,
                              last_error="the chat is with a human", next_attempt_at=self.clock() + WAIT_WHILE_PAUSED)
         return report
 
@@ -113,12 +113,13 @@ class NotificationDispatcher:
         self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
         return True
 
-    def _update(self, notification_id: int, status: NotificationStatus, **changes: Any) -> None:
+    def _update(self, claimed: dict[str, Any], status: NotificationStatus, **changes: Any) -> None:
         with UnitOfWork(self._sessions) as uow:
-            row = uow.notifications.get(notification_id, lock=True)
+            row = uow.notifications.get(claimed["id"], lock=True)
             assert row is not None
-            if NotificationStatus(row.status).terminal:
-                # Another dispatcher took it over when this one's lease ran out, and finished it.
+            if row.attempts != claimed["attempts"] or NotificationStatus(row.status).terminal:
+                # This dispatcher's lease ran out and another claimed the row since (each claim counts an
+                # attempt): the row is the other's to record now.
                 return
             row.status = advance(row.status, status)
             for name, value in changes.items():
