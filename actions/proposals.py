@@ -27,6 +27,7 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from actions.common import customer_of, reset, say_service_unavailable, words
 from actions.contracts import AddressCheck, PriceClaim, PriceQuote, Withdrawable, WithdrawResult, as_
+from actions.order_lookup import CONFIRM_BUTTON
 from actions.words import Words, keyword_code
 from actions.words.proposals import (
     address_change_buttons,
@@ -41,7 +42,6 @@ from aftersales.bootstrap import Services
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
-CONFIRM_PAYLOAD = "/affirm"
 # A blocking service call, ready to run off the event loop (runtime.call).
 Call = Callable[[], Any]
 
@@ -103,7 +103,7 @@ PROPOSAL_KINDS = tuple(PROPOSALS)
 
 
 def confirm_buttons(kind: str, w: Words) -> list[dict[str, str]]:
-    return [{"title": w(f"{kind}.confirm_button"), "payload": CONFIRM_PAYLOAD},
+    return [{"title": w(f"{kind}.confirm_button"), "payload": CONFIRM_BUTTON},
             {"title": w(f"{kind}.keep_button"), "payload": "/deny"}]
 
 
@@ -113,7 +113,7 @@ def summarised_this_turn(tracker: Tracker) -> bool:
         if event.get("event") == "user":
             return False
         buttons = ((event.get("data") or {}).get("buttons") or []) if event.get("event") == "bot" else []
-        if any(b.get("payload") == CONFIRM_PAYLOAD for b in buttons):
+        if any(b.get("payload") == CONFIRM_BUTTON for b in buttons):
             return True
     return False
 

@@ -23,6 +23,7 @@ from actions.common import (
     words,
 )
 from actions.contracts import Decision, Order, SubmitResult, as_
+from actions.order_lookup import CONFIRM_BUTTON
 from actions.words.orders import active_items, item_buttons, outcome_buttons, reason_buttons
 from actions.words.requests import result_card, result_texts, summary
 
@@ -122,7 +123,7 @@ class ActionAskConfirmed(Action):
             return [SlotSet("outcome", None)]
         dispatcher.utter_message(
             text=summary(order, decision, tracker.get_slot("reason"), w, tracker.get_slot("exchange_wish")),
-            buttons=[{"title": w("buttons.confirm"), "payload": "/affirm"},
+            buttons=[{"title": w("buttons.confirm"), "payload": CONFIRM_BUTTON},
                      {"title": w("buttons.reconsider"), "payload": "/deny"}])
         return []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.contracts import CaseUpdate
+from actions.contracts import CaseUpdate, Refund
 from actions.words import Words
 
 
@@ -24,8 +24,7 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
             return [w("updates.return_rejected", order_no=order_no, note=payload.get("note") or "")]
         if refund is None:
             return [w("updates.return_received_exchange", order_no=order_no)]
-        immediate = refund["expected_latest"] <= refund["created_at"]
-        when = w("eta.immediate") if immediate else w("updates.by_latest", latest=w.when(refund["expected_latest"]))
+        when = _arrival(refund, w)
         lines = [w("updates.return_received", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
                    channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"], when=when)]
         if payload.get("deduction"):
@@ -38,8 +37,7 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
         reason = w.label("merchant_cancel_reasons", payload.get("reason") or "")
         if refund is None:
             return [w("updates.merchant_cancelled_unpaid", order_no=order_no, reason=reason)]
-        immediate = refund["expected_latest"] <= refund["created_at"]
-        when = w("eta.immediate") if immediate else w("updates.by_latest", latest=w.when(refund["expected_latest"]))
+        when = _arrival(refund, w)
         return [w("updates.merchant_cancelled", order_no=order_no, reason=reason,
                   amount=w.money(refund["amount"], refund["currency"]), channel=w.label("channels", refund["channel"]),
                   refund_no=refund["refund_no"], when=when)]
@@ -63,3 +61,10 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
         lines.append(w("updates.return_address", address=address) if address else w("updates.return_address_later"))
     lines.append(w(f"updates.next.{ticket['resolution']}"))
     return lines
+
+
+def _arrival(refund: Refund, w: Words) -> str:
+    """When a refund just started reaches the shopper: at once, or by its latest expected time."""
+    if refund["expected_latest"] <= refund["created_at"]:
+        return w("eta.immediate")
+    return w("updates.by_latest", latest=w.when(refund["expected_latest"]))

@@ -74,7 +74,7 @@ class MerchantService(OrderService):
                 refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
                                                    note, actor, now)
             ticket.status = advance(ticket.status, TicketStatus.RESOLVED)
-            ticket.resolution, ticket.resolution_note = resolution.value, note[:4000]
+            ticket.resolution, ticket.resolution_note = resolution.value, note
             ticket.updated_at = now
             if refund is not None:
                 refund.conversation_id = ticket.conversation_id
