@@ -110,7 +110,11 @@ class OrderService:
         return order
 
     def _profile(self, order: t.Order) -> PolicyProfile:
-        return self._profiles(order.shop.policy_profile, order.shop.policy_overrides or {})
+        return self._shop_profile(order.shop)
+
+    def _shop_profile(self, shop: t.Shop) -> PolicyProfile:
+        """The shop's rules: its profile file with the shop's own overrides on top."""
+        return self._profiles(shop.policy_profile, shop.policy_overrides or {})
 
     @staticmethod
     def _transition(order: t.Order, target: OrderState) -> None:

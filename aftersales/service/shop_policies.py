@@ -16,6 +16,6 @@ class ShopPolicyService(OrderService):
             shop = uow.session.get(t.Shop, shop_id)
             if shop is None:
                 raise NotFound(f"no shop {shop_id!r}")
-            profile = self._profiles(shop.policy_profile, shop.policy_overrides or {})
+            profile = self._shop_profile(shop)
         found = faq.answer(topic, profile)
         return {"response": found.response, "figures": found.figures}

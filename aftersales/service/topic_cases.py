@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain import cases
 from aftersales.domain.lifecycles import TicketStatus
 from aftersales.domain.topic_cases import Details, Missing, Topic, assess, parse_details
 from aftersales.service.base import OrderService, open_case, parse_enum
@@ -33,7 +34,7 @@ class TopicCaseService(OrderService):
             return {"order_no": order.order_no, "topic": kind.value, "verdict": found.verdict.value,
                     "ends_at": iso(found.ends_at), "delay_hours": found.delay_hours, "carrier": order.carrier,
                     "tracking_no": order.tracking_no,
-                    "sla_hours": self._profile(order).sla_hours[kind.case_kind]}
+                    "sla_hours": cases.sla_hours(kind.case_kind, self._profile(order))}
 
     def open(self, customer_id: str, order_no: str, topic: str, details: str, conversation_id: str | None = None,
              idempotency_key: str | None = None, transcript: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -56,7 +57,7 @@ class TopicCaseService(OrderService):
             for existing in order.tickets:
                 if existing.kind == kind.case_kind and existing.status != TicketStatus.RESOLVED:
                     return {"status": "already_open", "order_no": order.order_no, "ticket": ticket_dict(existing)}
-            sla = profile.sla_hours[kind.case_kind]
+            sla = cases.sla_hours(kind.case_kind, profile)
             ticket = open_case(
                 uow, now, kind.case_kind, order.shop_id, order, customer_id, profile, actor,
                 desired_outcome=parsed.fields.get("wish"), conversation_id=conversation_id,
