@@ -8,7 +8,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from aftersales.domain.lifecycles import IllegalTransition
-from aftersales.domain.money import Money
 
 
 class OrderState(StrEnum):
@@ -170,9 +169,6 @@ class OrderView:
     @property
     def has_fresh_goods(self) -> bool:
         return any(item.goods_type is GoodsType.FRESH for item in self.active_items)
-
-    def amount(self, minor: int) -> Money:
-        return Money(minor, self.currency)
 
 
 @dataclass(frozen=True)
