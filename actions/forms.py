@@ -33,30 +33,35 @@ CANCEL_OUTCOMES = {"cancel_refund", "refund_to_balance"}
 
 
 class ShopperForm(FormValidationAction, OrderLookup):
-    """What both forms do first each turn: forget a phone check another client session made."""
+    """What both forms share: each turn, forget a phone check another client session made; first the
+    order and the shopper's identity, then the form's own slots — none while the flow is blocked."""
 
     @abstractmethod
     def name(self) -> str: ...
 
+    @abstractmethod
+    def slots_after_identity(self, tracker: Tracker) -> list[str]: ...
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         forgotten = forget_stale_verification(tracker)
         return [*forgotten, *await super().run(dispatcher, tracker, domain)]
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("flow_blocked"):
+            return []
+        identity = ["order_no"] if customer_of(tracker) is not None else ["order_no", "phone_last4"]
+        return [*identity, *self.slots_after_identity(tracker)]
 
 
 class ValidateAfterSalesForm(ShopperForm):
     def name(self) -> str:
         return "validate_after_sales_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        if tracker.get_slot("flow_blocked"):
-            return []
-        slots = ["order_no"]
-        if customer_of(tracker) is None:
-            slots.append("phone_last4")
+    def slots_after_identity(self, tracker: Tracker) -> list[str]:
         # An exchange also says what instead (size, colour, model), before the summary.
         wish = ["exchange_wish"] if tracker.get_slot("outcome") == "exchange" else []
-        return [*slots, "reason", "outcome", "item", *wish, "confirmed"]
+        return ["reason", "outcome", "item", *wish, "confirmed"]
 
     async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
@@ -195,18 +200,13 @@ class ValidateOrderQueryForm(ShopperForm):
     def name(self) -> str:
         return "validate_order_query_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        if tracker.get_slot("flow_blocked"):
-            return []
-        slots = ["order_no"] if customer_of(tracker) is not None else ["order_no", "phone_last4"]
+    def slots_after_identity(self, tracker: Tracker) -> list[str]:
         proposal = tracker.get_slot("proposal")
         if proposal in TOPIC_CASES:  # a case for the merchant: its details, in one message
-            return [*slots, "case_details"]
-        if proposal == "change_address":
-            slots.append("new_address")
+            return ["case_details"]
+        address = ["new_address"] if proposal == "change_address" else []
         # Something to carry out (a withdrawal, a price-drop refund, a new address): only on an explicit yes.
-        return [*slots, "confirmed"] if proposal else slots
+        return [*address, "confirmed"] if proposal else []
 
     async def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
