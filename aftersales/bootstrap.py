@@ -31,6 +31,7 @@ from aftersales.service.notifications import NotificationDispatcher
 from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
+from aftersales.service.return_parcels import ReturnParcelService
 from aftersales.service.shop_policies import ShopPolicyService
 from aftersales.service.topic_cases import TopicCaseService
 from aftersales.service.withdrawals import WithdrawalService
@@ -68,6 +69,7 @@ class Services:
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
+    return_parcels: ReturnParcelService
     price_protection: PriceProtectionService
     shop_policies: ShopPolicyService
     order_events: OrderEventsService
@@ -108,7 +110,8 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
         inbox_reports=InboxReports(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
-        topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
+        topic_cases=TopicCaseService(sessions), return_parcels=ReturnParcelService(sessions),
+        price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),
         order_events=OrderEventsService(sessions, merchant_operations), integrations=IntegrationsService(sessions),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,

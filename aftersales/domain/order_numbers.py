@@ -2,7 +2,8 @@
 
 A platform prints 10–20 digits, optionally behind a short letter prefix (``P…``, ``KS…``). Shoppers
 paste them with spaces or dashes, type them with a full-width IME, or bury them in a sentence
-("订单号 KS 2024-0521-8899-01 还没发货"). Everything that accepts an order number goes through
+("订单号 KS 2024-0521-8899-01 还没发货"). A courier's tracking number in the same message is not one
+(aftersales.domain.parcels). Everything that accepts an order number goes through
 :func:`normalize` so that one order has one spelling.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from aftersales.domain import parcels
 
 _CANONICAL = re.compile(r"[A-Z]{0,3}[0-9]{10,20}")
 # Separators shoppers put between digit groups: spaces (incl. ideographic), dashes of every kind.
@@ -39,7 +42,12 @@ def find_in_text(text: str | None) -> list[str]:
     if not text:
         return []
     found: list[str] = []
-    for match in _IN_TEXT.finditer(unicodedata.normalize("NFKC", text)):
+    normalized = unicodedata.normalize("NFKC", text)
+    # A courier's tracking number ("顺丰 SF1234…", "运单号 7512…") is the parcel's, not the order's.
+    taken = [(p.start, p.end) for p in parcels.find_all(normalized)]
+    for match in _IN_TEXT.finditer(normalized):
+        if any(start < match.end() and match.start() < end for start, end in taken):
+            continue
         prefix, digits = match.group(1) or match.group(2) or "", match.group(3)
         candidate = normalize(prefix + digits)
         if candidate is None and prefix:
@@ -53,6 +61,8 @@ def parse_answer(text: str | None) -> str | None:
     """The order number a shopper's message gives: the whole message when it is one ("p 2026-1121…"),
     else the first one mentioned in it ("the order for 6150339271846")."""
     whole = normalize(text)
+    if whole and parcels.find(text) is not None:
+        whole = None  # "SF1234567890": a courier's prefix
     if whole and not _WORD_BEFORE_NUMBER.match(text or ""):
         return whole
     return next(iter(find_in_text(text)), None) or whole

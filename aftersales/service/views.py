@@ -67,7 +67,8 @@ def return_dict(r: t.ReturnRequest) -> dict[str, Any]:
             "exchange_wish": r.exchange_wish, "replacement_shipping_payer": r.replacement_shipping_payer,
             "replacement_carrier": r.replacement_carrier,
             "replacement_tracking_no": r.replacement_tracking_no,
-            "replacement_shipped_at": iso(r.replacement_shipped_at)}
+            "replacement_shipped_at": iso(r.replacement_shipped_at), "return_carrier": r.return_carrier,
+            "return_tracking_no": r.return_tracking_no, "return_shipped_at": iso(r.return_shipped_at)}
 
 
 def interception_dict(i: t.Interception) -> dict[str, Any]:

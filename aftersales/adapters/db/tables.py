@@ -179,6 +179,11 @@ class ReturnRequest(Base):
     replacement_carrier: Mapped[str | None] = mapped_column(String(64))
     replacement_tracking_no: Mapped[str | None] = mapped_column(String(64))
     replacement_shipped_at: Mapped[datetime | None]
+    # The parcel the shopper sent the goods back in, as they told it in the chat (correctable until
+    # the shop has it).
+    return_carrier: Mapped[str | None] = mapped_column(String(64))
+    return_tracking_no: Mapped[str | None] = mapped_column(String(64))
+    return_shipped_at: Mapped[datetime | None]
 
 
 class Interception(Base):
