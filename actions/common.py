@@ -13,7 +13,7 @@ from actions.words import Words
 from actions.words.orders import order_card
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
-                 "new_address", "case_details")
+                 "new_address", "case_details", "return_parcel")
 ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "verified_session", "active_item_count",
                "fulfillment")
 VERIFICATION_SLOTS = ("phone_last4", "verified_customer", "verified_session")

@@ -53,6 +53,8 @@ class Return(TypedDict):
     exchange_wish: str | None
     replacement_carrier: str | None
     replacement_tracking_no: str | None
+    return_carrier: str | None
+    return_tracking_no: str | None
 
 
 class Interception(TypedDict):
@@ -211,6 +213,21 @@ class TopicCheck(TypedDict):
     carrier: str | None
     tracking_no: str | None
     sla_hours: float
+
+
+class ReturnParcel(TypedDict, total=False):
+    """Whether the order's return awaits the shopper's parcel (``verdict``), the parcel recorded, and,
+    from a record, what it did (``status``: recorded, corrected, unchanged, or the verdict)."""
+
+    verdict: str
+    status: str
+    order_no: str
+    return_no: str | None
+    outcome: str | None
+    carrier: str | None
+    tracking_no: str | None
+    shipped_at: str | None
+    return_address: str | None
 
 
 class TopicCaseResult(TypedDict, total=False):

@@ -18,11 +18,13 @@ from actions.common import customer_of, forget_stale_verification, say_service_u
 from actions.contracts import Decision, Order, RefundStatus, as_
 from actions.order_lookup import OrderLookup
 from actions.proposals import PROPOSAL_KINDS, offer
+from actions.return_parcels import RETURN_PARCEL
+from actions.return_parcels import offer as offer_parcel_record
 from actions.topic_cases import TOPIC_CASES
 from actions.topic_cases import offer as offer_case
 from actions.words import Words, keyword_code
 from actions.words.orders import active_items, item_named, refund_status_text
-from aftersales.domain import addresses, order_numbers, topic_cases
+from aftersales.domain import addresses, order_numbers, parcels, topic_cases
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -204,6 +206,8 @@ class ValidateOrderQueryForm(ShopperForm):
         proposal = tracker.get_slot("proposal")
         if proposal in TOPIC_CASES:  # a case for the merchant: its details, in one message
             return ["case_details"]
+        if proposal == RETURN_PARCEL:  # the return's tracking number, unless the question named it
+            return ["return_parcel"]
         address = ["new_address"] if proposal == "change_address" else []
         # Something to carry out (a withdrawal, a price-drop refund, a new address): only on an explicit yes.
         return [*address, "confirmed"] if proposal else []
@@ -213,8 +217,9 @@ class ValidateOrderQueryForm(ShopperForm):
         if value is None:  # reset by an action, not said by the shopper
             return {"order_no": None}
         known = tracker.get_slot("order_state_for")
-        if tracker.get_slot("requested_slot") == "new_address" and known:
-            # The recipient's mobile number in the new address reads like an order number: the order stays.
+        if tracker.get_slot("requested_slot") in ("new_address", "return_parcel") and known:
+            # The recipient's mobile number in a new address, a tracking number: they read like order
+            # numbers, but the order stays.
             return {"order_no": known}
         return await self.with_offer(await self.check_order_no(value, dispatcher, tracker), tracker, dispatcher)
 
@@ -244,6 +249,15 @@ class ValidateOrderQueryForm(ShopperForm):
             return {"case_details": None}
         return {"case_details": parsed.text}
 
+    async def validate_return_parcel(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"return_parcel": None}
+        if parcels.parse_answer(str(value)) is None:
+            dispatcher.utter_message(text=words(tracker)("return_parcels.not_understood"))
+            return {"return_parcel": None}
+        return {"return_parcel": str(value)}
+
     @staticmethod
     async def with_offer(slots: dict[str, Any], tracker: Tracker,
                          dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -257,4 +271,6 @@ class ValidateOrderQueryForm(ShopperForm):
             return {**slots, **await offer_case(kind, customer, order_no)}
         if kind in PROPOSAL_KINDS:
             return {**slots, **await offer(kind, customer, order_no, tracker, dispatcher)}
+        if kind == RETURN_PARCEL:
+            return {**slots, **await offer_parcel_record(customer, order_no)}
         return {**slots, "proposal": None}

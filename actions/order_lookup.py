@@ -16,7 +16,7 @@ from actions import runtime
 from actions.common import REQUEST_SLOTS, customer_of, say_order, say_service_unavailable, words
 from actions.contracts import Order, as_
 from actions.words.orders import active_items
-from aftersales.domain import order_numbers
+from aftersales.domain import order_numbers, parcels
 from aftersales.service.errors import InvalidOrderNumber, OrderNotFound, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,14 @@ class OrderLookup:
             dispatcher.utter_message(response="utter_lookup_locked")
             return {"order_no": None, "flow_blocked": "locked"}
         text = str(value or "")
+        latest = str((tracker.latest_message or {}).get("text") or "")
+        if parcels.find(latest) is not None:
+            # The message names a parcel too ("退货寄出了 SF…，订单 P…"): the order number is the other one,
+            # and without one the order already known stays.
+            named = order_numbers.parse_answer(latest) or tracker.get_slot("order_state_for")
+            if named is None:
+                return {"order_no": None}
+            text = named
         order_no = order_numbers.parse_answer(text)
         if order_no is None:
             # Nothing usable: the form asks again; a wrong-length number gets told the format first.

@@ -14,12 +14,14 @@ from actions import runtime
 from actions.common import customer_of, latest_intent, reset, say_service_unavailable, words
 from actions.contracts import Order, RefundStatus, as_
 from actions.proposals import PROPOSAL_KINDS, carry_out
+from actions.return_parcels import RETURN_PARCEL, record
 from actions.topic_cases import TOPIC_CASES, open_case
 from actions.words.orders import exchange_status_texts, refund_status_text
+from aftersales.domain import parcels
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
-QUERY_KINDS = {"check_refund_status", *TOPIC_CASES, *PROPOSAL_KINDS}
+QUERY_KINDS = {"check_refund_status", RETURN_PARCEL, *TOPIC_CASES, *PROPOSAL_KINDS}
 
 
 class ActionStartQuery(Action):
@@ -29,7 +31,14 @@ class ActionStartQuery(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
         kind = intent if intent in QUERY_KINDS else "check_order_status"
-        return [SlotSet("query_kind", kind), *reset("flow_blocked", "proposal", "confirmed")]
+        text = str((tracker.latest_message or {}).get("text") or "")
+        named = parcels.find(text) is not None
+        if intent == "inform" and named:  # "SF1234567890" alone: a courier's number, not an order's
+            kind = RETURN_PARCEL
+        # "退货寄出了，顺丰 SF…": the parcel is in the message that asks; otherwise the form asks for it.
+        parcel_words = text if kind == RETURN_PARCEL and named else None
+        return [SlotSet("query_kind", kind), SlotSet("return_parcel", parcel_words),
+                *reset("flow_blocked", "proposal", "confirmed")]
 
 
 class ActionAnswerQuery(Action):
@@ -51,6 +60,8 @@ class ActionAnswerQuery(Action):
             return [*await open_case(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         if kind in PROPOSAL_KINDS:
             return [*await carry_out(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
+        if kind == RETURN_PARCEL:
+            return [*await record(customer, order_no, dispatcher, tracker), *reset("query_kind")]
         w = words(tracker)
         service = runtime.services().after_sales
         try:

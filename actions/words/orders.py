@@ -96,7 +96,14 @@ def refund_status_text(status: RefundStatus, w: Words) -> str:
 
 
 def exchange_status_texts(order: Order, w: Words) -> list[str]:
-    """Where each exchange on the order is (asked with the order's status: 换货到哪了)."""
-    return [w(f"exchange_status.{r['status']}", ref=r["return_no"], wish=r["exchange_wish"] or "",
-              carrier=r["replacement_carrier"] or "", tracking_no=r["replacement_tracking_no"] or "")
-            for r in order["returns"] if r["outcome"] == "exchange" and r["status"] in w.t["exchange_status"]]
+    """Where each exchange on the order is (asked with the order's status: 换货到哪了), with the
+    parcel the shopper sent back once they told it."""
+    texts = []
+    for r in order["returns"]:
+        if r["outcome"] != "exchange" or r["status"] not in w.t["exchange_status"]:
+            continue
+        key = "authorized_sent" if r["status"] == "authorized" and r["return_tracking_no"] else r["status"]
+        parcel = " ".join(x for x in (r["return_carrier"], r["return_tracking_no"]) if x)
+        texts.append(w(f"exchange_status.{key}", ref=r["return_no"], wish=r["exchange_wish"] or "", parcel=parcel,
+                       carrier=r["replacement_carrier"] or "", tracking_no=r["replacement_tracking_no"] or ""))
+    return texts

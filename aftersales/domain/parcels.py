@@ -38,12 +38,13 @@ _PREFIXES = {"SF": "顺丰速运", "JT": "极兔速递", "YT": "圆通速递", "
 _CUES = re.compile(r"(快递单号|快递号|运单号|运单|物流单号|物流号|退货单号|寄回单号|面单号|"
                    r"tracking(?: number| no\.?| #)?|waybill|awb)\s*[:：#]?\s*(?:是|为|is)?\s*$",
                    re.IGNORECASE)
-# Letters (a courier's prefix glued to the digits, or in capitals one space before them — a lower-case
-# word before a space is a word: "number is 9876…"), then 8–22 digits with single spaces or dashes between them;
+# Letters (a courier's prefix glued to the digits, or one space before them; other letters before a
+# space only in capitals — a lower-case word before a space is a word: "number is 9876…"), then 8–22 digits with single spaces or dashes of any
+# kind between them (as order numbers are typed, aftersales.domain.order_numbers);
 # or a postal item number ("EA123456789CN").
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}[0-9]{9}[A-Za-z]{2})(?![A-Za-z0-9])"
-                        r"|(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})(?=[0-9])|([A-Z]{1,4}) )?"
-                        r"([0-9](?:[ \-]?[0-9]){7,21})(?![0-9])")
+                        r"|(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})(?=[0-9])|([A-Z]{1,4}|(?i:sf|jt|yt|jd[vxk]?|dpk)) )?"
+                        r"([0-9](?:[ \-‐‑‒–—_]?[0-9]){7,21})(?![0-9])")
 _POSTAL = "postal"  # an international postal item number: EMS's
 # How far before a number its cue or carrier may stand: "顺丰 SF…", "运单号是：…", "tracking number is …".
 _CUE_WINDOW = 24
@@ -76,7 +77,7 @@ def _candidates(text: str) -> Iterable[tuple[str, str, int, int]]:
             yield _POSTAL, match.group(1).upper(), match.start(), match.end()
         else:
             prefix = (match.group(2) or match.group(3) or "").upper()
-            digits = re.sub(r"[ \-]", "", match.group(4))
+            digits = re.sub(r"[ \-‐‑‒–—_]", "", match.group(4))
             yield prefix, prefix + digits, match.start(), match.end()
 
 

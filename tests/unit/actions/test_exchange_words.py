@@ -22,7 +22,8 @@ DECISION = {"outcome": "exchange", "execution": "review", "code": "return_within
 
 def exchange(status: str, **extra) -> dict:
     return {"return_no": "RT261121ABCDEF", "outcome": "exchange", "status": status, "exchange_wish": "换成 42 码",
-            "replacement_carrier": None, "replacement_tracking_no": None, **extra}
+            "replacement_carrier": None, "replacement_tracking_no": None, "return_carrier": None,
+            "return_tracking_no": None, **extra}
 
 
 @pytest.mark.parametrize(("language", "parts"), [
@@ -57,3 +58,12 @@ def test_where_each_exchange_is():
         exchange("withdrawn"), {**exchange("authorized"), "outcome": "return_refund"}]}
     [text] = exchange_status_texts(order, Words("zh"))
     assert "已寄出" in text and "SF123" in text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_exchange_awaiting_its_parcel_says_whether_the_shopper_told_it(language):
+    waiting = exchange_status_texts({**ORDER, "returns": [exchange("authorized")]}, Words(language))
+    sent = exchange_status_texts({**ORDER, "returns": [exchange("authorized", return_carrier="中通快递",
+                                                                return_tracking_no="75123456789012")]},
+                                 Words(language))
+    assert "75123456789012" not in waiting[0] and "75123456789012" in sent[0] and "中通快递" in sent[0]

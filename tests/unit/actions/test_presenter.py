@@ -223,7 +223,7 @@ def test_a_merchant_cancellation_is_told_with_its_reason_and_refund(language, re
 def test_an_approved_return_says_where_to_send_the_goods():
     address = "上海市浦东新区张江路 88 号 售后部 收"
     told = "\n".join(case_update_texts(_update(ticket_kind="return", payload={"return_address": address}), Words()))
-    assert address in told and "快递单号" in told
+    assert address in told and "运单号发给我" in told
     later = "\n".join(case_update_texts(_update(ticket_kind="return", payload={"return_address": None}), Words()))
     assert "另行告知退货地址" in later
     interception = "\n".join(case_update_texts(_update(), Words()))

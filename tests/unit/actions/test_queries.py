@@ -21,11 +21,22 @@ def service(use_services):
 
 @pytest.mark.parametrize(("intent", "kind"), [("check_refund_status", "check_refund_status"),
                                               ("invoice", "invoice"), ("price_protection", "price_protection"),
-                                              ("where_is_my_order", "check_order_status")])
+                                              ("where_is_my_order", "check_order_status"),
+                                              ("inform", "check_order_status")])
 def test_a_query_starts_with_its_kind_and_nothing_left_of_the_last_one(intent, kind):
     events = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation("?", intent, proposal="invoice",
                                                                                      confirmed=True), {}))
-    assert slot_events(events) == {"query_kind": kind, "flow_blocked": None, "proposal": None, "confirmed": None}
+    assert slot_events(events) == {"query_kind": kind, "flow_blocked": None, "proposal": None, "confirmed": None,
+                                   "return_parcel": None}
+
+
+@pytest.mark.parametrize(("text", "intent", "parcel"), [
+    ("退货寄出了，顺丰 SF1234567890", "return_shipped", "退货寄出了，顺丰 SF1234567890"),
+    ("退货已经寄回了", "return_shipped", None), ("SF1234567890", "inform", "SF1234567890")])
+def test_a_return_parcel_question_keeps_the_parcel_it_names(text, intent, parcel):
+    events = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation(text, intent), {}))
+    slots = slot_events(events)
+    assert (slots["query_kind"], slots["return_parcel"]) == ("return_shipped", parcel)
 
 
 def test_the_order_status_names_the_state_and_the_parcel(service):

@@ -54,8 +54,8 @@ def timeline_sentence(event: dict[str, Any]) -> str:
             return _with(_("顾客付款"), _("支付方式为{channel}", channel=words("channels", data.get("channel"))
                                            or _("其他方式")))
         if action == "shipped":
-            carrier = " ".join(str(x) for x in (data.get("carrier"), data.get("tracking_no")) if x)
-            return _with(_("商家发货"), _("快递 {parcel}", parcel=carrier) if carrier else None)
+            shipment = " ".join(str(x) for x in (data.get("carrier"), data.get("tracking_no")) if x)
+            return _with(_("商家发货"), _("快递 {parcel}", parcel=shipment) if shipment else None)
         return _with(words("milestones", action) or _("订单有了新进展"))
     if event["type"] == "notification":
         what = words("notification_kinds", action) or _("一条消息")
@@ -153,6 +153,11 @@ def timeline_sentence(event: dict[str, Any]) -> str:
         return _with(_("{who}寄出换货商品（{ref}）", who=who, ref=ref),
                      _("快递 {parcel}", parcel=parcel) if parcel else None,
                      _("换成「{wish}」", wish=wish[:200]) if wish else None)
+    if action == "return_parcel_sent":
+        number, carrier = str(after.get("return_tracking_no") or ""), after.get("return_carrier")
+        sent = (f"{carrier} {number}" if carrier
+                else _("运单号 {tracking_no}（快递公司未说明）", tracking_no=number))
+        return _with(_("{who}寄回了商品（{ref}）", who=who, ref=ref), _("快递 {parcel}", parcel=sent))
     if action == "ticket_withdrawn":
         return _with(_("{who}撤回了{kind}工单 {ref}", who=who, kind=kind, ref=ref), _("工单已关闭，无需处理"))
     if action == "return_withdrawn":
