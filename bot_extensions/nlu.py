@@ -13,6 +13,11 @@ the classifier's word alone is not enough: such a reading needs confidence and a
 the bot asks which of the likeliest readings was meant. Measured on real shoppers' messages: without
 it, questions about invoices or delivery times were walked into a refund (reports/nlu.md).
 
+ParcelMeansReturnShipped — a message naming a courier's tracking number (the regex entity
+`tracking_no`, data/nlu.yml) read as a return, an exchange, an answer or nothing clear is the shopper
+telling the parcel they sent back ("给你退货单号 JT…", "SF1234567890" alone): `return_shipped`, not a
+new return request.
+
 LanguageDetector — which language to answer in (bot_extensions.language).
 
 QuestionResponseSelector — the FAQ answer is chosen only for FAQ questions (bot_extensions/diet_nlu.py;
@@ -58,6 +63,11 @@ from bot_extensions.text import (
 
 INFORM = "inform"
 NLU_FALLBACK = "nlu_fallback"
+RETURN_SHIPPED = "return_shipped"
+TRACKING_NO = "tracking_no"
+# Readings a named parcel overrides; a question about the shop's own parcel ("SF… 到哪了",
+# check_order_status) or a refund keeps its own.
+_PARCEL_READINGS = frozenset({"return_goods", "exchange_goods", INFORM, NLU_FALLBACK})
 # An order number (optional letter prefix, spaces or dashes between digits) or a phone's last four
 # digits, with at most a closing punctuation mark: "P2026 1121 0000 103", "9999。".
 _BARE_VALUE = re.compile(r"(?:[A-Za-z]{1,3} ?)?[0-9](?:[ \-]?[0-9]){3,19}[.。!！]?")
@@ -121,6 +131,21 @@ class MoneyIntentGuard(GraphComponent):
             fallback = {INTENT_NAME_KEY: NLU_FALLBACK, PREDICTED_CONFIDENCE_KEY: confidence}
             message.set(INTENT, fallback, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [fallback, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ParcelMeansReturnShipped(_Rule):
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            top = message.get(INTENT) or {}
+            named = any(e.get("entity") == TRACKING_NO for e in message.get(ENTITIES) or [])
+            if not named or top.get(INTENT_NAME_KEY) not in _PARCEL_READINGS:
+                continue
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != RETURN_SHIPPED]
+            told = {INTENT_NAME_KEY: RETURN_SHIPPED, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, told, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [told, *ranking], add_to_output=True)
         return messages
 
 

@@ -39,9 +39,9 @@ _CUES = re.compile(r"(快递单号|快递号|运单号|运单|物流单号|物�
                    r"tracking(?: number| no\.?| #)?|waybill|awb)\s*[:：#]?\s*(?:是|为|is)?\s*$",
                    re.IGNORECASE)
 # Letters (a courier's prefix glued to the digits, or one space before them; other letters before a
-# space only in capitals — a lower-case word before a space is a word: "number is 9876…"), then 8–22 digits with single spaces or dashes of any
-# kind between them (as order numbers are typed, aftersales.domain.order_numbers);
-# or a postal item number ("EA123456789CN").
+# space only in capitals — a lower-case word before a space is a word: "number is 9876…"), then 8–22
+# digits with single spaces or dashes of any kind between them (as order numbers are typed,
+# aftersales.domain.order_numbers); or a postal item number ("EA123456789CN").
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}[0-9]{9}[A-Za-z]{2})(?![A-Za-z0-9])"
                         r"|(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})(?=[0-9])|([A-Z]{1,4}|(?i:sf|jt|yt|jd[vxk]?|dpk)) )?"
                         r"([0-9](?:[ \-‐‑‒–—_]?[0-9]){7,21})(?![0-9])")

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot_extensions.linear_nlu import LinearAnswerSelector, LinearIntentClassifier
-from bot_extensions.nlu import MoneyIntentGuard, SpacelessJiebaTokenizer
+from bot_extensions.nlu import MoneyIntentGuard, ParcelMeansReturnShipped, SpacelessJiebaTokenizer
 from bot_extensions.text import asks_for_money, for_char_ngrams, for_classifier, is_only_order_reference, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +143,23 @@ def test_answer_selector_writes_what_rasa_retrieval_action_reads(pipeline):
     selected = question.get("response_selector")[ActionRetrieveResponse.intent_name_from_action("utter_faq")]
     assert selected["response"]["utter_action"] == "utter_faq/return_shipping"
     assert question.get("response_selector")["all_retrieval_intents"] == ["faq"]
+
+
+def parsed(text: str, intent: str, entities: list[dict]) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.9})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.9}])
+    message.set("entities", entities)
+    return message
+
+
+@pytest.mark.parametrize(("intent", "becomes"), [("return_goods", "return_shipped"), ("inform", "return_shipped"),
+                                                 ("nlu_fallback", "return_shipped"),
+                                                 ("check_order_status", "check_order_status"),
+                                                 ("request_refund", "request_refund")])
+def test_a_named_parcel_is_the_return_sent_back_unless_the_message_asks_something_else(intent, becomes):
+    parcel = [{"entity": "tracking_no", "value": "JT9876543210123", "start": 7, "end": 22}]
+    [message] = ParcelMeansReturnShipped().process([parsed("给你退货单号 JT9876543210123", intent, parcel)])
+    assert message.get("intent")["name"] == becomes
+    [unnamed] = ParcelMeansReturnShipped().process([parsed("我要退货", "return_goods", [])])
+    assert unnamed.get("intent")["name"] == "return_goods"

@@ -25,8 +25,13 @@ NLU = yaml.safe_load((ROOT / "data" / "nlu.yml").read_text(encoding="utf-8"))
 [EXTRACTOR] = [c for c in yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
                if c["name"] == "RegexEntityExtractor"]
 FLAGS = 0 if EXTRACTOR.get("case_sensitive", False) else re.IGNORECASE
-[ORDER_NO_REGEX] = [re.compile(line.strip()[2:], FLAGS) for entry in NLU["nlu"] if entry.get("regex") == "order_no"
-                    for line in entry["examples"].splitlines() if line.strip()]
+def regexes(name: str) -> list[re.Pattern[str]]:
+    return [re.compile(line.strip()[2:], FLAGS) for entry in NLU["nlu"] if entry.get("regex") == name
+            for line in entry["examples"].splitlines() if line.strip()]
+
+
+[ORDER_NO_REGEX] = regexes("order_no")
+TRACKING_NO_REGEXES = regexes("tracking_no")
 
 
 def digits(value: str) -> str:
@@ -69,3 +74,16 @@ def test_the_nlu_and_the_domain_find_the_same_numbers(text):
 ])
 def test_a_couriers_number_is_no_order_number_for_either(text, orders):
     assert found_by_the_nlu(text) == orders and found_by_the_domain(text) == orders
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["SF", "sf", "JT", "JDV", "P", "KS", "运单号", "快递单号：", "订单号", "顺丰 ", " ", "-",
+                                 "0", "1", "7512", "34567890", "2026", "，", "x"]), max_size=30).map("".join))
+@example("给你退货单号 JT9876543210123")
+def test_a_tracking_number_the_nlu_tags_is_a_parcel_for_the_domain(text):
+    """The NLU's `tracking_no` (which turns a message into return_shipped) never tags what the actions
+    would not read as a parcel."""
+    normalized = unicodedata.normalize("NFKC", text)
+    tagged = [m.group(0) for r in TRACKING_NO_REGEXES for m in r.finditer(normalized)]
+    if tagged:
+        assert parcels.find_all(text), tagged
