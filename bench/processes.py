@@ -62,18 +62,19 @@ def with_descendants(pids: list[int]) -> list[int]:
     return found
 
 
-def pids_matching(*needles: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if all(n in cmdline for n in needles):
-            found.append(int(entry.name))
-    return found
+def command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def tree_matching(root: int, *needles: str) -> list[int]:
+    """The processes in `root`'s tree (itself included) whose command line holds every needle as one
+    of its words, with all their children. Only this run's tree: other people's servers on the same
+    machine run the same commands."""
+    matching = [pid for pid in with_descendants([root]) if all(n in command_line(pid) for n in needles)]
+    return list(dict.fromkeys(with_descendants(matching)))
 
 
 class PeakRss:

@@ -43,8 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from aftersales.adapters.customer_tokens import mint  # noqa: E402
 from aftersales.adapters.db.engine import session_factory  # noqa: E402
+from aftersales.adapters.db.migrate import drop_database_if_exists  # noqa: E402
 from aftersales.service.importing import import_orders  # noqa: E402
-from bench.processes import PeakRss, cpu_seconds, free_port, pids_matching, rss_mb, wait_until, with_descendants  # noqa: E402
+from bench.processes import PeakRss, cpu_seconds, free_port, rss_mb, tree_matching, wait_until  # noqa: E402
 from bench.report import SOAK_SAMPLE_S, LevelResult, Turn, pct, write_report  # noqa: E402
 from bench.scenarios import STARTER_TURNS, Scenarios  # noqa: E402
 
@@ -52,6 +53,9 @@ BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
 TOKEN_SECRET = "bench-token-secret-" + "x" * 20
 API_TOKEN = "bench-api-token-" + "x" * 20
 CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
+# Words of the command lines scripts/run.py starts our servers with (tests/unit/test_bench.py).
+OUR_RASA_COMMAND = ("bot_extensions.serve", "run")
+ACTION_SERVER_COMMAND = ("rasa_sdk", "--actions")
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
 
@@ -60,10 +64,12 @@ class Bot:
     """One running Rasa (ours or the starter) and how to talk to it."""
 
     def __init__(self, name: str, url: str, process: subprocess.Popen[bytes], load_seconds: float,
-                 rasa_port: int, actions_port: int | None, replicas: int = 1, api_token: str | None = None):
+                 rasa_port: int, actions_port: int | None, rasa_command: tuple[str, ...], replicas: int = 1,
+                 api_token: str | None = None):
         self.name, self.url, self.process, self.load_seconds = name, url, process, load_seconds
         self.rasa_port, self.actions_port, self.replicas = rasa_port, actions_port, replicas
         self.api_token = api_token
+        self.rasa_command = rasa_command  # words of its rasa processes' command lines
 
     def parse_ms(self, texts: list[str], rounds: int) -> float:
         """Median time of the NLU alone (POST /model/parse: no conversation, no policy, no action),
@@ -91,14 +97,11 @@ class Bot:
         return time.perf_counter() - started, ok
 
     def rasa_pids(self) -> list[int]:
-        if self.replicas > 1:  # every replica, on ports of the launcher's choosing
-            return with_descendants(pids_matching("rasa", "run", "endpoints.scaled.yml"))
-        return with_descendants(pids_matching("rasa", "run", "--port", str(self.rasa_port)))
+        """Every rasa process this bot runs (each replica, on ports of the launcher's choosing)."""
+        return tree_matching(self.process.pid, *self.rasa_command)
 
     def action_pids(self) -> list[int]:
-        if self.replicas > 1:
-            return with_descendants(pids_matching("rasa_sdk", "--actions"))
-        return with_descendants(pids_matching("rasa_sdk", str(self.actions_port))) if self.actions_port else []
+        return tree_matching(self.process.pid, *ACTION_SERVER_COMMAND) if self.actions_port else []
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -109,15 +112,30 @@ class Bot:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bot, dict[str, list[str]]]:
-    """`make run` (SQLite), or with replicas > 1 `make run-scaled` (PostgreSQL, Redis locks, nginx)
-    on a database of its own."""
+def bench_databases(workdir: Path, replicas: int) -> tuple[str, str | None]:
+    """This run's own databases: SQLite in the work folder, or with replicas > 1 two new PostgreSQL
+    databases (orders, and the replicas' shared tracker store) that drop_databases removes."""
+    if replicas == 1:
+        return f"sqlite:///{workdir / 'aftersales.sqlite3'}", None
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432").rstrip("/")
+    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
+    return f"{server}/{name}", f"{server}/{name}_tracker"
+
+
+def drop_databases(databases: tuple[str, str | None]) -> None:
+    for url in databases:
+        if url is not None:
+            drop_database_if_exists(url)
+
+
+def start_ours(workdir: Path, databases: tuple[str, str | None], orders_needed: int,
+               replicas: int = 1) -> tuple[Bot, dict[str, list[str]]]:
+    """`make run` (SQLite), or with replicas > 1 `make run-scaled` (PostgreSQL, Redis locks, nginx),
+    on `databases` (bench_databases)."""
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
-    database_url = (f"sqlite:///{workdir / 'aftersales.sqlite3'}" if replicas == 1 else
-                    f"{os.environ.get('BENCH_POSTGRES_URL', 'postgresql+psycopg://postgres@127.0.0.1:5432')}"
-                    f"/aftersales_bench_{uuid.uuid4().hex[:8]}")
+    database_url, tracker_url = databases
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
-           "DATABASE_URL": database_url,
+           "DATABASE_URL": database_url, **({"RASA_TRACKER_URL": tracker_url} if tracker_url else {}),
            "RASA_TRACKER_DB": str(workdir / "tracker.sqlite3"), "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
            "RASA_API_TOKEN": API_TOKEN,
            "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}", "RASA_TELEMETRY_ENABLED": "false",
@@ -131,12 +149,17 @@ def start_ours(workdir: Path, orders_needed: int, replicas: int = 1) -> tuple[Bo
     process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run.py"), "--replicas", str(replicas)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    load = wait_until(f"http://127.0.0.1:{ports['RASA_PORT']}/", process)
-    wait_until(f"http://127.0.0.1:{ports['WEB_PORT']}/healthz", process)
-    wait_until(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health", process)
     name = "aftersales" if replicas == 1 else f"aftersales ×{replicas}"
-    return Bot(name, f"http://127.0.0.1:{ports['RASA_PORT']}", process, load, ports["RASA_PORT"],
-               ports["ACTIONS_PORT"], replicas, API_TOKEN), orders
+    bot = Bot(name, f"http://127.0.0.1:{ports['RASA_PORT']}", process, 0.0, ports["RASA_PORT"],
+              ports["ACTIONS_PORT"], OUR_RASA_COMMAND, replicas, API_TOKEN)
+    try:
+        bot.load_seconds = wait_until(f"http://127.0.0.1:{ports['RASA_PORT']}/", process)
+        wait_until(f"http://127.0.0.1:{ports['WEB_PORT']}/healthz", process)
+        wait_until(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health", process)
+    except BaseException:
+        bot.stop()  # not left running when it never came up
+        raise
+    return bot, orders
 
 
 def seed_bench_orders(database_url: str, per_kind: int) -> dict[str, list[str]]:
@@ -181,7 +204,7 @@ def start_starter(workdir: Path, train: bool) -> tuple[Bot, float | None]:
                                 "--enable-api", "--model", "models"], cwd=project, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     load = wait_until(f"http://127.0.0.1:{port}/status", process)
-    return Bot("starter", f"http://127.0.0.1:{port}", process, load, port, None), training
+    return Bot("starter", f"http://127.0.0.1:{port}", process, load, port, None, ("run",)), training
 
 
 def train_ours(workdir: Path) -> float:
@@ -298,7 +321,7 @@ def soak(bot: Bot, minutes: float, concurrency: int, scenarios: Scenarios,
             "actions_last": statistics.mean(s[2] for s in last), "actions_max": max(s[2] for s in samples)}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--conversations", type=int, default=0, help="per level (default: max(10, 2×level))")
@@ -309,7 +332,7 @@ def main() -> int:
     parser.add_argument("--soak-concurrency", type=int, default=5)
     parser.add_argument("--replicas", type=int, default=1,
                         help="run the scaled profile (PostgreSQL, Redis locks, N rasa replicas behind nginx)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     plan = {level: args.conversations or max(10, 2 * level) for level in args.levels}
     workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-"))
     extras: dict[str, object] = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -320,14 +343,16 @@ def main() -> int:
         extras["train_ours"] = train_ours(workdir)
     # The soak needs fresh orders too: enough for ~2 conversations per second.
     soak_orders = int(args.soak_minutes * 60 * 2)
-    ours, orders = start_ours(workdir, orders_needed=sum(plan.values()) + args.long_turns + soak_orders,
-                              replicas=args.replicas)
-    extras["ours"] = ours.name
-    extras["profile"] = ("SQLite, one rasa process, one action server" if args.replicas == 1 else
-                         f"PostgreSQL + Redis locks, {args.replicas} rasa replicas and {args.replicas} action "
-                         "servers behind nginx")
-    starter = None
+    databases = bench_databases(workdir, args.replicas)
+    ours: Bot | None = None
+    starter: Bot | None = None
     try:
+        ours, orders = start_ours(workdir, databases, orders_needed=sum(plan.values()) + args.long_turns + soak_orders,
+                                  replicas=args.replicas)
+        extras["ours"] = ours.name
+        extras["profile"] = ("SQLite, one rasa process, one action server" if args.replicas == 1 else
+                             f"PostgreSQL + Redis locks, {args.replicas} rasa replicas and {args.replicas} action "
+                             "servers behind nginx")
         print("starting Rasa's starter bot …", flush=True)
         starter, extras["train_starter"] = start_starter(workdir, train=not args.no_training)
         extras["load_ours"], extras["load_starter"] = ours.load_seconds, starter.load_seconds
@@ -355,9 +380,11 @@ def main() -> int:
             print(f"soak: {args.soak_minutes:g} min at {args.soak_concurrency} concurrent …", flush=True)
             extras["soak"] = soak(ours, args.soak_minutes, args.soak_concurrency, scenarios, metadata)
     finally:
-        ours.stop()
-        if starter is not None:
-            starter.stop()
+        for bot in (ours, starter):
+            if bot is not None:
+                bot.stop()
+        drop_databases(databases)  # the scaled profile's PostgreSQL databases; SQLite goes with workdir
+        shutil.rmtree(workdir, ignore_errors=True)
     out = args.out / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     report = write_report(out, levels, extras)
@@ -365,7 +392,6 @@ def main() -> int:
     latest.write_text(report.replace("](latency.png)", f"]({out.name}/latency.png)"), encoding="utf-8")
     print(report)
     print(f"\nwritten to {out}/")
-    shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -39,11 +39,11 @@ DEFERRED_MODULE = "rasa.utils.train_utils"
 
 @functools.cache  # once per process
 def install() -> None:
-    _defer_module(DEFERRED_MODULE)
+    defer_module(DEFERRED_MODULE)
     _train_schema_on_demand()
 
 
-def _defer_module(name: str) -> None:
+def defer_module(name: str) -> None:
     """`name` in sys.modules as its own, still empty module; its code runs on the first missing name."""
     if name in sys.modules:  # already imported (e.g. training imported it first): nothing to defer
         return
@@ -51,7 +51,7 @@ def _defer_module(name: str) -> None:
     if spec is None or spec.loader is None:
         return
     module = importlib.util.module_from_spec(spec)
-    defines = _names_defined(spec.origin)
+    defines = names_defined(spec.origin)
     lock = threading.RLock()
 
     def __getattr__(attr: str) -> Any:  # PEP 562: asked only for names the module does not have
@@ -78,7 +78,7 @@ def _defer_module(name: str) -> None:
     setattr(sys.modules[parent_name], child, module)  # find_spec imported the parent package
 
 
-def _names_defined(path: str | None) -> frozenset[str] | None:
+def names_defined(path: str | None) -> frozenset[str] | None:
     """The names a module's top level binds (its source read, not run); None when it cannot tell."""
     try:
         with open(path or "", encoding="utf-8") as source:
@@ -112,7 +112,7 @@ def is_deferred(name: str = DEFERRED_MODULE) -> bool:
     """Whether `name` is still waiting for its first use (tests, diagnostics)."""
     module = sys.modules.get(name)
     return isinstance(module, types.ModuleType) and "__getattr__" in module.__dict__ and \
-        getattr(module.__dict__["__getattr__"], "__qualname__", "").startswith("_defer_module.")
+        getattr(module.__dict__["__getattr__"], "__qualname__", "").startswith("defer_module.")
 
 
 def _train_schema_on_demand() -> None:

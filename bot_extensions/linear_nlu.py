@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
-import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -50,6 +49,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot_extensions import estimator_files
 from bot_extensions.text import for_char_ngrams
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,12 @@ class _LinearModel(GraphComponent):
     def required_components(cls) -> list[type]:
         return [Tokenizer]
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        # Rasa's training cache keys on config and data only: a component trained when the files
+        # were another format would be restored from the cache as it was.
+        return f"estimator_files {estimator_files.FORMAT}"
+
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: dict[str, Any] | None = None) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -110,7 +116,7 @@ class _LinearModel(GraphComponent):
         classifier.fit(x, labels)
         self.model = {"words": words, "chars": chars, "classifier": classifier}
         with self._storage.write_to(self._resource) as directory:
-            sio.dump(self.model, directory / "model.skops")
+            estimator_files.dump(self.model, directory)
 
     def probabilities(self, messages: list[Message]) -> tuple[np.ndarray, list[str]]:
         assert self.model is not None
@@ -124,12 +130,12 @@ class _LinearModel(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> _LinearModel:
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "model.skops"
-                # Only scikit-learn's and numpy's own types are in the file we wrote.
-                trusted = [t for t in sio.get_untrusted_types(file=path)
-                           if t.startswith(("sklearn.", "numpy.", "scipy."))]
-                model = sio.load(path, trusted=trusted)
-        except ValueError:
+                try:
+                    model = (estimator_files.load(directory) if estimator_files.exists(directory)
+                             else _load_skops(directory / "model.skops"))
+                except ValueError as exc:  # a broken file is no "nothing trained"
+                    raise estimator_files.UnreadableModel(f"{directory}: {exc}") from exc
+        except ValueError:  # Rasa's, when there is no resource: nothing was trained
             log.warning("%s: nothing trained (no examples)", cls.__name__)
             model = None
         return cls(config, model_storage, resource, model)
@@ -140,6 +146,15 @@ class _LinearModel(GraphComponent):
         probabilities, classes = self.probabilities(messages)
         return [sorted(zip(classes, map(float, row), strict=True), key=lambda pair: -pair[1])[:RANKING_LENGTH]
                 for row in probabilities]
+
+
+def _load_skops(path: Any) -> dict[str, Any]:
+    """A model trained before its files were estimator_files' (skops.io: slow to import and to read)."""
+    import skops.io as sio
+
+    # Only scikit-learn's and numpy's own types are in the file we wrote.
+    trusted = [t for t in sio.get_untrusted_types(file=path) if t.startswith(("sklearn.", "numpy.", "scipy."))]
+    return sio.load(path, trusted=trusted)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -28,7 +28,8 @@ import json, os, runpy, sys, threading, time
 def report(path):
     while not os.path.exists(path + ".ask"):
         time.sleep(0.1)
-    modules = {name: name in sys.modules for name in ("tensorflow", "rasa.utils.tensorflow.callback")}
+    modules = {name: name in sys.modules for name in ("tensorflow", "rasa.utils.tensorflow.callback", "skops", "slack_sdk",
+                                                       "aiogram")}
     with open(path + ".tmp", "w") as out:
         json.dump(modules, out)
     os.replace(path + ".tmp", path)
@@ -81,7 +82,11 @@ def test_the_served_bot_answers_without_importing_tensorflow(tmp_path, setting, 
                 break
             time.sleep(0.1)
         modules = json.loads(report.read_text())
-        assert modules == {"tensorflow": tensorflow_imported, "rasa.utils.tensorflow.callback": tensorflow_imported}
+        # skops neither way: the linear NLU's model files are read without it (bot_extensions/estimator_files.py);
+        # the SDKs of channels we do not use only without the patches (bot_extensions/lazy_channels.py).
+        patched_out = tensorflow_imported  # what the patches keep out comes back with them off
+        assert modules == {"tensorflow": patched_out, "rasa.utils.tensorflow.callback": patched_out,
+                           "skops": False, "slack_sdk": patched_out, "aiogram": patched_out}
     finally:
         server.terminate()
         try:

@@ -52,6 +52,21 @@ def create_database_if_missing(database_url: str) -> None:
         engine.dispose()
 
 
+def drop_database_if_exists(database_url: str) -> None:
+    """On PostgreSQL, drop the URL's database, closing its connections (WITH FORCE, PostgreSQL 13+);
+    connects to the server's `postgres` database to do it. Other dialects: nothing."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        return
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            quoted = connection.dialect.identifier_preparer.quote(str(url.database))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        engine.dispose()
+
+
 def _ensure_sqlite_folder(database_url: str) -> None:
     if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
