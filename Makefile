@@ -14,7 +14,7 @@ BOT_PYTHON = $(shell scripts/find-python.sh 3.10)
 MODEL := models/aftersales.tar.gz
 # The NLU components of our own are inputs too (the pipeline in config.yml names them).
 MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) bot_extensions/nlu.py bot_extensions/language.py \
-	bot_extensions/linear_nlu.py bot_extensions/text.py
+	bot_extensions/linear_nlu.py bot_extensions/text.py bot_extensions/estimator_files.py
 HELDOUT_ZH := $(sort $(wildcard tests/nlu/heldout_zh*.yml))
 HELDOUT_EN := $(sort $(wildcard tests/nlu/heldout_en*.yml))
 # The real shoppers' dev set: our labels, their lines read from ../shared at run time (docs/labelling-guide.md).
