@@ -130,7 +130,10 @@ def test_merchant_assigns_two_cases_at_once_from_the_keyboard_in_the_browser(sys
     page.get_by_role("button", name="分配给我").click()
     expect(page.get_by_text("已将 2 个工单分配给")).to_be_visible()
     expect(page.locator("#case-list tbody tr[data-case]").first).to_contain_text("鲜选客服")  # her name
+    # The list came back with the flash: its keys work once its script has run (the page has loaded).
+    page.wait_for_load_state("load")
     page.keyboard.press("j")
+    expect(page.locator("#case-list tbody tr[data-case]").first).to_have_class(re.compile(r"\bcurrent\b"))
     page.keyboard.press("Enter")  # opens the case of the current row
     expect(page).to_have_url(re.compile(f"/inbox/cases/{first}$"))
     context.close()
