@@ -50,6 +50,7 @@ class Return(TypedDict):
     return_no: str
     outcome: str
     status: str
+    method: str
     exchange_wish: str | None
     replacement_carrier: str | None
     replacement_tracking_no: str | None
@@ -131,7 +132,8 @@ class OrderRef(TypedDict):
 # The functional form, because one key is the keyword "return".
 SubmitResult = TypedDict("SubmitResult", {
     "status": str, "decision": Decision, "order": OrderRef, "refund": "Refund | None",
-    "interception": Interception, "return": Return, "ticket": Ticket}, total=False)
+    "interception": Interception, "return": Return, "ticket": Ticket, "return_address": "str | None"},
+    total=False)
 
 
 class RefundStatus(TypedDict):

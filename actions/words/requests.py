@@ -136,6 +136,11 @@ def result_texts(result: SubmitResult, order: Order, w: Words) -> list[str]:
         if r["outcome"] == "exchange" and status in ("requested", "under_review"):
             key = "result.exchange_authorized" if status == "requested" else "result.exchange_requested"
             return [w(key, ref=r["return_no"], wish=r["exchange_wish"] or "", hours=number(decision["sla_hours"]))]
+        if status == "requested" and "return_address" in result:  # authorized at once, to come back by post
+            address = result["return_address"]
+            return [w("result.return_authorized", ref=r["return_no"],
+                      next=w("updates.return_address", address=address) if address
+                      else w("updates.return_address_later"))]
         if status == "requested":
             return [w("result.return_authorized", ref=r["return_no"],
                       next=w("result.refuse_delivery_next", amount=refund_amount))]

@@ -333,5 +333,9 @@ class AfterSalesService(OrderService):
         if authorized:
             # Nothing to decide, only to expect the goods back: the case is for the merchant's information.
             ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
-        return {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
-                "ticket": ticket_dict(ticket)}
+        result = {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
+                  "ticket": ticket_dict(ticket)}
+        if authorized and ret.method == "ship_back":
+            # Authorized at once (a shop's returns.auto_authorize): where the goods go, told now.
+            result["return_address"] = order.shop.return_address
+        return result

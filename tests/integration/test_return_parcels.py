@@ -98,3 +98,13 @@ def test_someone_elses_order_is_not_found_and_garbage_is_refused(factory):
         with pytest.raises(InvalidInput):
             parcels.record("alice", ORDER, garbage)
     assert parcel_audits(factory) == []
+
+
+def test_a_return_authorized_at_once_gives_the_address_and_awaits_the_parcel(factory):
+    shop = {"id": "shop_auto", "name": "Auto", "policy_profile": "general", "return_address": "杭州市 退货组 收",
+            "policy_overrides": {"returns": {"auto_authorize": True}}}
+    add_order(factory, ORDER, state="delivered", channel="credit_card", prices=("100.00",), shop=shop)
+    submitted = service(factory).submit("alice", ORDER, "return_refund", "quality_defect", conversation_id="chat-r")
+    assert (submitted["status"], submitted["return"]["status"], submitted["return_address"]) == (
+        "requested", "authorized", "杭州市 退货组 收")
+    assert ReturnParcelService(factory).check("alice", ORDER)["verdict"] == "awaited"

@@ -228,3 +228,19 @@ def test_an_approved_return_says_where_to_send_the_goods():
     assert "另行告知退货地址" in later
     interception = "\n".join(case_update_texts(_update(), Words()))
     assert "退货地址" not in interception and "寄回" not in interception
+
+
+@pytest.mark.parametrize(("address", "told", "not_told"), [
+    ("上海市浦东新区张江路 88 号 售后部 收", "请把商品寄回：上海市浦东新区张江路 88 号", "拒收"),
+    (None, "商家会另行告知退货地址", "拒收"),
+])
+def test_a_return_authorized_at_once_gives_the_return_address_not_a_refusal(address, told, not_told):
+    ret = {"return_no": "RT1", "outcome": "return_refund", "status": "authorized", "method": "ship_back",
+           "exchange_wish": None}
+    result = {"status": "requested", "order": {"order_no": "P1", "state": "delivered"}, "return": ret,
+              "return_address": address, "decision": decision(outcome="return_refund", interception=None)}
+    text = "\n".join(result_texts(result, ORDER, W))
+    assert "RT1" in text and told in text and not_told not in text
+    refused = {**result, "return": {**ret, "method": "refuse_delivery"}}
+    del refused["return_address"]
+    assert "拒收" in "\n".join(result_texts(refused, ORDER, W))
