@@ -333,8 +333,8 @@ class AfterSalesService(OrderService):
         if authorized:
             # Nothing to decide, only to expect the goods back: the case is for the merchant's information.
             ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
-        result = {"status": "requested" if authorized else "under_review", "return": return_dict(ret),
-                  "ticket": ticket_dict(ticket)}
+        result: dict[str, Any] = {"status": "requested" if authorized else "under_review",
+                                  "return": return_dict(ret), "ticket": ticket_dict(ticket)}
         if authorized and ret.method == "ship_back":
             # Authorized at once (a shop's returns.auto_authorize): where the goods go, told now.
             result["return_address"] = order.shop.return_address
