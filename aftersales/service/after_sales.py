@@ -111,6 +111,16 @@ class AfterSalesService(OrderService):
         with self._uow(read_only=True) as uow:
             return [order_dict(order) for order in uow.orders.of_customer(customer_id, limit)]
 
+    def shoppers(self, limit: int) -> list[dict[str, str]]:
+        """The first shoppers by id, as a page may name them (id and name; never a phone number)."""
+        with self._uow(read_only=True) as uow:
+            return [{"id": c.id, "name": c.name} for c in uow.customers.first(limit)]
+
+    def shopper(self, customer_id: str) -> dict[str, str] | None:
+        with self._uow(read_only=True) as uow:
+            customer = uow.customers.get(customer_id)
+            return {"id": customer.id, "name": customer.name} if customer is not None else None
+
     def ticket(self, ticket_no: str) -> dict[str, Any]:
         """A case as the system sees it (the case API); merchants read cases through the inbox."""
         with self._uow(read_only=True) as uow:
@@ -199,7 +209,7 @@ class AfterSalesService(OrderService):
                     raise OrderNotFound()
                 order = self._owned(uow.orders.lock(self._order_no(order_no)), customer_id)
                 shop_id = order.shop_id
-            elif shop_id is None or uow.session.get(t.Shop, shop_id) is None:
+            elif shop_id is None or uow.shops.get(shop_id) is None:
                 raise InvalidInput("a ticket needs an order or a known shop")
             replay = uow.idempotent_response(key, "open_ticket")
             if replay is not None:

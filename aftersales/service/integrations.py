@@ -30,7 +30,7 @@ class IntegrationsService:
         """A new integration for the shop; returns its token, which is shown this once."""
         token = "asi_" + secrets.token_urlsafe(32)
         with UnitOfWork(self._sessions) as uow:
-            if uow.session.get(t.Shop, shop_id) is None:
+            if uow.shops.get(shop_id) is None:
                 raise NotFound(f"no shop {shop_id!r}")
             uow.add(t.Integration(shop_id=shop_id, name=name[:100], token_sha256=_digest(token),
                                   created_at=self.clock()))

@@ -3,7 +3,6 @@ general question come from the profile of the shop whose chat it is (aftersales.
 
 from __future__ import annotations
 
-from aftersales.adapters.db import tables as t
 from aftersales.domain import faq
 from aftersales.service.base import OrderService
 from aftersales.service.errors import NotFound
@@ -13,7 +12,7 @@ class ShopPolicyService(OrderService):
     def faq_answer(self, shop_id: str, topic: str) -> dict[str, object]:
         """Which answer and figures a general question of ``topic`` gets in this shop's chat."""
         with self._uow(read_only=True) as uow:
-            shop = uow.session.get(t.Shop, shop_id)
+            shop = uow.shops.get(shop_id)
             if shop is None:
                 raise NotFound(f"no shop {shop_id!r}")
             profile = self._shop_profile(shop)

@@ -39,6 +39,8 @@ class UnitOfWork:
         self.refunds = RefundRepository(self.session)
         self.notifications = NotificationRepository(self.session)
         self.attempts = AttemptCounters(self.session)
+        self.shops = ShopRepository(self.session)
+        self.customers = CustomerRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -92,6 +94,26 @@ class UnitOfWork:
     def remember(self, key: str | None, operation: str, response: dict[str, Any], at: datetime) -> None:
         if key is not None:
             self.session.add(t.IdempotencyRecord(key=key, operation=operation, response=response, created_at=at))
+
+
+class ShopRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, shop_id: str) -> t.Shop | None:
+        return self.session.get(t.Shop, shop_id)
+
+
+class CustomerRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, customer_id: str) -> t.Customer | None:
+        return self.session.get(t.Customer, customer_id)
+
+    def first(self, limit: int) -> list[t.Customer]:
+        """The first shoppers by id."""
+        return list(self.session.scalars(select(t.Customer).order_by(t.Customer.id).limit(limit)))
 
 
 class OrderRepository:
