@@ -31,7 +31,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bot_extensions.lazy_tensorflow import defer_module, names_defined
+from bot_extensions.lazy_tensorflow import attribute, defer_module, names_defined, run_for_real
 
 PACKAGE = "rasa.core.channels"
 CONSOLE = f"{PACKAGE}.console"
@@ -91,18 +91,8 @@ def install() -> None:
             return cls
         if name not in defines:  # a submodule (`from rasa.core.channels import console`) or nothing
             raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
-        with lock:
-            if package.__dict__.get("__getattr__") is __getattr__:
-                del package.__dict__["__getattr__"]
-                try:
-                    spec.loader.exec_module(package)  # Rasa's own __init__: from here on, the package is its own
-                except BaseException:
-                    package.__dict__["__getattr__"] = __getattr__  # the next use tries again, and fails alike
-                    raise
-        try:
-            return package.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
+        run_for_real(package, spec, __getattr__, lock)  # Rasa's own __init__: from here on, the package is its own
+        return attribute(package, name)
 
     package.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[PACKAGE] = package

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import importlib.machinery
 import importlib.util
 import sys
 import threading
@@ -59,23 +60,35 @@ def defer_module(name: str) -> None:
         # module in sys.modules for the names of the objects they save, and would load it for nothing.
         if defines is not None and attr not in defines:
             raise AttributeError(f"module {name!r} has no attribute {attr!r}")
-        with lock:
-            if module.__dict__.get("__getattr__") is __getattr__:
-                del module.__dict__["__getattr__"]  # the real module has none
-                try:
-                    spec.loader.exec_module(module)
-                except BaseException:
-                    module.__dict__["__getattr__"] = __getattr__  # the next use tries again, and fails alike
-                    raise
-        try:
-            return module.__dict__[attr]
-        except KeyError:
-            raise AttributeError(f"module {name!r} has no attribute {attr!r}") from None
+        run_for_real(module, spec, __getattr__, lock)
+        return attribute(module, attr)
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[name] = module
     parent_name, _, child = name.rpartition(".")
     setattr(sys.modules[parent_name], child, module)  # find_spec imported the parent package
+
+
+def run_for_real(module: types.ModuleType, spec: importlib.machinery.ModuleSpec, stand_in: Any,
+                 lock: threading.RLock) -> None:
+    """Run ``module``'s own code once, in place of its stand-in ``__getattr__`` (PEP 562; the real
+    module has none). A failure puts the stand-in back: the next use tries again, and fails alike."""
+    assert spec.loader is not None
+    with lock:
+        if module.__dict__.get("__getattr__") is stand_in:
+            del module.__dict__["__getattr__"]
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                module.__dict__["__getattr__"] = stand_in
+                raise
+
+
+def attribute(module: types.ModuleType, name: str) -> Any:
+    try:
+        return module.__dict__[name]
+    except KeyError:
+        raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
 
 
 def names_defined(path: str | None) -> frozenset[str] | None:

@@ -79,6 +79,14 @@ def is_bare_value(text: str) -> bool:
     return bool(digits) or is_only_order_reference(text)
 
 
+def state(message: Message, intent: str) -> None:
+    """``intent`` as the message's reading, with full confidence, at the top of its ranking."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
+    top = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
 class _Rule(GraphComponent):
     """A component with nothing to train or keep: built the same way every time."""
 
@@ -99,10 +107,7 @@ class BareValueIsInform(_Rule):
         for message in messages:
             if not is_bare_value(message.get(TEXT)):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != INFORM]
-            top = {INTENT_NAME_KEY: INFORM, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            state(message, INFORM)
         return messages
 
 
@@ -142,10 +147,7 @@ class ParcelMeansReturnShipped(_Rule):
             named = any(e.get("entity") == TRACKING_NO for e in message.get(ENTITIES) or [])
             if not named or top.get(INTENT_NAME_KEY) not in _PARCEL_READINGS:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != RETURN_SHIPPED]
-            told = {INTENT_NAME_KEY: RETURN_SHIPPED, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, told, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [told, *ranking], add_to_output=True)
+            state(message, RETURN_SHIPPED)
         return messages
 
 

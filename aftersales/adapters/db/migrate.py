@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -34,37 +36,38 @@ def new_revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
 
 
-def create_database_if_missing(database_url: str) -> None:
-    """On PostgreSQL, create the URL's database when the server has none by that name, connecting to
-    the server's `postgres` database to do it (the role needs CREATEDB). Other dialects: nothing."""
+@contextlib.contextmanager
+def _server(database_url: str) -> Iterator[tuple[Connection | None, str]]:
+    """A connection to the PostgreSQL server of the URL (its `postgres` database, autocommit) and the
+    URL's database name; no connection for other dialects."""
     url = make_url(database_url)
     if not url.drivername.startswith("postgresql"):
+        yield None, str(url.database)
         return
     engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                        {"name": url.database}).scalar()
-            if not exists:
-                quoted = connection.dialect.identifier_preparer.quote(str(url.database))
-                connection.execute(text(f"CREATE DATABASE {quoted}"))
+            yield connection, str(url.database)
     finally:
         engine.dispose()
+
+
+def create_database_if_missing(database_url: str) -> None:
+    """On PostgreSQL, create the URL's database when the server has none by that name, connecting to
+    the server's `postgres` database to do it (the role needs CREATEDB). Other dialects: nothing."""
+    with _server(database_url) as (connection, name):
+        if connection is not None and not connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
+            connection.execute(text(f"CREATE DATABASE {connection.dialect.identifier_preparer.quote(name)}"))
 
 
 def drop_database_if_exists(database_url: str) -> None:
     """On PostgreSQL, drop the URL's database, closing its connections (WITH FORCE, PostgreSQL 13+);
     connects to the server's `postgres` database to do it. Other dialects: nothing."""
-    url = make_url(database_url)
-    if not url.drivername.startswith("postgresql"):
-        return
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            quoted = connection.dialect.identifier_preparer.quote(str(url.database))
+    with _server(database_url) as (connection, name):
+        if connection is not None:
+            quoted = connection.dialect.identifier_preparer.quote(name)
             connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-    finally:
-        engine.dispose()
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:
