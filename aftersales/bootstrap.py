@@ -21,6 +21,7 @@ from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConv
 from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.appeals import AppealService
 from aftersales.service.base import utcnow
 from aftersales.service.inbox import InboxService
 from aftersales.service.inbox_reports import InboxReports
@@ -68,6 +69,7 @@ class Services:
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
+    appeals: AppealService
     price_protection: PriceProtectionService
     shop_policies: ShopPolicyService
     order_events: OrderEventsService
@@ -108,8 +110,8 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
         inbox_reports=InboxReports(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
-        topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
-        shop_policies=ShopPolicyService(sessions),
+        topic_cases=TopicCaseService(sessions), appeals=AppealService(sessions),
+        price_protection=PriceProtectionService(sessions), shop_policies=ShopPolicyService(sessions),
         order_events=OrderEventsService(sessions, merchant_operations), integrations=IntegrationsService(sessions),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,
         # Where the bot's cases go: our inbox's JSON API unless HELPDESK_URL names another helpdesk.

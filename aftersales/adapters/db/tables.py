@@ -231,6 +231,8 @@ class Ticket(Base):
     # Marked for the platform as well as the shop (平台介入: a complaint about the shop).
     platform_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
 
+    appeal_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+
     __table_args__ = (UniqueConstraint("appeal_of_id", "appeal_round", name="uq_tickets_appeal_round"),)
 
 
