@@ -102,7 +102,8 @@ _REFUND = re.compile(r"退款|退钱|退差|把钱退|refund|money back", re.IGN
 _NOT_RECEIVED = re.compile(
     r"(没|未|没有)人?(收到|拿到|见到|到手|签收|签过)|根本没(收|到)|不是我签(收|的)|"
     r"\b(never|not|haven'?t|hasn'?t|didn'?t|did not|have not|has not)\s+(got|get|gotten|received?|arrived?|"
-    r"come|came|reached)\b|\bnot received\b|\bnothing (arrived|came)\b|\bdon'?t have it\b", re.IGNORECASE)
+    r"come|came|reached)\b|\bnot received\b|\bnothing (arrived|came|is here|at (my|the) door)\b|"
+    r"\bdon'?t have it\b|\bno (parcel|package)\b|\b(it'?s|is) not here\b", re.IGNORECASE)
 _SHOWN_DELIVERED = re.compile(r"显示|签收|妥投|送达|已完成|完成了|就完成|\b(delivered|completed|signed)\b",
                               re.IGNORECASE)
 _ABOUT_MONEY = re.compile(r"退款|钱|到账|发票|短信|验证码|refund|money|invoice", re.IGNORECASE)

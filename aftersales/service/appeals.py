@@ -123,7 +123,8 @@ class AppealService(OrderService):
     def _described(self, order: t.Order, found: Assessment, profile: PolicyProfile) -> dict[str, Any]:
         first = next((tk for tk in order.tickets if found.case and tk.ticket_no == found.case.ticket_no), None)
         appeal = next((tk for tk in order.tickets if found.appeal and tk.ticket_no == found.appeal.ticket_no), None)
-        return {"order_no": order.order_no, "verdict": found.verdict.value,
+        return {"order_no": order.order_no, "verdict": found.verdict.value, "state": order.state,
+                "per_case": profile.appeals.per_case,
                 "case": None if first is None else {**ticket_dict(first), "action": first.pending_action.get("action"),
                                                     "return_no": first.pending_action.get("return_no")},
                 "appeal": ticket_dict(appeal) if appeal is not None else None,

@@ -25,7 +25,8 @@ def service(use_services):
 def test_a_query_starts_with_its_kind_and_nothing_left_of_the_last_one(intent, kind):
     events = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation("?", intent, proposal="invoice",
                                                                                      confirmed=True), {}))
-    assert slot_events(events) == {"query_kind": kind, "flow_blocked": None, "proposal": None, "confirmed": None}
+    assert slot_events(events) == {"query_kind": kind, "flow_blocked": None, "proposal": None, "confirmed": None,
+                                   "appeal_details": None}
 
 
 def test_the_order_status_names_the_state_and_the_parcel(service):
