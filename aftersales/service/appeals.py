@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from aftersales.adapters.db import tables as t
 from aftersales.domain import appeals, cases
 from aftersales.domain.appeals import APPEAL_KIND, REFUND_TO_BALANCE, Assessment, CaseView, Verdict, parse_details
@@ -22,10 +24,25 @@ from aftersales.service.errors import InvalidInput
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, order_view, return_dict, ticket_dict
 
+_DECISIONS = ("ticket_approved", "ticket_rejected", "ticket_withdrawn")
 
-def case_views(order: t.Order) -> list[CaseView]:
+
+def decided_at(uow: UnitOfWork, order: t.Order) -> dict[str, datetime]:
+    """When each resolved case of the order was decided: its decision's audit line (a merchant's reply
+    afterwards changes a case's updated_at, not when it was decided)."""
+    resolved = [tk.ticket_no for tk in order.tickets if tk.status == TicketStatus.RESOLVED]
+    if not resolved:
+        return {}
+    rows = uow.session.execute(
+        select(t.AuditEvent.entity_id, func.max(t.AuditEvent.at))
+        .where(t.AuditEvent.entity == "ticket", t.AuditEvent.entity_id.in_(resolved),
+               t.AuditEvent.action.in_(_DECISIONS)).group_by(t.AuditEvent.entity_id)).all()
+    return {ticket_no: at for ticket_no, at in rows}
+
+
+def case_views(order: t.Order, decided: dict[str, datetime]) -> list[CaseView]:
     return [CaseView(tk.ticket_no, tk.kind, tk.status, tk.resolution,
-                     tk.updated_at if tk.status == TicketStatus.RESOLVED else None,
+                     decided.get(tk.ticket_no, tk.updated_at) if tk.status == TicketStatus.RESOLVED else None,
                      tk.pending_action.get("action"), tk.pending_action.get("order_state"),
                      tk.appeal_of.ticket_no if tk.appeal_of_id is not None and tk.appeal_of else None)
             for tk in order.tickets]
@@ -51,7 +68,7 @@ class AppealService(OrderService):
         with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
             profile = self._profile(order)
-            return self._described(order, self._assess(order, profile), profile)
+            return self._described(order, self._assess(uow, order, profile), profile)
 
     def open(self, customer_id: str, order_no: str, details: str, conversation_id: str | None = None,
              idempotency_key: str | None = None, transcript: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -69,13 +86,13 @@ class AppealService(OrderService):
             if replay is not None:
                 return replay
             profile = self._profile(order)
-            found = self._assess(order, profile)
+            found = self._assess(uow, order, profile)
             if found.verdict is not Verdict.OPEN:
                 return {"status": found.verdict.value, **self._described(order, found, profile)}
             assert found.case is not None
             first = next(tk for tk in order.tickets if tk.ticket_no == found.case.ticket_no)
             alternative = parsed.alternative if parsed.alternative in found.alternatives else None
-            ticket = self._appeal_case(uow, order, first, profile, now, actor, alternative, {
+            ticket = self._appeal_case(uow, order, first, found, profile, now, actor, alternative, {
                 "summary": parsed.text, "transcript": transcript or [],
                 "details": {"alternative": alternative, "photos_follow": parsed.photos_follow}}, conversation_id)
             result = {"status": "opened", "order_no": order.order_no, "ticket": ticket_dict(ticket),
@@ -87,13 +104,14 @@ class AppealService(OrderService):
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _assess(self, order: t.Order, profile: PolicyProfile) -> Assessment:
+    def _assess(self, uow: UnitOfWork, order: t.Order, profile: PolicyProfile) -> Assessment:
         view = order_view(order)
-        return appeals.assess(case_views(order), view.state.value, view.payment_channel, self.clock(), profile)
+        return appeals.assess(case_views(order, decided_at(uow, order)), view.state.value, view.payment_channel,
+                              self.clock(), profile)
 
-    def _appeal_case(self, uow: UnitOfWork, order: t.Order, first: t.Ticket, profile: PolicyProfile, now: datetime,
-                     actor: str, alternative: str | None, context: dict[str, Any],
-                     conversation_id: str | None) -> t.Ticket:
+    def _appeal_case(self, uow: UnitOfWork, order: t.Order, first: t.Ticket, found: Assessment,
+                     profile: PolicyProfile, now: datetime, actor: str, alternative: str | None,
+                     context: dict[str, Any], conversation_id: str | None) -> t.Ticket:
         pending = dict(first.pending_action)
         decision = dict(first.context.get("decision") or {})
         if alternative == REFUND_TO_BALANCE:
@@ -118,7 +136,7 @@ class AppealService(OrderService):
             context={**context, "decision": decision,
                      "first": {"ticket_no": first.ticket_no, "kind": first.kind, "reason": first.reason,
                                "desired_outcome": first.desired_outcome, "resolution_note": first.resolution_note,
-                               "decided_at": iso(first.updated_at)}})
+                               "decided_at": iso(found.case.decided_at if found.case else first.updated_at)}})
 
     def _described(self, order: t.Order, found: Assessment, profile: PolicyProfile) -> dict[str, Any]:
         first = next((tk for tk in order.tickets if found.case and tk.ticket_no == found.case.ticket_no), None)

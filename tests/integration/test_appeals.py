@@ -155,6 +155,15 @@ def test_what_cannot_be_appealed_opens_nothing(factory, why):
         assert session.scalar(select(func.count()).select_from(t.Ticket).where(t.Ticket.kind == "appeal")) == 0
 
 
+def test_the_window_counts_from_the_decision_not_from_a_reply_after_it(factory):
+    first = rejected_cancellation(factory)
+    InboxService(factory, clock=lambda: NOW + timedelta(days=6)).reply(first, {"shop_v"}, "还有问题吗？", "merchant:m1",
+                                                                      "客服")
+    assert appeals(factory, NOW + timedelta(days=6)).check("alice", CARD)["ends_at"] == (
+        NOW + timedelta(days=7)).isoformat()
+    assert appeals(factory, NOW + timedelta(days=8)).check("alice", CARD)["verdict"] == "window_closed"
+
+
 def test_only_the_shoppers_own_order_and_a_message_with_something_in_it(factory):
     rejected_cancellation(factory)
     with pytest.raises(OrderNotFound):
