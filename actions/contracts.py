@@ -210,6 +210,7 @@ class TopicCheck(TypedDict):
     order_no: str
     topic: str
     verdict: str
+    state: str
     ends_at: str | None
     delay_hours: int | None
     carrier: str | None
@@ -242,3 +243,39 @@ class TopicCaseResult(TypedDict, total=False):
     ends_at: str | None
     carrier: str | None
     tracking_no: str | None
+    state: str
+
+
+class AppealedCase(Ticket):
+    """The rejected case an appeal is about, with what approving it carries out."""
+    desired_outcome: str | None
+    action: str | None
+
+
+class OutsideRoute(TypedDict):
+    route: str
+    contact: str | None
+
+
+class AppealCheck(TypedDict):
+    """Whether the order's latest rejected request can be appealed (check), and what it was."""
+    order_no: str
+    verdict: str
+    state: str
+    case: AppealedCase | None
+    appeal: Ticket | None
+    alternatives: list[str]
+    amount: int
+    currency: str
+    ends_at: str | None
+    per_case: int
+    sla_hours: float
+    outside_routes: list[OutsideRoute]
+    payment_channel: str | None
+
+
+class AppealResult(AppealCheck, total=False):
+    """An appeal opened (open: ``status`` "opened", ``ticket``, ``alternative``), or why not (a verdict)."""
+    status: str
+    ticket: Ticket
+    alternative: str | None

@@ -14,7 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, forget_stale_verification, say_service_unavailable, words
+from actions.appeals import APPEAL
+from actions.appeals import offer as offer_appeal
+from actions.common import customer_of, forget_stale_verification, latest_intent, say_service_unavailable, words
 from actions.contracts import Decision, Order, RefundStatus, as_
 from actions.order_lookup import OrderLookup
 from actions.proposals import PROPOSAL_KINDS, offer
@@ -24,7 +26,7 @@ from actions.topic_cases import TOPIC_CASES
 from actions.topic_cases import offer as offer_case
 from actions.words import Words, keyword_code
 from actions.words.orders import active_items, item_named, refund_status_text
-from aftersales.domain import addresses, order_numbers, parcels, topic_cases
+from aftersales.domain import addresses, appeals, order_numbers, parcels, topic_cases
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -204,8 +206,10 @@ class ValidateOrderQueryForm(ShopperForm):
 
     def slots_after_identity(self, tracker: Tracker) -> list[str]:
         proposal = tracker.get_slot("proposal")
-        if proposal in TOPIC_CASES:  # a case for the merchant: its details, in one message
-            return ["case_details"]
+        if proposal == APPEAL:  # the new evidence (or the alternative), in one message
+            return ["appeal_details"]
+        if proposal in TOPIC_CASES:  # a case for the merchant: its details, in one message (a parcel never
+            return [] if proposal == "not_received" else ["case_details"]  # received: its report says it)
         if proposal == RETURN_PARCEL:  # the return's tracking number, unless the question named it
             return ["return_parcel"]
         address = ["new_address"] if proposal == "change_address" else []
@@ -258,6 +262,23 @@ class ValidateOrderQueryForm(ShopperForm):
             return {"return_parcel": None}
         return {"return_parcel": str(value)}
 
+    async def validate_appeal_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not said by the shopper
+            return {"appeal_details": None}
+        w, text = words(tracker), str(value)
+        if text.startswith("/"):  # a button: the alternative offered, or nothing the appeal reads
+            chosen = next(tracker.get_latest_entity_values("outcome"), None)
+            return {"appeal_details": w("appeals.alternative_words") if chosen == "refund_to_balance" else None}
+        parsed: appeals.Details | appeals.Missing = appeals.parse_details(text)
+        if isinstance(parsed, appeals.Details) and latest_intent(tracker) == APPEAL and parsed.alternative is None \
+                and len(parsed.text) < 10:
+            parsed = appeals.Missing.DESCRIPTION  # "我要申诉" once more tells the second review nothing new
+        if isinstance(parsed, appeals.Missing):
+            dispatcher.utter_message(text=w(f"appeals.missing.{parsed}"))
+            return {"appeal_details": None}
+        return {"appeal_details": parsed.text}
+
     @staticmethod
     async def with_offer(slots: dict[str, Any], tracker: Tracker,
                          dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -267,6 +288,8 @@ class ValidateOrderQueryForm(ShopperForm):
         order_no = slots["order_no"] or tracker.get_slot("order_no")
         if not slots.get("order_state") or customer is None:
             return {**slots, "proposal": None}
+        if kind == APPEAL:
+            return {**slots, **await offer_appeal(customer, order_no)}
         if kind in TOPIC_CASES:
             return {**slots, **await offer_case(kind, customer, order_no)}
         if kind in PROPOSAL_KINDS:

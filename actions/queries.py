@@ -1,5 +1,7 @@
 """Questions about one order: its status (and its exchanges), its refunds — and the questions the
-order question form collected something for (a case for the merchant, a proposal to carry out)."""
+order question form collected something for (a case for the merchant, a proposal to carry out, an
+appeal). A status question that says the goods never arrived ("显示签收了但我没收到") is a parcel to
+investigate, not a status to read out (the status intents cover such lines: docs/labelling-guide.md)."""
 
 from __future__ import annotations
 
@@ -10,18 +12,30 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import runtime
+from actions import appeals, runtime
 from actions.common import customer_of, latest_intent, reset, say_service_unavailable, words
 from actions.contracts import Order, RefundStatus, as_
 from actions.proposals import PROPOSAL_KINDS, carry_out
 from actions.return_parcels import RETURN_PARCEL, record
-from actions.topic_cases import TOPIC_CASES, open_case
+from actions.topic_cases import NOT_RECEIVED, TOPIC_CASES, open_case
 from actions.words.orders import exchange_status_texts, refund_status_text
 from aftersales.domain import parcels
+from aftersales.domain.topic_cases import reports_not_received
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
-QUERY_KINDS = {"check_refund_status", RETURN_PARCEL, *TOPIC_CASES, *PROPOSAL_KINDS}
+QUERY_KINDS = {"check_refund_status", RETURN_PARCEL, *TOPIC_CASES, *PROPOSAL_KINDS, appeals.APPEAL}
+
+
+def query_kind(tracker: Tracker, kind: str) -> str:
+    """The question ``kind`` is, read with the shopper's words: a status question (or a missing item
+    shown delivered) that says the goods never reached them asks for a logistics investigation."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if kind == "check_order_status" and reports_not_received(text):
+        return NOT_RECEIVED
+    if kind == "missing_item" and reports_not_received(text, shown_delivered=True):
+        return NOT_RECEIVED
+    return kind
 
 
 class ActionStartQuery(Action):
@@ -30,7 +44,7 @@ class ActionStartQuery(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        kind = intent if intent in QUERY_KINDS else "check_order_status"
+        kind = query_kind(tracker, intent if intent in QUERY_KINDS else "check_order_status")
         text = str((tracker.latest_message or {}).get("text") or "")
         named = parcels.find(text) is not None
         if intent == "inform" and named:  # "SF1234567890" alone: a courier's number, not an order's
@@ -38,7 +52,7 @@ class ActionStartQuery(Action):
         # "退货寄出了，顺丰 SF…": the parcel is in the message that asks; otherwise the form asks for it.
         parcel_words = text if kind == RETURN_PARCEL and named else None
         return [SlotSet("query_kind", kind), SlotSet("return_parcel", parcel_words),
-                *reset("flow_blocked", "proposal", "confirmed")]
+                *reset("flow_blocked", "proposal", "confirmed", "appeal_details")]
 
 
 class ActionAnswerQuery(Action):
@@ -51,11 +65,15 @@ class ActionAnswerQuery(Action):
         if tracker.get_slot("flow_blocked"):
             return reset("flow_blocked", "query_kind")
         intent = latest_intent(tracker)
-        kind = intent if intent in ("check_refund_status", "check_order_status") else tracker.get_slot("query_kind")
+        asked = intent if intent in ("check_refund_status", "check_order_status") else None
+        # A status question in the last message decides, read with its words.
+        kind = query_kind(tracker, asked) if asked else tracker.get_slot("query_kind")
         customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
         if customer is None or order_no is None:
             dispatcher.utter_message(response="utter_ask_order_no")
             return []
+        if kind == appeals.APPEAL:
+            return [*await appeals.answer(customer, order_no, dispatcher, tracker), *reset("query_kind")]
         if kind in TOPIC_CASES:
             return [*await open_case(kind, customer, order_no, dispatcher, tracker), *reset("query_kind")]
         if kind in PROPOSAL_KINDS:

@@ -21,6 +21,7 @@ from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConv
 from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.appeals import AppealService
 from aftersales.service.base import utcnow
 from aftersales.service.inbox import InboxService
 from aftersales.service.inbox_reports import InboxReports
@@ -70,6 +71,7 @@ class Services:
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
     return_parcels: ReturnParcelService
+    appeals: AppealService
     price_protection: PriceProtectionService
     shop_policies: ShopPolicyService
     order_events: OrderEventsService
@@ -111,7 +113,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         inbox_reports=InboxReports(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), return_parcels=ReturnParcelService(sessions),
-        price_protection=PriceProtectionService(sessions),
+        appeals=AppealService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),
         order_events=OrderEventsService(sessions, merchant_operations), integrations=IntegrationsService(sessions),
         dispatcher=NotificationDispatcher(sessions, conversations), conversations=conversations,

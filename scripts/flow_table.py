@@ -41,7 +41,8 @@ WORDS = {Execution.IMMEDIATE: "at once", Execution.REQUEST: "request", Execution
 MONEY_FLOWS = [("cancel", Outcome.CANCEL_REFUND), ("return", Outcome.RETURN_REFUND), ("exchange", Outcome.EXCHANGE),
                ("intercept", Outcome.INTERCEPT)]
 CASES = [("invoice", topic_cases.Topic.INVOICE), ("repair", topic_cases.Topic.REPAIR),
-         ("missing item", topic_cases.Topic.MISSING_ITEM), ("delivery time", topic_cases.Topic.DELIVERY_TIME)]
+         ("missing item", topic_cases.Topic.MISSING_ITEM), ("delivery time", topic_cases.Topic.DELIVERY_TIME),
+         ("not received", topic_cases.Topic.NOT_RECEIVED)]
 
 
 def order(state: OrderState, goods: GoodsType) -> OrderView:

@@ -1,9 +1,12 @@
-"""What the shopper is told unasked: a merchant's decision, a refund that arrived, the chat handed back."""
+"""What the shopper is told unasked: a merchant's decision, a refund that arrived, the chat handed back.
+A rejection says whether it can be appealed (申诉) and until when; a rejected appeal, the routes
+outside the shop the policy names."""
 
 from __future__ import annotations
 
 from actions.contracts import CaseUpdate, Refund
 from actions.words import Words
+from actions.words.appeals import outside_routes
 
 
 def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
@@ -59,7 +62,13 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
     if "return_address" in update["payload"]:  # an approved return: where the goods go
         address = update["payload"]["return_address"]
         lines.append(w("updates.return_address", address=address) if address else w("updates.return_address_later"))
-    lines.append(w(f"updates.next.{ticket['resolution']}"))
+    payload = update["payload"]
+    if "outside_routes" in payload:  # a second review rejected it too
+        lines.append(outside_routes(payload["outside_routes"], payload.get("payment_channel"), w))
+    elif payload.get("appeal_until"):
+        lines.append(w("updates.can_appeal", until=w.when(payload["appeal_until"])))
+    else:
+        lines.append(w(f"updates.next.{ticket['resolution']}"))
     return lines
 
 

@@ -1,5 +1,5 @@
-"""What every case in the merchant's inbox is opened with, whoever opens it: its priority and how
-long the merchant has to answer it (its SLA)."""
+"""What every case in the merchant's inbox is opened with, whoever opens it: its priority, how
+long the merchant has to answer it (its SLA), and whether the platform sees it too."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from aftersales.domain.profile import PolicyProfile
 
 # The money did not go out, or nobody knows whether it did: before anything else.
 URGENT_KINDS = frozenset({"refund_failed", "refund_unanswered"})
-# A complaint, and what the shop must see before it packs or ships (a new address, a wished time)
-# or has already got wrong (an item missing).
-HIGH_KINDS = frozenset({"complaint", "address_change", "delivery_time", "missing_item"})
+# A complaint, what the shop must see before it packs or ships (a new address, a wished time) or has
+# already got wrong (an item missing, a parcel that never reached the shopper), and a second review
+# of what it turned down once (an appeal).
+HIGH_KINDS = frozenset({"complaint", "address_change", "delivery_time", "missing_item", "logistics_investigation",
+                        "appeal"})
+# A complaint is about the shop itself (its goods, its service, its answers), so the shop is not its only
+# judge: such a case is marked for the platform too (平台介入), which sees it beside the shop's own queue.
+PLATFORM_KINDS = frozenset({"complaint"})
 # A case of a kind whose answer time the shop's profile does not name, and a case of no order's
 # (so of no profile): four hours.
 DEFAULT_SLA_HOURS = 4.0
@@ -25,6 +30,11 @@ def priority(kind: str, fault: Fault | None = None, amount_minor: int = 0) -> st
     if kind in HIGH_KINDS or fault in (Fault.MERCHANT, Fault.PLATFORM) or amount_minor >= LARGE_AMOUNT:
         return "high"
     return "normal"
+
+
+def for_platform(kind: str) -> bool:
+    """Whether a case of this kind is marked for the platform as well as the shop."""
+    return kind in PLATFORM_KINDS
 
 
 def sla_hours(kind: str, profile: PolicyProfile | None, decided: float | None = None) -> float:

@@ -84,7 +84,7 @@ class ReturnStatus(Lifecycle):
     AUTHORIZED = "authorized"  # the goods are expected back (or the refused parcel)
     RECEIVED = "received"  # an exchange's goods are back: the replacement goes out next
     REFUNDED = "refunded"
-    REJECTED = "rejected"  # at review, or at inspection of the goods
+    REJECTED = "rejected"  # at review, or at inspection of the goods; an appeal reopens a review's rejection
     WITHDRAWN = "withdrawn"
     REPLACEMENT_SHIPPED = "replacement_shipped"
 
@@ -98,7 +98,9 @@ register(ReturnStatus, {
                                         ReturnStatus.WITHDRAWN}),
     ReturnStatus.RECEIVED: frozenset({ReturnStatus.REPLACEMENT_SHIPPED}),
     ReturnStatus.REFUNDED: frozenset(),
-    ReturnStatus.REJECTED: frozenset(),
+    # A shopper's appeal of the review's rejection (aftersales.domain.appeals) asks the merchant to
+    # review it once more: back to waiting for their decision. How often is the appeal's rule.
+    ReturnStatus.REJECTED: frozenset({ReturnStatus.REQUESTED}),
     ReturnStatus.WITHDRAWN: frozenset(),
     ReturnStatus.REPLACEMENT_SHIPPED: frozenset(),
 })

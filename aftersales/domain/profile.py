@@ -52,6 +52,31 @@ class InterceptionStage:
 
 
 @dataclass(frozen=True)
+class OutsideRoute:
+    """Where a shopper can take a dispute outside the shop: ``route`` names it (the bot has words for
+    each), ``contact`` is what to dial or where to go, when the route has one."""
+
+    route: str  # "consumer_hotline" | "payment_dispute"
+    contact: str | None = None
+
+
+OUTSIDE_ROUTES = frozenset({"consumer_hotline", "payment_dispute"})
+APPEAL_ALTERNATIVES = frozenset({"refund_to_balance"})
+
+
+@dataclass(frozen=True)
+class AppealRules:
+    """申诉: how often and how long after a rejection a case can be reviewed again, which kinds of
+    case, the alternative outcomes offered instead, and the routes outside the shop."""
+
+    per_case: int = 1
+    within_days: int = 7
+    kinds: frozenset[str] = frozenset()
+    alternatives: frozenset[str] = frozenset()
+    outside_routes: tuple[OutsideRoute, ...] = ()
+
+
+@dataclass(frozen=True)
 class PolicyProfile:
     name: str
     title: str
@@ -86,6 +111,7 @@ class PolicyProfile:
     # the shop may hold a shipment at the shopper's wish (None: the shop decides case by case).
     warranty_days: dict[GoodsType, int | None] = field(default_factory=dict)
     delivery_delay_max_hours: int | None = None
+    appeals: AppealRules = field(default_factory=AppealRules)
 
     def fault_of(self, reason: str) -> Fault:
         try:
@@ -158,6 +184,12 @@ class PolicyProfile:
                 price_protection_days=reader.get("price_protection.window_days", int, optional=True),
                 warranty_days={GoodsType(kind): days for kind, days in reader.get("warranty_days", dict).items()},
                 delivery_delay_max_hours=reader.get("delivery_time.delay_shipment_max_hours", int, optional=True),
+                appeals=AppealRules(
+                    per_case=reader.get("appeals.per_case", int), within_days=reader.get("appeals.within_days", int),
+                    kinds=frozenset(reader.get("appeals.kinds", list)),
+                    alternatives=frozenset(reader.get("appeals.alternatives", list)),
+                    outside_routes=tuple(OutsideRoute(str(_req(spec, "route", name)), spec.get("contact"))
+                                         for spec in reader.get("appeals.outside_routes", list))),
             )
         except (ValueError, TypeError) as exc:
             if isinstance(exc, PolicyError):
@@ -186,8 +218,16 @@ class PolicyProfile:
         unknown = self.refund_only_reasons - set(self.reason_faults)
         if unknown:
             raise PolicyError(f"policy profile {self.name}: refund_only_reasons names unknown {sorted(unknown)}")
+        rules = self.appeals
+        if rules.per_case < 0 or rules.within_days < 0:
+            raise PolicyError(f"policy profile {self.name}: appeals.per_case and within_days are at least 0")
+        if rules.alternatives - APPEAL_ALTERNATIVES or {r.route for r in rules.outside_routes} - OUTSIDE_ROUTES:
+            raise PolicyError(f"policy profile {self.name}: appeals name alternatives among "
+                              f"{sorted(APPEAL_ALTERNATIVES)} and routes among {sorted(OUTSIDE_ROUTES)}")
+        if "appeal" in rules.kinds:
+            raise PolicyError(f"policy profile {self.name}: an appeal is the second review; it is not appealed")
         for key in ("cancellation_review", "interception", "interception_courier", "return_review", "escalation",
-                    "complaint"):
+                    "complaint", "appeal", "logistics_investigation"):
             if key not in self.sla_hours:
                 raise PolicyError(f"policy profile {self.name}: sla_hours lacks {key}")
         for stage in self.interception_stages.values():

@@ -1,7 +1,9 @@
 """Cases the merchant settles, collected by the bot with what the merchant needs: an invoice (the
 title, the tax number, electronic or paper), a repair (the fault, inside the warranty), a missing,
 wrong or damaged item (what is wrong and what the shopper wants: a reissue or that item's money),
-and a delivery time (before shipment, the wish; after, what the courier can do).
+a delivery time (before shipment, the wish; after, what the courier can do), and a parcel shown as
+delivered that the shopper never got (显示签收但没收到: the merchant asks the courier where it went —
+a logistics investigation; if it never reached the shopper, the merchant's approval refunds it).
 
 ``assess`` says whether a case can be opened for the order now and, if not, why; ``parse_details``
 turns the shopper's one message into the case's fields or names what is missing."""
@@ -23,11 +25,13 @@ class Topic(StrEnum):
     REPAIR = "repair"
     MISSING_ITEM = "missing_item"
     DELIVERY_TIME = "change_delivery_time"
+    NOT_RECEIVED = "not_received"
 
     @property
     def case_kind(self) -> str:
         """The kind of the merchant's case (named after the thing, not the shopper's intent)."""
-        return "delivery_time" if self is Topic.DELIVERY_TIME else self.value
+        return {Topic.DELIVERY_TIME: "delivery_time", Topic.NOT_RECEIVED: "logistics_investigation"}.get(self,
+                                                                                                      self.value)
 
 
 class Verdict(StrEnum):
@@ -40,7 +44,7 @@ class Verdict(StrEnum):
     WINDOW_CLOSED = "window_closed"        # missing items: reported within the after-sales window
     IN_DELIVERY = "in_delivery"            # delivery time: the courier has it now
     DELIVERED = "delivered"                # delivery time: it already arrived
-    NOT_SHIPPED_GOODS = "not_shipped_goods"  # delivery time: virtual goods travel by no courier
+    NOT_SHIPPED_GOODS = "not_shipped_goods"  # delivery time, not received: virtual goods travel by no courier
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,11 @@ def assess(topic: Topic, order: OrderView, now: datetime, profile: PolicyProfile
         if state in (OrderState.PENDING_PAYMENT, OrderState.PAID):
             return Assessment(Verdict.OPEN, delay_hours=profile.delivery_delay_max_hours)
         return Assessment(Verdict.IN_DELIVERY if state in SHIPPING_STATES else Verdict.DELIVERED)
+    if topic is Topic.NOT_RECEIVED and order.fulfillment is Fulfillment.VIRTUAL:
+        return Assessment(Verdict.NOT_SHIPPED_GOODS)
     if order.delivered_at is None or state in SHIPPING_STATES:
         return Assessment(Verdict.NOT_DELIVERED)
-    if topic is Topic.MISSING_ITEM:
+    if topic in (Topic.MISSING_ITEM, Topic.NOT_RECEIVED):  # reported within the after-sales window
         ends = order.delivered_at + timedelta(days=profile.return_window_days)
         return Assessment(Verdict.OPEN if now <= ends else Verdict.WINDOW_CLOSED, ends)
     # Repair: the shortest warranty among the order's goods decides (one kind per order, in practice).
@@ -91,6 +97,25 @@ _COMPANY = re.compile(r"公司|有限|集团|企业|中心|事务所|研究院|�
                       re.IGNORECASE)
 _PAPER = re.compile(r"纸质|纸的|专票|专用发票|paper", re.IGNORECASE)
 _REFUND = re.compile(r"退款|退钱|退差|把钱退|refund|money back", re.IGNORECASE)
+# 显示签收但没收到: the shopper says they do not have it, and (for the stricter reading) that it is shown
+# as delivered, signed for or completed.
+_NOT_RECEIVED = re.compile(
+    r"(没|未|没有)人?(收到|拿到|见到|到手|签收|签过)|根本没(收|到)|不是我签(收|的)|"
+    r"\b(never|not|haven'?t|hasn'?t|didn'?t|did not|have not|has not)\s+(got|get|gotten|received?|arrived?|"
+    r"come|came|reached)\b|\bnot received\b|\bnothing (arrived|came|is here|at (my|the) door)\b|"
+    r"\bdon'?t have it\b|\bno (parcel|package)\b|\b(it'?s|is) not here\b", re.IGNORECASE)
+_SHOWN_DELIVERED = re.compile(r"显示|签收|妥投|送达|已完成|完成了|就完成|\b(delivered|completed|signed)\b",
+                              re.IGNORECASE)
+_ABOUT_MONEY = re.compile(r"退款|钱|到账|发票|短信|验证码|refund|money|invoice", re.IGNORECASE)
+
+
+def reports_not_received(text: str, shown_delivered: bool = False) -> bool:
+    """The shopper says the goods never reached them (not a refund, an invoice or a message they
+    miss); with ``shown_delivered``, also that the order shows them as delivered or completed."""
+    said = str(text or "")
+    if not _NOT_RECEIVED.search(said) or _ABOUT_MONEY.search(said):
+        return False
+    return not shown_delivered or bool(_SHOWN_DELIVERED.search(said))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def orders_import(file: Path) -> None:
                f"{summary.customers_created}, new shops: {summary.shops_created}")
 
 
-@orders.command("show", help="Print an order with its items, refunds, returns, interceptions and tickets as JSON.")
+@orders.command("show", help="Print an order with its items, refunds, returns, interceptions and tickets (appeals "
+                              "with the case they appeal, logistics investigations, the platform's mark) as JSON.")
 @click.argument("order_no")
 def orders_show(order_no: str) -> None:
     from aftersales.adapters.db.engine import session_factory
@@ -157,6 +158,24 @@ def refunds() -> None:
 def refunds_process() -> None:
     report = _services().refunds.run_once()
     click.echo(json.dumps(report.__dict__))
+
+
+@main.group(help="Cases in the merchants' inboxes.")
+def cases() -> None:
+    pass
+
+
+@cases.command("platform", help="Print the cases of every shop marked for the platform (平台介入: complaints about "
+                                "a shop) as JSON, most urgent first: what the platform sees beside each shop's queue.")
+@click.option("--status", default="open", show_default=True, help="open, resolved, all, or one status.")
+def cases_platform(status: str) -> None:
+    from aftersales.service.errors import ServiceError
+
+    try:
+        found = _services().inbox.cases(None, status=status, platform=True)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(found, ensure_ascii=False, indent=2))
 
 
 @main.group(help="Merchants who work the inbox.")

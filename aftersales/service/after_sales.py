@@ -196,7 +196,8 @@ class AfterSalesService(OrderService):
                     shop_id: str | None = None, reason: str | None = None, desired_outcome: str | None = None,
                     conversation_id: str | None = None, context: dict[str, Any] | None = None,
                     idempotency_key: str | None = None, client_address: str | None = None) -> dict[str, Any]:
-        """Escalate to the merchant's inbox (转人工, complaint, appeal) with everything collected.
+        """Escalate to the merchant's inbox (转人工, complaint) with everything collected; a complaint is
+        marked for the platform too (aftersales.domain.cases).
         An anonymous shopper (no token, not verified) can still reach a human, but not name an order."""
         if kind not in ("escalation", "complaint"):
             raise InvalidInput(f"shoppers open escalation or complaint tickets, not {kind!r}")
@@ -279,10 +280,12 @@ class AfterSalesService(OrderService):
                 if r.status in RETURN_OPEN:
                     return {"return": return_dict(r)}
         for tk in order.tickets:
-            if tk.status == TicketStatus.RESOLVED or tk.kind not in ("cancellation_review", "interception", "return"):
+            if tk.status == TicketStatus.RESOLVED or tk.kind not in ("cancellation_review", "interception", "return",
+                                                                     "appeal"):
                 continue
-            cancelling = tk.kind == "cancellation_review" and outcome in (Outcome.CANCEL_REFUND,
-                                                                          Outcome.REFUND_TO_BALANCE)
+            # A cancellation under review, or under its second review (an appeal).
+            reviewing = tk.kind == "cancellation_review" or tk.pending_action.get("action") == "cancel"
+            cancelling = reviewing and outcome in (Outcome.CANCEL_REFUND, Outcome.REFUND_TO_BALANCE)
             if tk.desired_outcome == outcome.value or cancelling:
                 return {"ticket": ticket_dict(tk)}
         return None

@@ -56,16 +56,17 @@ def open_case(uow: UnitOfWork, now: datetime, kind: str, shop_id: str, order: t.
               customer_id: str | None, profile: PolicyProfile | None, actor: str | None,
               status: TicketStatus = TicketStatus.NEW, fault: Fault | None = None, amount: int = 0,
               decided_sla_hours: float | None = None, **fields: Any) -> t.Ticket:
-    """A new case in the shop's inbox, the one way every case is opened: its priority and SLA by
-    aftersales.domain.cases (a case recorded as resolved has no SLA), audited as opened by ``actor``
-    (None: the caller writes its own line, or none). ``fields``: the rest of the row (reason,
-    desired_outcome, conversation_id, context, pending_action, …)."""
+    """A new case in the shop's inbox, the one way every case is opened: its priority, its SLA and
+    whether the platform sees it too by aftersales.domain.cases (a case recorded as resolved has no
+    SLA), audited as opened by ``actor`` (None: the caller writes its own line, or none). ``fields``:
+    the rest of the row (reason, desired_outcome, conversation_id, context, pending_action, …)."""
     hours = cases.sla_hours(kind, profile, decided_sla_hours)
     ticket = t.Ticket(ticket_no=new_reference("TK", now), shop_id=shop_id, order_id=order.id if order else None,
                       customer_id=customer_id, kind=kind, status=status.value,
                       priority=cases.priority(kind, fault, amount),
                       sla_due_at=None if status is TicketStatus.RESOLVED else now + timedelta(hours=hours),
-                      created_at=now, updated_at=now, **{"context": {}, "pending_action": {}, **fields})
+                      created_at=now, updated_at=now,
+                      **{"context": {}, "pending_action": {}, "platform_review": cases.for_platform(kind), **fields})
     uow.add(ticket)
     uow.flush()
     if order is not None:

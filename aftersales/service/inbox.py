@@ -31,6 +31,7 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "returns": ("return",),
     "merchant_cancellations": ("merchant_cancellation",),
     "refunds": ("refund_failed", "refund_unanswered"),
+    "appeals": ("appeal",),
 }
 OPEN_STATUSES = tuple(status.value for status in TicketStatus if status in TICKET_OPEN)
 SETTABLE_STATUSES = OPEN_STATUSES  # resolved only by a decision or a withdrawal
@@ -68,13 +69,15 @@ class InboxService:
                 mine, t.Ticket.status.in_(OPEN_STATUSES), t.Ticket.sla_due_at < now))
         return {"new": int(new or 0), "overdue": int(overdue or 0)}
 
-    def cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open", limit: int = 200,
-              offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
+    def cases(self, shop_ids: set[str] | None, queue: str | None = None, status: str = "open", limit: int = 200,
+              offset: int = 0, search: str | None = None, platform: bool = False) -> list[dict[str, Any]]:
         """A page of the queue, most urgent first, each row with its order and shopper. ``search``:
-        a case number, an order number, a shopper's id or name, or the last four digits of a phone."""
+        a case number, an order number, a shopper's id or name, or the last four digits of a phone;
+        ``platform``: only cases marked for the platform (平台介入). ``shop_ids`` None: every shop's
+        (the platform's own view, from the command line)."""
         now = self.clock()
         with self._uow() as uow:
-            query = self._cases_query(shop_ids, queue, status, search)
+            query = self._cases_query(shop_ids, queue, status, search, platform)
             rows = uow.session.execute(query.order_by(t.Ticket.sla_due_at, t.Ticket.id)
                                        .limit(limit).offset(offset)).all()
             return [{**ticket_dict(ticket), "order_no": order_no, "overdue": self._overdue(ticket, now),
@@ -84,20 +87,24 @@ class InboxService:
                     for ticket, order_no, customer in rows]
 
     def count_cases(self, shop_ids: set[str], queue: str | None = None, status: str = "open",
-                    search: str | None = None) -> int:
+                    search: str | None = None, platform: bool = False) -> int:
         with self._uow() as uow:
-            query = self._cases_query(shop_ids, queue, status, search).with_only_columns(func.count(t.Ticket.id))
+            query = self._cases_query(shop_ids, queue, status, search, platform).with_only_columns(
+                func.count(t.Ticket.id))
             return int(uow.session.scalar(query) or 0)
 
     @staticmethod
-    def _cases_query(shop_ids: set[str], queue: str | None, status: str,
-                     search: str | None) -> Select[t.Ticket, str, t.Customer]:
+    def _cases_query(shop_ids: set[str] | None, queue: str | None, status: str,
+                     search: str | None, platform: bool = False) -> Select[t.Ticket, str, t.Customer]:
         if queue is not None and queue not in QUEUES:
             raise InvalidInput(f"queues are {', '.join(QUEUES)}")
         query = (select(t.Ticket, t.Order.order_no, t.Customer)
                  .outerjoin(t.Order, t.Ticket.order_id == t.Order.id)
-                 .outerjoin(t.Customer, t.Ticket.customer_id == t.Customer.id)
-                 .where(t.Ticket.shop_id.in_(shop_ids)))
+                 .outerjoin(t.Customer, t.Ticket.customer_id == t.Customer.id))
+        if shop_ids is not None:
+            query = query.where(t.Ticket.shop_id.in_(shop_ids))
+        if platform:
+            query = query.where(t.Ticket.platform_review.is_(True))
         if queue is not None:
             query = query.where(t.Ticket.kind.in_(QUEUES[queue]))
         if status == "open":
@@ -133,7 +140,12 @@ class InboxService:
             canned = uow.session.scalars(select(t.CannedReply).where(t.CannedReply.shop_id == ticket.shop_id)
                                          .order_by(t.CannedReply.id)).all()
             customer = uow.session.get(t.Customer, ticket.customer_id) if ticket.customer_id else None
+            # An appeal's first case, and a case's appeals: the two reviews side by side.
+            first = ticket.appeal_of if ticket.appeal_of_id is not None else None
+            appeals = [tk for tk in (order.tickets if order else []) if tk.appeal_of_id == ticket.id]
             return {
+                "appeal_of": None if first is None else {**ticket_dict(first), "context": first.context},
+                "appeals": [ticket_dict(tk) for tk in appeals],
                 "shopper": None if customer is None else {"id": customer.id, "name": customer.name,
                                                           "phone": mask_phone(customer.phone)},
                 "ticket": {**ticket_dict(ticket), "context": ticket.context, "pending_action": ticket.pending_action,

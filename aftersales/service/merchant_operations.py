@@ -12,8 +12,10 @@ from typing import Any
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
+from aftersales.domain.appeals import APPEAL_KIND
 from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, Resolution, ReturnStatus, TicketStatus
 from aftersales.domain.model import STATE_TIMESTAMP, OrderState, Outcome, PaymentChannel
+from aftersales.service.appeals import decision_news
 from aftersales.service.base import OrderService, advance, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
@@ -62,14 +64,17 @@ class MerchantService(OrderService):
                                    f"{ticket.pending_action['order_state']}: review it again")
                 refund = self._cancel_items(uow, order, tuple(ticket.pending_action["item_ids"]),
                                             ticket.reason or "other",
-                                            f"customer:{order.customer_id}", now, "review",
+                                            f"customer:{order.customer_id}", now, _source(ticket, "review"),
                                             ticket.pending_action["refund_channel"], decided_by=actor)
             elif order is not None and action == "return":
                 refund = self._decide_return(uow, order, ticket.pending_action["return_no"], approve, note, actor, now)
             elif order is not None and action == "refund_items" and approve:
-                # A missing or damaged item the shopper wanted refunded, not replaced: its money back.
-                refund = self._refund_returned_items(uow, order, tuple(ticket.pending_action["item_ids"]), actor,
-                                                     now, source="missing_item")
+                # A missing or damaged item the shopper wanted refunded, not replaced, or a parcel that never
+                # reached them: its money back (to the balance, when an appeal took that instead).
+                refund = self._refund_returned_items(
+                    uow, order, tuple(ticket.pending_action["item_ids"]), actor, now,
+                    source=_source(ticket, "not_received" if ticket.kind == "logistics_investigation"
+                                   else "missing_item"), channel=ticket.pending_action.get("refund_channel"))
             elif order is not None and action == "intercept":
                 refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
                                                    note, actor, now)
@@ -84,7 +89,9 @@ class MerchantService(OrderService):
             # address, when it gave one); a refund-only or a refused delivery sends nothing back.
             authorized = next((r for r in order.returns if r.return_no == ticket.pending_action.get("return_no")
                                and r.status == ReturnStatus.AUTHORIZED), None) if order and approve else None
-            payload = {"return_address": order.shop.return_address} if order and authorized else None
+            payload = {"return_address": order.shop.return_address} if order and authorized else {}
+            # A rejection: whether it can be appealed, or after a second review the routes outside the shop.
+            payload.update(decision_news(ticket, order, self._profile(order) if order else None, now))
             notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund,
                                       payload=payload)
             result = {"status": resolution.value, "ticket": ticket_dict(ticket),
@@ -240,7 +247,8 @@ class MerchantService(OrderService):
     # -- internals ---------------------------------------------------------------------------------
 
     def _refund_returned_items(self, uow: UnitOfWork, order: t.Order, item_ids: tuple[int, ...], actor: str,
-                               now: datetime, deduction: int = 0, source: str = "return") -> t.Refund | None:
+                               now: datetime, deduction: int = 0, source: str = "return",
+                               channel: str | None = None) -> t.Refund | None:
         ids = item_ids or tuple(i.id for i in order.items if i.cancelled_at is None)
         chosen = [i for i in order.items if i.id in ids and i.refund_id is None]
         if not chosen:
@@ -249,8 +257,9 @@ class MerchantService(OrderService):
         if amount <= 0:
             raise InvalidInput("the deduction must leave something to refund; refuse the return instead")
         profile = self._profile(order)
-        refund = self._issue_refund(uow, order, amount, order.payment_channel or "balance", source,
-                                    profile.refund_eta[PaymentChannel(order.payment_channel or "balance")], now, actor)
+        channel = channel or order.payment_channel or "balance"
+        refund = self._issue_refund(uow, order, amount, channel, source, profile.refund_eta[PaymentChannel(channel)],
+                                    now, actor)
         for item in chosen:
             item.refund_id = refund.id
         if all(i.refund_id is not None or i.cancelled_at is not None for i in order.items):
@@ -298,6 +307,11 @@ class MerchantService(OrderService):
         uow.audit(now, actor, f"interception_{interception.status}", "interception", interception_no, before,
                   interception_dict(interception))
         return refund
+
+
+def _source(ticket: t.Ticket, first: str) -> str:
+    """Why a decision's refund was paid: the first review's own reason, or an appeal's second review."""
+    return "appeal" if ticket.kind == APPEAL_KIND else first
 
 
 def _chat_of(order: t.Order, return_no: str | None = None) -> str | None:

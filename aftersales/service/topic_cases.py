@@ -1,7 +1,8 @@
-"""Cases the merchant settles — invoices, repairs, missing or damaged items, delivery times —
-opened by the bot with the fields the merchant needs, once the policy says the order allows one
-(aftersales.domain.topic_cases). A missing item the shopper wants refunded, when it is clear which
-item, carries its refund for the merchant's approval; everything else the merchant does and tells."""
+"""Cases the merchant settles — invoices, repairs, missing or damaged items, delivery times, parcels
+shown delivered that never arrived — opened by the bot with the fields the merchant needs, once the
+policy says the order allows one (aftersales.domain.topic_cases). A missing item the shopper wants
+refunded, when it is clear which item, and a parcel that never reached the shopper carry their refund
+for the merchant's approval; everything else the merchant does and tells."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ class TopicCaseService(OrderService):
             order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
             found = assess(kind, order_view(order), self.clock(), self._profile(order))
             return {"order_no": order.order_no, "topic": kind.value, "verdict": found.verdict.value,
-                    "ends_at": iso(found.ends_at), "delay_hours": found.delay_hours, "carrier": order.carrier,
-                    "tracking_no": order.tracking_no,
+                    "state": order.state, "ends_at": iso(found.ends_at), "delay_hours": found.delay_hours,
+                    "carrier": order.carrier, "tracking_no": order.tracking_no,
                     "sla_hours": cases.sla_hours(kind.case_kind, self._profile(order))}
 
     def open(self, customer_id: str, order_no: str, topic: str, details: str, conversation_id: str | None = None,
@@ -72,7 +73,11 @@ class TopicCaseService(OrderService):
 
     @staticmethod
     def _pending_action(kind: Topic, order: t.Order, parsed: Details) -> dict[str, Any]:
-        """What approving the case carries out: a missing item's refund, when it is clear which item."""
+        """What approving the case carries out: a missing item's refund, when it is clear which item; a
+        parcel that never reached the shopper, the refund of what it held."""
+        if kind is Topic.NOT_RECEIVED:
+            return {"action": "refund_items",
+                    "item_ids": [i.id for i in order.items if i.cancelled_at is None and i.refund_id is None]}
         if kind is not Topic.MISSING_ITEM:
             return {}
         items = _named_item(order, parsed.text)

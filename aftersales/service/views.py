@@ -84,7 +84,9 @@ def ticket_dict(tk: t.Ticket) -> dict[str, Any]:
             "decision_code": tk.decision_code, "conversation_id": tk.conversation_id,
             "assignee": tk.assignee, "sla_due_at": iso(tk.sla_due_at), "created_at": iso(tk.created_at),
             "updated_at": iso(tk.updated_at), "resolution": tk.resolution,
-            "resolution_note": tk.resolution_note}
+            "resolution_note": tk.resolution_note,
+            "appeal_of": tk.appeal_of.ticket_no if tk.appeal_of_id is not None and tk.appeal_of else None,
+            "appeal_round": tk.appeal_round, "platform_review": bool(tk.platform_review)}
 
 
 def order_dict(order: t.Order) -> dict[str, Any]:

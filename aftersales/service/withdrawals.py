@@ -31,7 +31,10 @@ def _requests(order: t.Order) -> list[_Found]:
     """Every request on the order that was not withdrawn already, newest first."""
     found: list[_Found] = []
     for ticket in order.tickets:
-        if ticket.kind == "cancellation_review" and ticket.resolution != Resolution.WITHDRAWN:
+        # A cancellation under review, or under its second review (an appeal of a rejected one).
+        cancelling = ticket.kind == "cancellation_review" or (
+            ticket.kind == "appeal" and ticket.pending_action.get("action") == "cancel")
+        if cancelling and ticket.resolution != Resolution.WITHDRAWN:
             status = ("open" if ticket.status != TicketStatus.RESOLVED
                       else ticket.resolution or Resolution.APPROVED.value)
             found.append(_Found(RequestView(RequestKind.CANCELLATION, ticket.ticket_no, status), ticket,

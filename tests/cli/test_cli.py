@@ -136,3 +136,57 @@ def test_orders_show_prints_the_new_records_of_an_order(tmp_path):
     assert first["items"][0]["price_protected"] and first["items"][0]["price_protection_amount"] == 1000
     assert [(r["outcome"], r["exchange_wish"]) for r in second["returns"]] == [("exchange", "换大号")]
     assert sorted(t["kind"] for t in second["tickets"]) == ["invoice", "return"]
+
+
+def test_orders_show_prints_appeals_and_investigations_and_the_platform_sees_complaints(tmp_path):
+    """An appeal with the case it appeals, a logistics investigation, and complaints of two shops in
+    `cases platform`."""
+    from datetime import UTC, datetime, timedelta
+
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.after_sales import AfterSalesService
+    from aftersales.service.appeals import AppealService
+    from aftersales.service.importing import import_orders
+    from aftersales.service.merchant_operations import MerchantService
+    from aftersales.service.topic_cases import TopicCaseService
+
+    url = f"sqlite:///{tmp_path / 'appeals.sqlite3'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env={"DATABASE_URL": url}).exit_code == 0
+    factory, now = session_factory(url), datetime.now(UTC)
+    customer = {"id": "c1", "name": "C", "phone": "13900000001"}
+
+    def order(order_no: str, shop: str, profile: str, state: str, goods: str = "physical") -> None:
+        import_orders(factory, [(1, {
+            "order_no": order_no, "shop": {"id": shop, "name": shop, "policy_profile": profile}, "customer": customer,
+            "state": state, "payment_channel": "alipay", "created_at": (now - timedelta(days=3)).isoformat(),
+            "paid_at": (now - timedelta(days=3)).isoformat(),
+            **({"delivered_at": (now - timedelta(days=2)).isoformat(), "completed_at": (now - timedelta(days=1)).isoformat()}
+               if state == "completed" else {}),
+            "items": [{"sku": "A", "title": "点卡", "goods_type": goods, "quantity": 1, "unit_price": "30.00"}]})])
+
+    order("8800000000001", "cards", "virtual_goods", "paid", goods="virtual_card")
+    order("P1000000002", "general", "general", "completed")
+    review = AfterSalesService(factory).submit("c1", "8800000000001", "cancel_refund", "changed_mind")
+    MerchantService(factory).decide_ticket(review["ticket"]["ticket_no"], False, "卡密已锁定", actor="merchant:m")
+    appeal = AppealService(factory).open("c1", "8800000000001", "重复下单了，退到余额也行")
+    TopicCaseService(factory).open("c1", "P1000000002", "not_received", "显示签收了但我没收到")
+    complaints = [AfterSalesService(factory).open_ticket("c1", "complaint", "不处理", order_no=n)["ticket"]["ticket_no"]
+                  for n in ("8800000000001", "P1000000002")]
+
+    def run(*args: str) -> object:
+        shown = runner.invoke(main, list(args), env={"DATABASE_URL": url})
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.output)
+
+    cards = run("orders", "show", "8800000000001")
+    [shown_appeal] = [t for t in cards["tickets"] if t["kind"] == "appeal"]
+    assert (shown_appeal["ticket_no"], shown_appeal["appeal_of"], shown_appeal["appeal_round"]) == (
+        appeal["ticket"]["ticket_no"], review["ticket"]["ticket_no"], 1)
+    assert shown_appeal["desired_outcome"] == "refund_to_balance" and shown_appeal["status"] == "new"
+    parcel = run("orders", "show", "P1000000002")
+    assert [t["kind"] for t in parcel["tickets"]] == ["logistics_investigation", "complaint"]
+    assert [t["platform_review"] for t in parcel["tickets"]] == [False, True]
+    platform = run("cases", "platform")
+    assert sorted(c["ticket_no"] for c in platform) == sorted(complaints)
+    assert {c["shop_id"] for c in platform} == {"cards", "general"}

@@ -229,6 +229,16 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     resolution: Mapped[str | None] = mapped_column(String(32))  # approved | rejected | answered
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # An appeal (申诉): the case it asks to review again, and which appeal of that case it is — one row
+    # per (case, round), so the policy's once per case holds in the database too.
+    appeal_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    appeal_round: Mapped[int | None] = mapped_column(Integer)
+    # Marked for the platform as well as the shop (平台介入: a complaint about the shop).
+    platform_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
+
+    appeal_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+
+    __table_args__ = (UniqueConstraint("appeal_of_id", "appeal_round", name="uq_tickets_appeal_round"),)
 
 
 class AuditEvent(Base):

@@ -27,7 +27,7 @@ def test_a_query_starts_with_its_kind_and_nothing_left_of_the_last_one(intent, k
     events = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation("?", intent, proposal="invoice",
                                                                                      confirmed=True), {}))
     assert slot_events(events) == {"query_kind": kind, "flow_blocked": None, "proposal": None, "confirmed": None,
-                                   "return_parcel": None}
+                                   "return_parcel": None, "appeal_details": None}
 
 
 @pytest.mark.parametrize(("text", "intent", "parcel"), [

@@ -46,7 +46,7 @@ def test_random_moves_stay_in_the_table_and_terminal_states_have_no_way_out(kind
 
 @pytest.mark.parametrize(("kind", "terminal"), [
     (TicketStatus, {T.RESOLVED}),
-    (ReturnStatus, {R.REFUNDED, R.REJECTED, R.WITHDRAWN, R.REPLACEMENT_SHIPPED}),
+    (ReturnStatus, {R.REFUNDED, R.WITHDRAWN, R.REPLACEMENT_SHIPPED}),
     (InterceptionStatus, {IC.SUCCEEDED, IC.FAILED, IC.WITHDRAWN}),
     (NotificationStatus, {N.SENT, N.FAILED}),
     (RefundStatus, {RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
@@ -72,6 +72,14 @@ def test_a_return_goes_through_review_the_goods_and_the_replacement():
             closed.to(R.WITHDRAWN)  # what was carried out or decided cannot be taken back
     with pytest.raises(IllegalTransition, match="cannot become replacement_shipped"):
         R.AUTHORIZED.to(R.REPLACEMENT_SHIPPED)  # not before the goods are back
+
+
+def test_an_appeal_reopens_a_rejection_for_review_and_nothing_else():
+    assert R.REJECTED.next == {R.REQUESTED}
+    assert R.REQUESTED.to(R.REJECTED).to(R.REQUESTED).to(R.AUTHORIZED) is R.AUTHORIZED
+    for carried_out in (R.REFUNDED, R.AUTHORIZED, R.RECEIVED, R.WITHDRAWN):
+        with pytest.raises(IllegalTransition):
+            R.REJECTED.to(carried_out)  # never straight to what the second review decides
 
 
 def test_open_cases_move_freely_and_a_resolved_one_never_reopens():

@@ -48,6 +48,10 @@ def test_every_profile_loads():
                                               "success_rate": 9.25}}}}, "success_rate"),
     ({"reasons": {"oops": {"fault": "nobody"}}}, "nobody"),
     ({"returns": {"refund_only_reasons": ["no_such_reason"]}}, "unknown"),
+    ({"appeals": {"outside_routes": [{"route": "carrier_pigeon"}]}}, "routes among"),
+    ({"appeals": {"alternatives": ["free_gift"]}}, "alternatives among"),
+    ({"appeals": {"kinds": ["return", "appeal"]}}, "not appealed"),
+    ({"appeals": {"per_case": -1}}, "at least 0"),
 ])
 def test_bad_policy_values_fail_loudly(overrides, message):
     with pytest.raises(PolicyError, match=message):

@@ -8,7 +8,7 @@ import pytest
 
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain.model import GoodsType, ItemView, OrderState, OrderView
-from aftersales.domain.topic_cases import Details, Missing, Topic, Verdict, assess, parse_details
+from aftersales.domain.topic_cases import Details, Missing, Topic, Verdict, assess, parse_details, reports_not_received
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 
@@ -33,6 +33,13 @@ def order(state: OrderState, goods: GoodsType = GoodsType.PHYSICAL, delivered_da
     (Topic.DELIVERY_TIME, order(OrderState.PAID), "general", Verdict.OPEN),
     (Topic.DELIVERY_TIME, order(OrderState.IN_TRANSIT), "general", Verdict.IN_DELIVERY),
     (Topic.DELIVERY_TIME, order(OrderState.DELIVERED, delivered_days_ago=1), "general", Verdict.DELIVERED),
+    (Topic.NOT_RECEIVED, order(OrderState.COMPLETED, delivered_days_ago=3), "general", Verdict.OPEN),
+    (Topic.NOT_RECEIVED, order(OrderState.DELIVERED, delivered_days_ago=9), "general", Verdict.WINDOW_CLOSED),
+    (Topic.NOT_RECEIVED, order(OrderState.IN_TRANSIT), "short_video", Verdict.NOT_DELIVERED),
+    (Topic.NOT_RECEIVED, order(OrderState.PAID), "general", Verdict.NOT_DELIVERED),
+    (Topic.NOT_RECEIVED, order(OrderState.RETURNED, delivered_days_ago=3), "general", Verdict.CLOSED),
+    (Topic.NOT_RECEIVED, order(OrderState.DELIVERED, GoodsType.VIRTUAL_CARD, 1), "virtual_goods",
+     Verdict.NOT_SHIPPED_GOODS),
 ])
 def test_what_each_order_allows(topic, view, profile, verdict):
     assert assess(topic, view, NOW, load_profile(profile, {})).verdict is verdict
@@ -74,3 +81,26 @@ def test_what_a_case_still_lacks(topic, raw, missing):
 def test_a_missing_item_says_reissue_or_refund():
     assert parse_details(Topic.MISSING_ITEM, "少发了一个充电头，给我补发").fields == {"wish": "reissue"}
     assert parse_details(Topic.MISSING_ITEM, "杯子碎了，直接退款吧").fields == {"wish": "refund"}
+
+
+def test_a_parcel_never_received_is_a_logistics_investigation():
+    assert Topic.NOT_RECEIVED.case_kind == "logistics_investigation"
+    assert parse_details(Topic.NOT_RECEIVED, "显示签收了但我没收到") == Details("显示签收了但我没收到", {})
+
+
+@pytest.mark.parametrize(("text", "anywhere", "shown_delivered"), [
+    ("显示签收了但我没收到", True, True),
+    ("我的货没有收到 为什么显示完成了", True, True),
+    ("快递说妥投了，家里没人收到过", True, True),
+    ("it says delivered but I never got it", True, True),
+    ("marked as completed, nothing arrived", True, True),
+    ("到现在还没收到", True, False),
+    ("I haven't received my parcel yet", True, False),
+    ("退款还没收到", False, False),  # money, not goods
+    ("发票没收到", False, False),
+    ("少发了一件", False, False),
+    ("我的快递到哪了", False, False),
+])
+def test_which_words_report_goods_never_received(text, anywhere, shown_delivered):
+    assert reports_not_received(text) is anywhere
+    assert reports_not_received(text, shown_delivered=True) is shown_delivered

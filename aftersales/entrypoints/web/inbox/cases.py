@@ -24,12 +24,16 @@ def cases():
         abort(404)
     search = (request.args.get("q") or "").strip()[:64] or None
     page = max(int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1, 1)
+    # 平台介入: the cases marked for the platform too (complaints about the shop), across the queues.
+    platform = request.args.get("platform") == "1"
     inbox_service = services().inbox
-    total = inbox_service.count_cases(g.shop_ids, queue, status, search)
+    total = inbox_service.count_cases(g.shop_ids, queue, status, search, platform)
     teammates = services().merchant_accounts.teammates(g.shop_ids)
     rows = inbox_service.cases(g.shop_ids, queue, status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                               search=search)
+                               search=search, platform=platform)
     return render_template("inbox/cases.html", rows=rows, counts=inbox_service.queue_counts(g.shop_ids), queue=queue,
+                           platform=platform, platform_count=inbox_service.count_cases(g.shop_ids, None, status,
+                                                                                       platform=True),
                            status=status, q=search or "", page=page, pages=max(-(-total // PAGE_SIZE), 1),
                            total=total, teammates=teammates, bulk_statuses=BULK_STATUSES,
                            names={m["email"]: m["display_name"] for m in teammates})

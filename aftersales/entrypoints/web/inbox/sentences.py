@@ -25,17 +25,42 @@ def audit_actor(value: str) -> str:
     return actor_words({"kind": kind if kind in ("provider", "integration") else "system", "name": who or None})
 
 
-def what_approval_does(ticket: dict[str, Any]) -> str:
-    """The case's pending action in a sentence for the merchant (instead of policy codes and JSON)."""
+def what_approval_does(ticket: dict[str, Any], order: dict[str, Any] | None = None) -> str:
+    """The case's pending action in a sentence for the merchant (instead of policy codes and JSON); an
+    appeal's is the first case's, reviewed a second time."""
+    what = _what_it_carries_out(ticket, order)
+    if ticket.get("kind") == "appeal":
+        return _("第二次审核，处理的是第一次的申请：{what} 申诉再被拒绝时，顾客还会收到店铺之外的投诉途径。",
+                 what=what)
+    return what
+
+
+def _what_it_carries_out(ticket: dict[str, Any], order: dict[str, Any] | None) -> str:
     pending = ticket.get("pending_action") or {}
     decision = (ticket.get("context") or {}).get("decision") or {}
     refund = decision.get("refund") or {}
     money = (_("退款 {amount} 原路退回{channel}", amount=yuan(refund["amount"]),
                channel=label("channels", refund.get("channel")))
              if refund.get("amount") else _("不涉及退款"))
+    if refund.get("amount") and refund.get("channel") == "balance":
+        money = _("退款 {amount} 退到账户余额", amount=yuan(refund["amount"]))
     action = pending.get("action")
+    if action == "refund_items":
+        ids = set(pending.get("item_ids") or [])
+        amount = sum(i["total"] - (i.get("price_protection_amount") or 0) for i in (order or {}).get("items", [])
+                     if i["id"] in ids)
+        channel = label("channels", pending.get("refund_channel") or (order or {}).get("payment_channel"))
+        money = _("退款 {amount} 退回{channel}", amount=yuan(amount), channel=channel)
+        if ticket.get("kind") == "logistics_investigation" or (
+                ticket.get("kind") == "appeal" and ((ticket.get("context") or {}).get("first") or {}).get(
+                    "kind") == "logistics_investigation"):
+            return _("同意＝核实包裹确实没有送到顾客手里（丢件、错投）：{money}。"
+                     "拒绝＝快递证实已妥投：请在说明里写明签收凭证或放在哪里，会转告顾客。", money=money)
+        return _("同意：{money}。拒绝：不退款，顾客会收到您的说明。", money=money)
     if action == "cancel":
-        what = _("所选商品") if pending.get("item_ids") else _("整个订单")
+        ids = set(pending.get("item_ids") or [])
+        active = {i["id"] for i in (order or {}).get("items", []) if not i.get("cancelled")}
+        what = _("所选商品") if ids and not (order and active <= ids) else _("整个订单")
         return _("同意：取消{what}，{money}。拒绝：订单照常处理，顾客会收到您的说明。", what=what, money=money)
     if action == "intercept":
         return _("同意＝拦截成功、包裹退回：订单取消，{money}。"

@@ -1,7 +1,7 @@
 """return parcels: the courier and tracking number a shopper gives for the goods they send back
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 17:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import aftersales.adapters.db.tables
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
