@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.adapters.chat_log import RasaEventLog
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
@@ -21,7 +22,9 @@ from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConv
 from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.analytics import ShopAnalytics
 from aftersales.service.base import utcnow
+from aftersales.service.conversation_log import ConversationSync
 from aftersales.service.inbox import InboxService
 from aftersales.service.inbox_reports import InboxReports
 from aftersales.service.integrations import IntegrationsService
@@ -65,6 +68,7 @@ class Services:
     inbox: InboxService
     merchant_accounts: MerchantAccounts
     inbox_reports: InboxReports
+    analytics: ShopAnalytics
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
@@ -87,6 +91,12 @@ class Services:
     def refunds(self) -> RefundWorker:
         return RefundWorker(self.sessions, self.payment_providers.by_channel, utcnow)
 
+    @functools.cached_property
+    def conversation_sync(self) -> ConversationSync | None:
+        """The worker's reading of the chat log into the figures (None: Rasa's store is not readable here)."""
+        url = self.settings.rasa_tracker_url
+        return ConversationSync(self.sessions, RasaEventLog(url), self.settings.default_shop_id) if url else None
+
     @property
     def wechat_pay(self) -> WeChatPayProvider | None:
         return self.payment_providers.wechat_pay
@@ -106,7 +116,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
     return Services(
         settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
-        inbox_reports=InboxReports(sessions),
+        inbox_reports=InboxReports(sessions), analytics=ShopAnalytics(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),

@@ -180,7 +180,8 @@ def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) 
 
 
 @main.command("worker", help="Submit refunds to the payment provider and follow them up; deliver queued chat "
-                             "notifications to Rasa. Retries with backoff; runs until stopped.")
+                             "notifications to Rasa; read new conversations from Rasa's tracker store for the "
+                             "figures. Retries with backoff; runs until stopped.")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def worker(interval: float, once: bool) -> None:
@@ -200,6 +201,11 @@ def worker(interval: float, once: bool) -> None:
                 logging.info("notifications sent %s, failed for good %s", report.sent, report.failed)
         except Exception:  # noqa: BLE001 - a database or network hiccup must not stop the worker
             logging.exception("worker round failed; retrying in %ss", interval)
+        try:  # the figures' count of conversations; a chat log that cannot be read stops nothing else
+            if built.conversation_sync is not None:
+                built.conversation_sync.run_once()
+        except Exception:  # noqa: BLE001
+            logging.exception("reading the chat log failed; retrying in %ss", interval)
         if once:
             return
         time.sleep(interval)

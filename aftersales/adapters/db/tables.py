@@ -345,3 +345,34 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+
+class Conversation(Base):
+    """A shopper's conversation with the bot (one of Rasa's sessions), as the worker read it from the
+    chat log (aftersales.service.conversation_log): the denominator of the shop's figures. Its outcome
+    is reckoned when read (aftersales.domain.conversations), since a silent chat becomes abandoned
+    without a new event."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
+    shop_id: Mapped[str | None] = mapped_column(String(64))
+    shopper_messages: Mapped[int] = mapped_column(Integer)
+    handed_off: Mapped[bool] = mapped_column(Boolean)
+    ended_unanswered: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("conversation_id", "started_at", name="uq_conversations_session"),
+                      Index("ix_conversations_shop_started", "shop_id", "started_at"))
+
+
+class ChatLogMark(Base):
+    """How far the worker has read a log (the chat log's last event id), and when."""
+
+    __tablename__ = "chat_log_marks"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    read_at: Mapped[datetime]
