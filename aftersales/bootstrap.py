@@ -19,6 +19,8 @@ from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.adapters.payments.port import ByChannel, PaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConversations
+from aftersales.adapters.webhook_client import CONNECT_TIMEOUT as WEBHOOK_CONNECT_TIMEOUT
+from aftersales.adapters.webhook_client import WebhookClient
 from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
@@ -36,6 +38,7 @@ from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
 from aftersales.service.shop_policies import ShopPolicyService
 from aftersales.service.topic_cases import TopicCaseService
+from aftersales.service.webhooks import ShopWebhooks, WebhookDispatcher
 from aftersales.service.withdrawals import WithdrawalService
 
 
@@ -69,6 +72,7 @@ class Services:
     merchant_accounts: MerchantAccounts
     inbox_reports: InboxReports
     analytics: ShopAnalytics
+    webhooks: ShopWebhooks
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
@@ -97,6 +101,13 @@ class Services:
         url = self.settings.rasa_tracker_url
         return ConversationSync(self.sessions, RasaEventLog(url), self.settings.default_shop_id) if url else None
 
+    @functools.cached_property
+    def webhook_dispatcher(self) -> WebhookDispatcher:
+        """The worker's posting of the shops' webhooks, a timeout on every request."""
+        timeout = (min(WEBHOOK_CONNECT_TIMEOUT, self.settings.webhook_timeout_seconds),
+                   self.settings.webhook_timeout_seconds)
+        return WebhookDispatcher(self.sessions, WebhookClient(timeout))
+
     @property
     def wechat_pay(self) -> WeChatPayProvider | None:
         return self.payment_providers.wechat_pay
@@ -117,6 +128,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
         inbox_reports=InboxReports(sessions), analytics=ShopAnalytics(sessions),
+        webhooks=ShopWebhooks(sessions, allow_http=not settings.production),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),

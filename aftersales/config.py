@@ -38,6 +38,8 @@ class Settings:
     # Rasa's tracker store, read by the worker for the figures' count of conversations (None: not
     # readable from here — a non-SQLite store named without RASA_TRACKER_URL).
     rasa_tracker_url: str | None = None
+    # Seconds a shop's webhook may take to answer (each attempt; the worker retries later).
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -64,6 +66,7 @@ class Settings:
             helpdesk_api_token=_secret(env, "HELPDESK_API_TOKEN"),
             chat_allowed_origins=_origins(env, _int(env, "WEB_PORT", 8000)),
             rasa_tracker_url=_tracker_url(env),
+            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10)),
         )
         if settings.production:
             settings._check_production()

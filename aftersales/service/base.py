@@ -72,6 +72,14 @@ def open_case(uow: UnitOfWork, now: datetime, kind: str, shop_id: str, order: t.
         order.tickets.append(ticket)
     if actor is not None:
         uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+    if ticket.priority == cases.URGENT:
+        # The shop's own alert (its webhook, when it set one), posted by the worker after this commits.
+        uow.announce(shop_id, "case.urgent", now, ticket=ticket, payload={
+            "event": "case.urgent", "shop_id": shop_id, "case": {
+                **{k: ticket_dict(ticket)[k] for k in ("ticket_no", "kind", "priority", "reason", "status",
+                                                       "created_at", "sla_due_at")},
+                "order_no": order.order_no if order else None, "summary": ticket.context.get("summary"),
+                "inbox_path": f"/inbox/cases/{ticket.ticket_no}"}})
     return ticket
 
 

@@ -65,6 +65,9 @@ class Shop(Base):
     # Where approved returns go (recipient, phone, address as the shop writes it); told with the approval.
     return_address: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]
+    # Where a new urgent case is announced (service.webhooks), signed with the shop's own secret.
+    urgent_webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    urgent_webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Order(Base):
@@ -348,10 +351,8 @@ class Notification(Base):
 
 
 class Conversation(Base):
-    """A shopper's conversation with the bot (one of Rasa's sessions), as the worker read it from the
-    chat log (aftersales.service.conversation_log): the denominator of the shop's figures. Its outcome
-    is reckoned when read (aftersales.domain.conversations), since a silent chat becomes abandoned
-    without a new event."""
+    """A shopper's conversation (one of Rasa's sessions) as the worker read it (service.conversation_log);
+    its outcome is reckoned when read (domain.conversations): a silent chat becomes abandoned."""
 
     __tablename__ = "conversations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -376,3 +377,23 @@ class ChatLogMark(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[int] = mapped_column(BigInteger)
     read_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """Outbox: a shop's webhook call (a new urgent case), posted by the worker (service.webhooks)."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)

@@ -1,4 +1,4 @@
-"""conversations read from the chat log (the figures' denominator)
+"""conversations read from the chat log (the figures' denominator); a shop's webhook for urgent cases and its outbox
 
 Revision ID: 0012
 Revises: 0009
@@ -39,9 +39,40 @@ def upgrade() -> None:
         sa.Column('read_at', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('name'),
     )
+    with op.batch_alter_table('shops', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('urgent_webhook_url', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('urgent_webhook_secret', sa.String(length=128), nullable=True))
+    op.create_table(
+        'webhook_deliveries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('shop_id', sa.String(length=64), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),
+        sa.Column('event', sa.String(length=32), nullable=False),
+        sa.Column('payload', sa.JSON(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', aftersales.adapters.db.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column('response_status', sa.Integer(), nullable=True),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['shop_id'], ['shops.id']),
+        sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_shop_id'), ['shop_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_shop_id'))
+        batch_op.drop_index('ix_webhook_deliveries_due')
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('shops', schema=None) as batch_op:
+        batch_op.drop_column('urgent_webhook_secret')
+        batch_op.drop_column('urgent_webhook_url')
     op.drop_table('chat_log_marks')
     op.drop_index('ix_conversations_shop_started', table_name='conversations')
     op.drop_table('conversations')
