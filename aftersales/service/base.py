@@ -30,6 +30,15 @@ PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
 
 
+MERCHANT_ACTOR = "merchant:"
+
+
+def assignee_of(actor: str) -> str | None:
+    """Who a case is assigned to is a merchant's e-mail, whoever records it: the actor of an inbox
+    operation ("merchant:<email>") as that e-mail; anyone else (the system, an integration) as nobody."""
+    return actor.removeprefix(MERCHANT_ACTOR) if actor.startswith(MERCHANT_ACTOR) else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

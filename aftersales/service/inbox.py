@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
 from aftersales.domain.lifecycles import TICKET_OPEN, TicketStatus
-from aftersales.service.base import advance, utcnow
+from aftersales.service.base import advance, assignee_of, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, mask_phone, order_dict, ticket_dict
@@ -241,7 +241,7 @@ class InboxService:
             before = ticket_dict(ticket)
             if ticket.status == TicketStatus.NEW:
                 ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
-            ticket.assignee = ticket.assignee or actor
+            ticket.assignee = ticket.assignee or assignee_of(actor)
             ticket.updated_at = now
             notification = uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
                                       payload={"text": text, "from": sender_name, "ticket_no": ticket.ticket_no})

@@ -74,7 +74,9 @@ class InboxReports:
                 if n.id not in seen and (n.payload or {}).get("order_no") == order.order_no)],
                 key=lambda n: n.id) if chats else list(notifications)
             emails = {a.actor.removeprefix("merchant:") for a in audit if a.actor.startswith("merchant:")}
-            assigned = ((a.after or {}).get("assignee") for a in audit if a.action == "ticket_assigned")
+            # Lines written before migration 0013 may name an assignee as "merchant:<email>".
+            assigned = (str((a.after or {}).get("assignee") or "").removeprefix("merchant:")
+                        for a in audit if a.action == "ticket_assigned")
             emails |= {str(email) for email in assigned if email}
             names = {email: name for email, name in uow.session.execute(
                 select(t.Merchant.email, t.Merchant.display_name).where(t.Merchant.email.in_(emails)))}
@@ -118,7 +120,7 @@ class InboxReports:
                 if a.entity == "ticket" and a.entity_id in tickets:
                     tk = tickets[a.entity_id]
                     data["ticket"] = {"kind": tk.kind, "reason": tk.reason, "desired_outcome": tk.desired_outcome}
-                    assignee = data["after"].get("assignee")
+                    assignee = str(data["after"].get("assignee") or "").removeprefix("merchant:")
                     data["assignee_name"] = names.get(assignee, assignee) if assignee else None
                 if a.action == "order_cancelled":
                     data["cancel_reason"] = order.cancel_reason
