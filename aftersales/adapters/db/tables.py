@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,32 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use aware datetimes")
-        # SQLite drops the offset: store UTC so every value reads back as the same instant.
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+from aftersales.adapters.db.base import Base, UtcDateTime  # noqa: F401 - UtcDateTime: named by migrations
 
 
 class Customer(Base):
@@ -350,50 +326,6 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
 
-class Conversation(Base):
-    """A shopper's conversation (one of Rasa's sessions) as the worker read it (service.conversation_log);
-    its outcome is reckoned when read (domain.conversations): a silent chat becomes abandoned."""
-
-    __tablename__ = "conversations"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime]
-    last_at: Mapped[datetime]
-    last_event_id: Mapped[int] = mapped_column(BigInteger)
-    shop_id: Mapped[str | None] = mapped_column(String(64))
-    shopper_messages: Mapped[int] = mapped_column(Integer)
-    handed_off: Mapped[bool] = mapped_column(Boolean)
-    ended_unanswered: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime]
-
-    __table_args__ = (UniqueConstraint("conversation_id", "started_at", name="uq_conversations_session"),
-                      Index("ix_conversations_shop_started", "shop_id", "started_at"))
-
-
-class ChatLogMark(Base):
-    """How far the worker has read a log (the chat log's last event id), and when."""
-
-    __tablename__ = "chat_log_marks"
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_id: Mapped[int] = mapped_column(BigInteger)
-    read_at: Mapped[datetime]
-
-
-class WebhookDelivery(Base):
-    """Outbox: a shop's webhook call (a new urgent case), posted by the worker (service.webhooks)."""
-
-    __tablename__ = "webhook_deliveries"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    event: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+# The chat log's conversations and the shops' webhook outbox, in a module of their own (imported here,
+# so that every table is in Base.metadata whichever module is imported first).
+from aftersales.adapters.db.log_tables import ChatLogMark, Conversation, WebhookDelivery  # noqa: E402, F401
