@@ -36,6 +36,7 @@ from aftersales.service.notifications import NotificationDispatcher
 from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
+from aftersales.service.satisfaction import SatisfactionService
 from aftersales.service.shop_policies import ShopPolicyService
 from aftersales.service.topic_cases import TopicCaseService
 from aftersales.service.webhooks import ShopWebhooks, WebhookDispatcher
@@ -73,6 +74,7 @@ class Services:
     inbox_reports: InboxReports
     analytics: ShopAnalytics
     webhooks: ShopWebhooks
+    satisfaction: SatisfactionService
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
@@ -128,7 +130,7 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
         settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
         inbox_reports=InboxReports(sessions), analytics=ShopAnalytics(sessions),
-        webhooks=ShopWebhooks(sessions, allow_http=not settings.production),
+        webhooks=ShopWebhooks(sessions, allow_http=not settings.production), satisfaction=SatisfactionService(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), price_protection=PriceProtectionService(sessions),
         shop_policies=ShopPolicyService(sessions),

@@ -11,7 +11,9 @@ automation rate, and how fast the team answers and resolves cases. Reads only.
   cases the merchant opened themselves (their own cancellations) and those the shopper withdrew are
   no one's response. Medians, so one forgotten case does not hide how the rest went.
 - **Per merchant**: the cases each resolved, the median of their first responses (cases they were
-  first to answer) and of their resolutions."""
+  first to answer) and of their resolutions.
+- **Satisfaction**: the average of the shoppers' ratings (1–5, service.satisfaction) by the day they
+  rated, and per merchant of the cases they resolved."""
 
 from __future__ import annotations
 
@@ -43,6 +45,11 @@ MERCHANT = "merchant:"
 
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def _satisfaction(scores: list[int]) -> dict[str, Any]:
+    """The shoppers' average rating (1–5) and how many rated."""
+    return {"satisfaction": sum(scores) / len(scores) if scores else None, "ratings": len(scores)}
 
 
 def automation_rate(counts: dict[str, int]) -> float | None:
@@ -78,11 +85,16 @@ class ShopAnalytics:
                 .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since,
                        t.Ticket.kind.not_in(OWN_CASES))).all()
             opened_at = dict(tickets)
+            ratings = uow.session.execute(
+                select(t.Ticket.ticket_no, t.Ticket.satisfaction, t.Ticket.satisfaction_at)
+                .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.satisfaction_at >= since,
+                       t.Ticket.satisfaction.is_not(None))).all()
+            audited = list(set(opened_at) | {no for no, *_ in ratings})
             audit: Sequence[Any] = uow.session.execute(
                 select(t.AuditEvent.entity_id, t.AuditEvent.at, t.AuditEvent.actor, t.AuditEvent.action,
                        t.AuditEvent.after)
-                .where(t.AuditEvent.entity == "ticket", t.AuditEvent.entity_id.in_(list(opened_at)))
-                .order_by(t.AuditEvent.at, t.AuditEvent.id)).all() if opened_at else []
+                .where(t.AuditEvent.entity == "ticket", t.AuditEvent.entity_id.in_(audited))
+                .order_by(t.AuditEvent.at, t.AuditEvent.id)).all() if audited else []
             team: dict[str, str] = {email: name for email, name in uow.session.execute(
                 select(t.Merchant.email, t.Merchant.display_name).join(t.Merchant.shops)
                 .where(t.Shop.id.in_(shop_ids)))}
@@ -107,8 +119,14 @@ class ShopAnalytics:
             if (action in DECISIONS or (after or {}).get("status") == TicketStatus.RESOLVED) \
                     and ticket_no not in resolved:
                 resolved[ticket_no] = (at, actor.removeprefix(MERCHANT))
+        # A rated case may have been opened before the period: its resolver counts for its score only.
+        resolver = {no: who for no, (_, who) in resolved.items()}
+        first = {no: v for no, v in first.items() if no in opened_at}
+        resolved = {no: v for no, v in resolved.items() if no in opened_at}
         minutes = {no: (at - opened_at[no]).total_seconds() / 60 for no, (at, _) in first.items()}
         hours = {no: (at - opened_at[no]).total_seconds() / 3600 for no, (at, _) in resolved.items()}
+        scores: list[tuple[date, str | None, int]] = [(day(at), resolver.get(no), score)
+                                                      for no, score, at in ratings if at and score]
 
         daily = []
         for each in dates:
@@ -118,22 +136,26 @@ class ShopAnalytics:
                           "conversations": sum(counts.values()), "automation_rate": automation_rate(counts),
                           "cases": len(cases),
                           "first_response_minutes": _median([minutes[no] for no in cases if no in minutes]),
-                          "resolution_hours": _median([hours[no] for no in cases if no in hours])})
+                          "resolution_hours": _median([hours[no] for no in cases if no in hours]),
+                          **_satisfaction([score for rated, _, score in scores if rated == each])})
         total: Counter[str] = sum(outcomes.values(), Counter())
-        people = set(team) | {who for _, who in first.values()} | {who for _, who in resolved.values()}
+        people = set(team) | {who for _, who in first.values()} | {who for _, who in resolved.values()} \
+            | {who for _, who, _ in scores if who}
         merchants = [{"email": email, "name": team.get(email, email),
                       "handled": sum(1 for _, who in resolved.values() if who == email),
                       "first_response_minutes": _median([minutes[no] for no, (_, who) in first.items()
                                                          if who == email]),
                       "resolution_hours": _median([hours[no] for no, (_, who) in resolved.items()
-                                                   if who == email])}
+                                                   if who == email]),
+                      **_satisfaction([score for _, who, score in scores if who == email])}
                      for email in sorted(people, key=lambda e: (team.get(e) or e).lower())]
         return {
             "days": days, "dates": [d.isoformat() for d in dates], "daily": daily, "merchants": merchants,
             "totals": {**{o.value: total.get(o, 0) for o in Outcome}, "conversations": sum(total.values()),
                        "automation_rate": automation_rate(total), "cases": len(opened_at),
                        "first_response_minutes": _median(list(minutes.values())),
-                       "resolution_hours": _median(list(hours.values()))},
+                       "resolution_hours": _median(list(hours.values())),
+                       **_satisfaction([score for *_, score in scores])},
             "chat_log_read_at": iso(read_at),
         }
 

@@ -65,3 +65,14 @@ def seed_cases(factory) -> dict[str, str]:
     service(factory, cst(18, 9)).open_ticket("alice", "escalation", "转人工", order_no="KS1000000003")
     merchant(factory, cst(17, 12)).merchant_cancel("KS1000000003", "out_of_stock", K, shop_ids=MINE)
     return {"interception": interception, "escalation": escalation}
+
+
+def seed_ratings(factory, cases: dict[str, str]) -> None:
+    """The shoppers rate both decided cases: the interception 4 on 17 Nov, the complaint 2 this morning."""
+    from aftersales.service.satisfaction import SatisfactionService
+
+    for ticket_no, chat, score, at in ((cases["interception"], "chat-i", 4, cst(17, 14)),
+                                       (cases["escalation"], "chat-e", 2, cst(18, 9, 30))):
+        rating = SatisfactionService(factory, clock=lambda at=at: at)
+        assert rating.ask(ticket_no, chat)
+        rating.rate(ticket_no, score, chat, "alice")

@@ -85,8 +85,8 @@ def test_handling_times_per_day_and_per_merchant(factory, tmp_path):
     assert by_day["2026-11-18"]["cases"] == 1 and by_day["2026-11-18"]["resolution_hours"] is None
     assert report["merchants"] == [
         {"email": "k@shop.example", "name": "K Agent", "handled": 2, "first_response_minutes": None,
-         "resolution_hours": pytest.approx(2.5)},
+         "resolution_hours": pytest.approx(2.5), "satisfaction": None, "ratings": 0},
         {"email": "l@shop.example", "name": "L Agent", "handled": 0, "first_response_minutes": pytest.approx(20),
-         "resolution_hours": None},
+         "resolution_hours": None, "satisfaction": None, "ratings": 0},
     ]
     assert report["totals"]["cases"] == 3 and report["totals"]["first_response_minutes"] == pytest.approx(20)

@@ -14,7 +14,7 @@ import pytest
 from aftersales.adapters.chat_log import RasaEventLog
 from aftersales.entrypoints.web.inbox.charts import duration, line_chart, nice_top, number
 from aftersales.service.conversation_log import ConversationSync
-from tests.integration.analytics_seed import seed_cases, seed_chats
+from tests.integration.analytics_seed import seed_cases, seed_chats, seed_ratings
 from tests.integration.chat_log import FakeTracker
 from tests.integration.fixtures import NOW
 from tests.web.conftest import csrf_from, sign_in
@@ -24,7 +24,7 @@ from tests.web.conftest import csrf_from, sign_in
 def seeded(app, factory, tmp_path):
     tracker = FakeTracker(tmp_path / "tracker.sqlite3")
     seed_chats(tracker)
-    seed_cases(factory)
+    seed_ratings(factory, seed_cases(factory))
     ConversationSync(factory, RasaEventLog(tracker.url), "shop_k", clock=lambda: NOW).run_once()
     app.extensions["aftersales"].analytics.clock = lambda: NOW
     return app
@@ -62,12 +62,15 @@ def test_the_charts_draw_each_days_numbers(seeded):
     # Times: only 17 Nov had cases answered and resolved — a point each, no line to draw.
     assert dots(html, "times") == {"first_response": {"2026-11-17": 0.33}, "resolution": {"2026-11-17": 2.5}}
     assert lines(html, "times") == {}
+    assert dots(html, "satisfaction") == {"satisfaction": {"2026-11-17": 4, "2026-11-18": 2}}
+    assert lines(html, "satisfaction") == {"satisfaction": ["337.0,46.0 626.0,114.0"]}  # 0…5 up 182…12 px
     summary = re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="analytics-summary">(.*?)</div>', html, re.S).group(1))
     assert "对话共 7 个：机器人解决 2，转人工 2，中途离开 2，进行中 1。" in summary
     assert "33.3%" in summary and "新工单 3 个；首次响应中位数 20 分钟，解决用时中位数 2.5 小时。" in summary
+    assert "满意度（平均分）: 3 分（2 个评分）" in summary
     table = re.search(r'<table id="merchant-times">(.*?)</table>', html, re.S).group(1)
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr data-email[^>]*>(.*?)</tr>", table, re.S)]
-    assert rows == [["K Agent", "2", "—", "2.5 小时"], ["L Agent", "0", "20 分钟", "—"]]
+    assert rows == [["K Agent", "2", "—", "2.5 小时", "3 分（2 个评分）"], ["L Agent", "0", "20 分钟", "—", "—"]]
 
 
 def read_csv(response) -> list[list[str]]:
@@ -84,20 +87,20 @@ def test_the_csv_has_a_row_per_day_and_per_merchant_of_the_merchants_shop_only(s
     assert re.match(r'attachment; filename="analytics-shop_k-\d{8}\.csv"', response.headers["Content-Disposition"])
     assert read_csv(response) == [
         ["日期", "对话", "机器人解决", "转人工", "中途离开", "进行中", "自动化率（%）", "新工单", "首次响应中位数（分钟）",
-         "解决用时中位数（小时）"],
-        ["2026-11-16", "2", "1", "0", "1", "0", "50.0", "0", "", ""],
-        ["2026-11-17", "3", "0", "2", "1", "0", "0.0", "2", "20.0", "2.50"],
-        ["2026-11-18", "2", "1", "0", "0", "1", "100.0", "1", "", ""],
+         "解决用时中位数（小时）", "满意度平均分", "评分数"],
+        ["2026-11-16", "2", "1", "0", "1", "0", "50.0", "0", "", "", "", "0"],
+        ["2026-11-17", "3", "0", "2", "1", "0", "0.0", "2", "20.0", "2.50", "4.00", "1"],
+        ["2026-11-18", "2", "1", "0", "0", "1", "100.0", "1", "", "", "2.00", "1"],
         [],
-        ["客服人员", "邮箱", "解决的工单", "首次响应中位数（分钟）", "解决用时中位数（小时）"],
-        ["K Agent", "k@shop.example", "2", "", "2.50"],
-        ["L Agent", "l@shop.example", "0", "20.0", ""],
+        ["客服人员", "邮箱", "解决的工单", "首次响应中位数（分钟）", "解决用时中位数（小时）", "满意度平均分", "评分数"],
+        ["K Agent", "k@shop.example", "2", "", "2.50", "3.00", "2"],
+        ["L Agent", "l@shop.example", "0", "20.0", "", "", "0"],
     ]
     other = seeded.test_client()
     sign_in(other, "x@shop.example", "password-of-x")
     theirs = read_csv(other.get("/inbox/analytics.csv?days=3"))
     assert [row[:2] for row in theirs[1:4]] == [["2026-11-16", "0"], ["2026-11-17", "1"], ["2026-11-18", "0"]]
-    assert theirs[6:] == [["X Agent", "x@shop.example", "0", "", ""]]
+    assert theirs[6:] == [["X Agent", "x@shop.example", "0", "", "", "", "0"]]
     assert seeded.test_client().get("/inbox/analytics.csv").status_code == 302  # signed in only
 
 

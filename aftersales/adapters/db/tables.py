@@ -203,6 +203,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     resolution: Mapped[str | None] = mapped_column(String(32))  # approved | rejected | answered
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The shopper's rating of how the case was handled (1–5), asked once in the chat after it was decided.
+    satisfaction_asked_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):

@@ -37,6 +37,7 @@ def charts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "times": line_chart(dates, [
             ("first_response", _("首次响应（中位数）"), column("first_response_minutes", 1 / 60)),
             ("resolution", _("解决用时（中位数）"), column("resolution_hours"))]),
+        "satisfaction": line_chart(dates, [("satisfaction", _("满意度"), column("satisfaction"))], top=5),
     }
 
 
@@ -63,16 +64,17 @@ def csv_rows(report: dict[str, Any]) -> list[list[str]]:
     rows = [[_("日期"), _("对话"), label("conversation_outcomes", "bot_resolved"),
              label("conversation_outcomes", "handed_off"), label("conversation_outcomes", "abandoned"),
              label("conversation_outcomes", "in_progress"), _("自动化率（%）"), _("新工单"),
-             _("首次响应中位数（分钟）"), _("解决用时中位数（小时）")]]
+             _("首次响应中位数（分钟）"), _("解决用时中位数（小时）"), _("满意度平均分"), _("评分数")]]
     for d in report["daily"]:
         rate = None if d["automation_rate"] is None else d["automation_rate"] * 100
         rows.append([d["date"], str(d["conversations"]), *(str(d[o]) for o in (*OUTCOMES, "in_progress")),
                      _number(rate), str(d["cases"]), _number(d["first_response_minutes"]),
-                     _number(d["resolution_hours"], 2)])
-    rows += [[], [_("客服人员"), _("邮箱"), _("解决的工单"), _("首次响应中位数（分钟）"), _("解决用时中位数（小时）")]]
+                     _number(d["resolution_hours"], 2), _number(d["satisfaction"], 2), str(d["ratings"])])
+    rows += [[], [_("客服人员"), _("邮箱"), _("解决的工单"), _("首次响应中位数（分钟）"), _("解决用时中位数（小时）"),
+                  _("满意度平均分"), _("评分数")]]
     for m in report["merchants"]:
         rows.append([_cell(m["name"]), _cell(m["email"]), str(m["handled"]), _number(m["first_response_minutes"]),
-                     _number(m["resolution_hours"], 2)])
+                     _number(m["resolution_hours"], 2), _number(m["satisfaction"], 2), str(m["ratings"])])
     return rows
 
 
