@@ -55,15 +55,16 @@ def test_the_charts_draw_each_days_numbers(seeded):
     assert dots(html, "conversations") == {
         "bot_resolved": {"2026-11-16": 1, "2026-11-17": 0, "2026-11-18": 1},
         "handed_off": {"2026-11-16": 0, "2026-11-17": 2, "2026-11-18": 0},
-        "abandoned": {"2026-11-16": 1, "2026-11-17": 1, "2026-11-18": 0}}
-    # 3 days across 48…626 px; 0…2 conversations up 182…12 px.
-    assert lines(html, "conversations")["bot_resolved"] == ["48.0,97.0 337.0,182.0 626.0,97.0"]
+        "abandoned": {"2026-11-16": 1, "2026-11-17": 1, "2026-11-18": 0},
+        "in_progress": {"2026-11-16": 0, "2026-11-17": 0, "2026-11-18": 1}}  # today's chat-f
+    # 3 days across 48…616 px; 0…2 conversations up 182…12 px.
+    assert lines(html, "conversations")["bot_resolved"] == ["48.0,97.0 332.0,182.0 616.0,97.0"]
     assert dots(html, "automation") == {"automation_rate": {"2026-11-16": 50, "2026-11-17": 0, "2026-11-18": 100}}
     # Times: only 17 Nov had cases answered and resolved — a point each, no line to draw.
     assert dots(html, "times") == {"first_response": {"2026-11-17": 0.33}, "resolution": {"2026-11-17": 2.5}}
     assert lines(html, "times") == {}
     assert dots(html, "satisfaction") == {"satisfaction": {"2026-11-17": 4, "2026-11-18": 2}}
-    assert lines(html, "satisfaction") == {"satisfaction": ["337.0,46.0 626.0,114.0"]}  # 0…5 up 182…12 px
+    assert lines(html, "satisfaction") == {"satisfaction": ["332.0,46.0 616.0,114.0"]}  # 0…5 up 182…12 px
     summary = re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="analytics-summary">(.*?)</div>', html, re.S).group(1))
     assert "对话共 7 个：机器人解决 2，转人工 2，中途离开 2，进行中 1。" in summary
     assert "33.3%" in summary and "新工单 3 个；首次响应中位数 20 分钟，解决用时中位数 2.5 小时。" in summary
@@ -122,7 +123,8 @@ def test_chart_geometry_and_durations_in_words():
     chart = line_chart(["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"],
                        [("a", "A", [1.0, None, 3.0, 4.0])])
     [line] = chart["lines"]
-    assert chart["top"] == 5 and [p["x"] for p in line["points"]] == [48.0, 433.3, 626.0]
-    assert line["segments"] == ["433.3,80.0 626.0,46.0"]  # broken at the day without a value
+    assert chart["top"] == 5 and [p["x"] for p in line["points"]] == [48.0, 426.7, 616.0]
+    assert line["segments"] == ["426.7,80.0 616.0,46.0"]  # broken at the day without a value
     assert [number(v) for v in (2.0, 2.5, 0.333, 10.05, 100)] == ["2", "2.5", "0.3", "10.1", "100"]
-    assert [duration(m) for m in (None, 12.4, 150, 60 * 30, 60 * 72)] == ["—", "12 分钟", "2.5 小时", "30 小时", "3 天"]
+    assert [duration(m) for m in (None, 0.4, 12.4, 150, 60 * 30, 60 * 72)] == [
+        "—", "不到 1 分钟", "12 分钟", "2.5 小时", "30 小时", "3 天"]

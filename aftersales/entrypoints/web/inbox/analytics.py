@@ -31,7 +31,8 @@ def charts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return [None if d[name] is None else d[name] * scale for d in daily]
 
     return {
-        "conversations": line_chart(dates, [(o, label("conversation_outcomes", o), column(o)) for o in OUTCOMES]),
+        "conversations": line_chart(dates, [(o, label("conversation_outcomes", o), column(o))
+                                            for o in (*OUTCOMES, "in_progress")]),
         "automation": line_chart(dates, [("automation_rate", _("自动化率"), column("automation_rate", 100))],
                                  top=100),
         "times": line_chart(dates, [

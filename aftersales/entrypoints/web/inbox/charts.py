@@ -10,7 +10,7 @@ from typing import Any
 from aftersales.entrypoints.web.inbox.words import _
 
 WIDTH, HEIGHT = 640, 210
-LEFT, RIGHT, TOP, BOTTOM = 48, 14, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 48, 24, 12, 28
 
 
 def nice_top(value: float) -> float:
@@ -69,6 +69,8 @@ def duration(minutes: float | None) -> str:
     """A median time in words: minutes below an hour and a half, hours below two days, then days."""
     if minutes is None:
         return "—"
+    if minutes < 1:
+        return _("不到 1 分钟")
     if minutes < 90:
         return _("{n} 分钟", n=round(minutes))
     if minutes < 48 * 60:
