@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from actions.common import words
 from actions.contracts import CaseUpdate, as_
+from actions.satisfaction import ask_for_rating
 from actions.words.updates import case_update_texts
 from aftersales.service.errors import ServiceError
 
@@ -21,8 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class ActionCaseUpdate(Action):
-    """Tells the shopper, unasked, what the merchant decided or that the refund arrived. Run by
-    the notifier through Rasa's API (intent EXTERNAL_case_update); the open form, if any, goes on."""
+    """Tells the shopper, unasked, what the merchant decided or that the refund arrived — and under a
+    decision, once, asks them to rate how the case was handled. Run by the notifier through Rasa's
+    API (intent EXTERNAL_case_update); the open form, if any, goes on."""
 
     def name(self) -> str:
         return "action_case_update"
@@ -37,4 +39,7 @@ class ActionCaseUpdate(Action):
             return []
         for text in case_update_texts(update, words(tracker)):
             dispatcher.utter_message(text=text)
+        ticket = update["ticket"]
+        if update["kind"] == "decision" and ticket is not None:
+            return await ask_for_rating(dispatcher, tracker, ticket["ticket_no"])
         return []

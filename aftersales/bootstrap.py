@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.adapters.chat_log import RasaEventLog
 from aftersales.adapters.db.engine import session_factory
 from aftersales.adapters.helpdesk_client import HelpdeskClient
 from aftersales.adapters.payments.alipay import AlipayConfig, AlipayProvider
@@ -18,11 +19,15 @@ from aftersales.adapters.payments.demo import DemoPaymentProvider
 from aftersales.adapters.payments.port import ByChannel, PaymentProvider
 from aftersales.adapters.payments.wechat_pay import WeChatPayConfig, WeChatPayProvider
 from aftersales.adapters.rasa_api import CONNECT_TIMEOUT, READ_TIMEOUT, RasaConversations
+from aftersales.adapters.webhook_client import CONNECT_TIMEOUT as WEBHOOK_CONNECT_TIMEOUT
+from aftersales.adapters.webhook_client import WebhookClient
 from aftersales.config import Settings
 from aftersales.service.address_changes import AddressChangeService
 from aftersales.service.after_sales import AfterSalesService
+from aftersales.service.analytics import ShopAnalytics
 from aftersales.service.appeals import AppealService
 from aftersales.service.base import utcnow
+from aftersales.service.conversation_log import ConversationSync
 from aftersales.service.inbox import InboxService
 from aftersales.service.inbox_reports import InboxReports
 from aftersales.service.integrations import IntegrationsService
@@ -33,8 +38,10 @@ from aftersales.service.order_events import OrderEventsService
 from aftersales.service.price_protection import PriceProtectionService
 from aftersales.service.refunds import RefundWorker
 from aftersales.service.return_parcels import ReturnParcelService
+from aftersales.service.satisfaction import SatisfactionService
 from aftersales.service.shop_policies import ShopPolicyService
 from aftersales.service.topic_cases import TopicCaseService
+from aftersales.service.webhooks import ShopWebhooks, WebhookDispatcher
 from aftersales.service.withdrawals import WithdrawalService
 
 
@@ -67,6 +74,9 @@ class Services:
     inbox: InboxService
     merchant_accounts: MerchantAccounts
     inbox_reports: InboxReports
+    analytics: ShopAnalytics
+    webhooks: ShopWebhooks
+    satisfaction: SatisfactionService
     withdrawals: WithdrawalService
     address_changes: AddressChangeService
     topic_cases: TopicCaseService
@@ -91,6 +101,19 @@ class Services:
     def refunds(self) -> RefundWorker:
         return RefundWorker(self.sessions, self.payment_providers.by_channel, utcnow)
 
+    @functools.cached_property
+    def conversation_sync(self) -> ConversationSync | None:
+        """The worker's reading of the chat log into the figures (None: Rasa's store is not readable here)."""
+        url = self.settings.rasa_tracker_url
+        return ConversationSync(self.sessions, RasaEventLog(url), self.settings.default_shop_id) if url else None
+
+    @functools.cached_property
+    def webhook_dispatcher(self) -> WebhookDispatcher:
+        """The worker's posting of the shops' webhooks, a timeout on every request."""
+        timeout = (min(WEBHOOK_CONNECT_TIMEOUT, self.settings.webhook_timeout_seconds),
+                   self.settings.webhook_timeout_seconds)
+        return WebhookDispatcher(self.sessions, WebhookClient(timeout))
+
     @property
     def wechat_pay(self) -> WeChatPayProvider | None:
         return self.payment_providers.wechat_pay
@@ -110,7 +133,8 @@ def services(settings: Settings, rasa_timeout: tuple[float, float] = (CONNECT_TI
     return Services(
         settings=settings, after_sales=AfterSalesService(sessions), merchant_operations=merchant_operations,
         inbox=InboxService(sessions), merchant_accounts=MerchantAccounts(sessions),
-        inbox_reports=InboxReports(sessions),
+        inbox_reports=InboxReports(sessions), analytics=ShopAnalytics(sessions),
+        webhooks=ShopWebhooks(sessions, allow_http=not settings.production), satisfaction=SatisfactionService(sessions),
         withdrawals=WithdrawalService(sessions), address_changes=AddressChangeService(sessions),
         topic_cases=TopicCaseService(sessions), return_parcels=ReturnParcelService(sessions),
         appeals=AppealService(sessions), price_protection=PriceProtectionService(sessions),

@@ -35,6 +35,11 @@ class Settings:
     # Web origins (the shop's domains) whose pages may talk to the chat from the browser, with
     # credentials; no other origin gets a CORS header.
     chat_allowed_origins: tuple[str, ...]
+    # Rasa's tracker store, read by the worker for the figures' count of conversations (None: not
+    # readable from here — a non-SQLite store named without RASA_TRACKER_URL).
+    rasa_tracker_url: str | None = None
+    # Seconds a shop's webhook may take to answer (each attempt; the worker retries later).
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -60,6 +65,8 @@ class Settings:
             helpdesk_url=env.get("HELPDESK_URL") or f"http://127.0.0.1:{_int(env, 'WEB_PORT', 8000)}",
             helpdesk_api_token=_secret(env, "HELPDESK_API_TOKEN"),
             chat_allowed_origins=_origins(env, _int(env, "WEB_PORT", 8000)),
+            rasa_tracker_url=_tracker_url(env),
+            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10)),
         )
         if settings.production:
             settings._check_production()
@@ -101,6 +108,16 @@ def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _tracker_url(env: dict[str, str] | os._Environ[str]) -> str | None:
+    """Where Rasa keeps conversations, as scripts/run.py tells the rasa server: RASA_TRACKER_URL, else
+    the SQLite file RASA_TRACKER_DB (default var/rasa-tracker.sqlite3)."""
+    if env.get("RASA_TRACKER_URL"):
+        return env["RASA_TRACKER_URL"]
+    if (env.get("RASA_TRACKER_DIALECT") or "sqlite") != "sqlite":
+        return None
+    return f"sqlite:///{env.get('RASA_TRACKER_DB') or PROJECT_ROOT / 'var' / 'rasa-tracker.sqlite3'}"
 
 
 def _origins(env: dict[str, str] | os._Environ[str], web_port: int) -> tuple[str, ...]:

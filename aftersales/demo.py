@@ -228,6 +228,7 @@ def _remove_demo_data(session: Session) -> None:
     refund_ids = select(t.Refund.id).where(t.Refund.order_id.in_(order_ids)).scalar_subquery()
     session.execute(delete(t.Notification).where(t.Notification.ticket_id.in_(ticket_ids)
                                                  | t.Notification.refund_id.in_(refund_ids)))
+    session.execute(delete(t.WebhookDelivery).where(t.WebhookDelivery.ticket_id.in_(ticket_ids)))
     # The audit log goes with the rows it describes: a reseed must not leave one "order_imported"
     # line per run in front of the order's real history.
     references = [select(t.Order.order_no).where(t.Order.id.in_(order_ids)),

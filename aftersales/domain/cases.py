@@ -22,11 +22,14 @@ DEFAULT_SLA_HOURS = 4.0
 LARGE_AMOUNT = 100_000  # minor units: 1,000 yuan
 
 
+URGENT = "urgent"
+
+
 def priority(kind: str, fault: Fault | None = None, amount_minor: int = 0) -> str:
     """Urgent and high kinds by their kind; a case a decision opens (a review, a return, an
     interception) high when the merchant's or the platform's fault, or a large amount (002 §2.3)."""
     if kind in URGENT_KINDS:
-        return "urgent"
+        return URGENT
     if kind in HIGH_KINDS or fault in (Fault.MERCHANT, Fault.PLATFORM) or amount_minor >= LARGE_AMOUNT:
         return "high"
     return "normal"

@@ -198,8 +198,30 @@ def merchants_add(email: str, name: str, shops: tuple[str, ...], password: str) 
     click.echo(f"merchant {merchant['email']} can sign in for {', '.join(merchant['shop_ids'])}")
 
 
+@main.group(help="Shops.")
+def shops() -> None:
+    pass
+
+
+@shops.command("webhook", help="Set where a shop's new urgent cases are announced (signed with the shop's secret, "
+                               "printed); an empty URL removes it.")
+@click.argument("shop_id")
+@click.argument("url")
+@click.option("--new-secret", is_flag=True, help="Make a new signing secret (the receiver must switch to it).")
+def shops_webhook(shop_id: str, url: str, new_secret: bool) -> None:
+    from aftersales.service.errors import ServiceError
+
+    try:
+        result = _services().webhooks.set(shop_id, url, {shop_id}, "cli", new_secret=new_secret)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{shop_id}: webhook {result['url']} secret {result['secret']}" if result["url"]
+               else f"{shop_id}: no webhook")
+
+
 @main.command("worker", help="Submit refunds to the payment provider and follow them up; deliver queued chat "
-                             "notifications to Rasa. Retries with backoff; runs until stopped.")
+                             "notifications to Rasa; post the shops' webhooks; read new conversations from "
+                             "Rasa's tracker store for the figures. Retries with backoff; runs until stopped.")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def worker(interval: float, once: bool) -> None:
@@ -219,6 +241,17 @@ def worker(interval: float, once: bool) -> None:
                 logging.info("notifications sent %s, failed for good %s", report.sent, report.failed)
         except Exception:  # noqa: BLE001 - a database or network hiccup must not stop the worker
             logging.exception("worker round failed; retrying in %ss", interval)
+        try:  # the shops' webhooks for new urgent cases
+            hooks = built.webhook_dispatcher.dispatch()
+            if hooks.sent or hooks.failed:
+                logging.info("webhooks sent %s, failed for good %s", hooks.sent, hooks.failed)
+        except Exception:  # noqa: BLE001
+            logging.exception("posting webhooks failed; retrying in %ss", interval)
+        try:  # the figures' count of conversations; a chat log that cannot be read stops nothing else
+            if built.conversation_sync is not None:
+                built.conversation_sync.run_once()
+        except Exception:  # noqa: BLE001
+            logging.exception("reading the chat log failed; retrying in %ss", interval)
         if once:
             return
         time.sleep(interval)

@@ -30,6 +30,15 @@ PLATFORM_TZ = timezone(timedelta(hours=8), "CST")
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
 
 
+MERCHANT_ACTOR = "merchant:"
+
+
+def assignee_of(actor: str) -> str | None:
+    """Who a case is assigned to is a merchant's e-mail, whoever records it: the actor of an inbox
+    operation ("merchant:<email>") as that e-mail; anyone else (the system, an integration) as nobody."""
+    return actor.removeprefix(MERCHANT_ACTOR) if actor.startswith(MERCHANT_ACTOR) else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -73,6 +82,14 @@ def open_case(uow: UnitOfWork, now: datetime, kind: str, shop_id: str, order: t.
         order.tickets.append(ticket)
     if actor is not None:
         uow.audit(now, actor, "ticket_opened", "ticket", ticket.ticket_no, None, ticket_dict(ticket))
+    if ticket.priority == cases.URGENT:
+        # The shop's own alert (its webhook, when it set one), posted by the worker after this commits.
+        uow.announce(shop_id, "case.urgent", now, ticket=ticket, payload={
+            "event": "case.urgent", "shop_id": shop_id, "case": {
+                **{k: ticket_dict(ticket)[k] for k in ("ticket_no", "kind", "priority", "reason", "status",
+                                                       "created_at", "sla_due_at")},
+                "order_no": order.order_no if order else None, "summary": ticket.context.get("summary"),
+                "inbox_path": f"/inbox/cases/{ticket.ticket_no}"}})
     return ticket
 
 

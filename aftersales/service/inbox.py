@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
 from aftersales.domain.lifecycles import TICKET_OPEN, TicketStatus
-from aftersales.service.base import advance, utcnow
+from aftersales.service.base import advance, assignee_of, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso, mask_phone, order_dict, ticket_dict
@@ -149,7 +149,9 @@ class InboxService:
                 "shopper": None if customer is None else {"id": customer.id, "name": customer.name,
                                                           "phone": mask_phone(customer.phone)},
                 "ticket": {**ticket_dict(ticket), "context": ticket.context, "pending_action": ticket.pending_action,
-                           "overdue": self._overdue(ticket, now)},
+                           "overdue": self._overdue(ticket, now), "satisfaction": ticket.satisfaction,
+                           "satisfaction_at": iso(ticket.satisfaction_at),
+                           "satisfaction_asked_at": iso(ticket.satisfaction_asked_at)},
                 "order": order_dict(order) if order else None,
                 "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "entity": a.entity,
                            "entity_id": a.entity_id, "before": a.before, "after": a.after} for a in audit],
@@ -253,7 +255,7 @@ class InboxService:
             before = ticket_dict(ticket)
             if ticket.status == TicketStatus.NEW:
                 ticket.status = advance(ticket.status, TicketStatus.IN_PROGRESS)
-            ticket.assignee = ticket.assignee or actor
+            ticket.assignee = ticket.assignee or assignee_of(actor)
             ticket.updated_at = now
             notification = uow.notify(ticket.conversation_id, "reply", now, ticket=ticket,
                                       payload={"text": text, "from": sender_name, "ticket_no": ticket.ticket_no})

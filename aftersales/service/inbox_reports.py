@@ -17,7 +17,6 @@ from aftersales.domain import order_numbers
 from aftersales.domain.lifecycles import Resolution, TicketStatus
 from aftersales.service.base import utcnow
 from aftersales.service.errors import NotFound
-from aftersales.service.inbox import QUEUES
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso
 
@@ -75,7 +74,9 @@ class InboxReports:
                 if n.id not in seen and (n.payload or {}).get("order_no") == order.order_no)],
                 key=lambda n: n.id) if chats else list(notifications)
             emails = {a.actor.removeprefix("merchant:") for a in audit if a.actor.startswith("merchant:")}
-            assigned = ((a.after or {}).get("assignee") for a in audit if a.action == "ticket_assigned")
+            # Lines written before migration 0013 may name an assignee as "merchant:<email>".
+            assigned = (str((a.after or {}).get("assignee") or "").removeprefix("merchant:")
+                        for a in audit if a.action == "ticket_assigned")
             emails |= {str(email) for email in assigned if email}
             names = {email: name for email, name in uow.session.execute(
                 select(t.Merchant.email, t.Merchant.display_name).where(t.Merchant.email.in_(emails)))}
@@ -119,7 +120,7 @@ class InboxReports:
                 if a.entity == "ticket" and a.entity_id in tickets:
                     tk = tickets[a.entity_id]
                     data["ticket"] = {"kind": tk.kind, "reason": tk.reason, "desired_outcome": tk.desired_outcome}
-                    assignee = data["after"].get("assignee")
+                    assignee = str(data["after"].get("assignee") or "").removeprefix("merchant:")
                     data["assignee_name"] = names.get(assignee, assignee) if assignee else None
                 if a.action == "order_cancelled":
                     data["cancel_reason"] = order.cancel_reason
@@ -143,9 +144,9 @@ class InboxReports:
     # -- analytics ---------------------------------------------------------------------------------
 
     def analytics(self, shop_ids: set[str], days: int = 30) -> dict[str, Any]:
-        """The figures the seeds discuss, over the last `days` days: conversations and how many
-        ended without a human, cancellations by reason and by the state they came in, interception
-        outcomes, and how long refunds took to arrive."""
+        """The breakdowns over the last `days` days: cancellations by reason and by the state they
+        came in, interception outcomes, cases by how they were resolved, and how long refunds took to
+        arrive. Conversations, the automation rate and handling times: service.analytics."""
         since = self.clock() - timedelta(days=days)
         with self._uow() as uow:
             session = uow.session
@@ -159,25 +160,20 @@ class InboxReports:
                 select(t.Interception.stage, t.Interception.status)
                 .where(t.Interception.order_id.in_(shop_orders), t.Interception.requested_at >= since)).all()
             refunds = session.execute(
-                select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at, t.Refund.conversation_id)
+                select(t.Refund.channel, t.Refund.created_at, t.Refund.completed_at)
                 .where(t.Refund.order_id.in_(shop_orders), t.Refund.created_at >= since)).all()
             tickets = session.execute(
-                select(t.Ticket.kind, t.Ticket.conversation_id, t.Ticket.status, t.Ticket.resolution)
+                select(t.Ticket.status, t.Ticket.resolution)
                 .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since)).all()
-        with_human = {c for kind, c, *_ in tickets if c and kind in QUEUES["escalations"]}
-        conversations = {c for _, c, *_ in tickets if c} | {c for *_, c in refunds if c}
         # A case the shopper withdrew was neither approved nor rejected: it is counted as withdrawn.
-        resolutions = Counter(resolution for _, _, status, resolution in tickets
+        resolutions = Counter(resolution for status, resolution in tickets
                               if status == TicketStatus.RESOLVED and resolution)
         refund_hours: dict[str, list[float]] = {}
-        for channel, created, completed, _ in refunds:
+        for channel, created, completed in refunds:
             if completed is not None:
                 refund_hours.setdefault(channel, []).append((completed - created).total_seconds() / 3600)
         return {
             "days": days,
-            "conversations_with_a_case": len(conversations),
-            "handed_to_a_human": len(with_human),
-            "automation_rate": (1 - len(with_human) / len(conversations)) if conversations else None,
             "cancellations_by_reason": dict(Counter(reason or "other" for reason, _ in cancelled).most_common()),
             "cancellations_by_state": dict(Counter((before if isinstance(before, dict) else {}).get("state", "unknown")
                                                    for _, before in cancelled).most_common()),

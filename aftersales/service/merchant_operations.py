@@ -16,7 +16,7 @@ from aftersales.domain.appeals import APPEAL_KIND
 from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, Resolution, ReturnStatus, TicketStatus
 from aftersales.domain.model import STATE_TIMESTAMP, OrderState, Outcome, PaymentChannel
 from aftersales.service.appeals import decision_news
-from aftersales.service.base import OrderService, advance, open_case, parse_enum
+from aftersales.service.base import OrderService, advance, assignee_of, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import interception_dict, order_dict, refund_dict, return_dict, ticket_dict
@@ -120,7 +120,7 @@ class MerchantService(OrderService):
             # Recorded as a resolved case, so it shows in the inbox's queue and in the figures.
             open_case(uow, now, "merchant_cancellation", order.shop_id, order, order.customer_id, None, None,
                       status=TicketStatus.RESOLVED, reason=reason, desired_outcome=Outcome.CANCEL_REFUND.value,
-                      assignee=actor, resolution=Resolution.APPROVED.value)
+                      assignee=assignee_of(actor), resolution=Resolution.APPROVED.value)
             # The shopper's latest chat about this order hears why, and later when the money arrives.
             conversation = _chat_of(order)
             if refund is not None:

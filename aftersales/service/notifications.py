@@ -1,7 +1,7 @@
 """Delivering the outbox: messages for the shopper's chat (a merchant's decision, a refund that
 arrived, a merchant's reply, the chat handed back to the bot).
 
-Rows are claimed with a lease (status `sending`, due again when the lease runs out), so two
+Rows are claimed with a lease and settled as every outbox's are (service.outbox), so two
 dispatchers never send one row at the same time and a crash mid-send only delays it. Delivery is
 at least once: a crash between Rasa's answer and marking the row sent repeats that message once.
 
@@ -20,14 +20,14 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.adapters.db import tables as t
 from aftersales.domain.lifecycles import NotificationStatus
-from aftersales.service.base import advance, utcnow
-from aftersales.service.unit_of_work import UnitOfWork
+from aftersales.service.base import utcnow
+from aftersales.service.outbox import LEASE, MAX_ATTEMPTS, LeasedOutbox, backoff
 
+__all__ = ["EXTERNAL_INTENT", "LEASE", "MAX_ATTEMPTS", "DispatchReport", "NotificationDispatcher", "backoff"]
 EXTERNAL_INTENT = "EXTERNAL_case_update"
-LEASE = timedelta(minutes=2)
 WAIT_WHILE_PAUSED = timedelta(minutes=1)
-MAX_ATTEMPTS = 8
 
 
 class Conversations(Protocol):
@@ -47,10 +47,6 @@ class DispatchReport:
     failed: list[int] = field(default_factory=list)
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), 3600))
-
-
 class NotificationDispatcher:
     def __init__(self, session_factory: sessionmaker[Session], conversations: Conversations,
                  clock: Callable[[], datetime] = utcnow):
@@ -58,40 +54,34 @@ class NotificationDispatcher:
         self.conversations = conversations
         self.clock = clock
 
+    @property
+    def outbox(self) -> LeasedOutbox:
+        return LeasedOutbox(self._sessions, t.Notification, lambda row: {
+            "conversation_id": row.conversation_id, "kind": row.kind, "payload": dict(row.payload)}, self.clock)
+
     def dispatch(self, only: list[int] | None = None, limit: int = 50) -> DispatchReport:
         """Send what is due (or just the rows in `only`, if due), oldest first."""
         report = DispatchReport()
-        for row in self._claim(only, limit):
+        outbox = self.outbox
+        for row in outbox.claim(only, limit):
             try:
                 sent = self._deliver(row)
             except Exception as exc:  # noqa: BLE001 - any failure leaves the row for a retry
-                error = f"{exc.__class__.__name__}: {exc}"[:1000]
-                gave_up = row["attempts"] >= MAX_ATTEMPTS
+                gave_up = outbox.failed(row, f"{exc.__class__.__name__}: {exc}")
                 (report.failed if gave_up else report.waiting).append(row["id"])
-                self._update(row, NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
-                             last_error=error, next_attempt_at=self.clock() + backoff(row["attempts"]))
                 continue
             if sent:
                 report.sent.append(row["id"])
-                self._update(row, NotificationStatus.SENT, last_error=None, sent_at=self.clock())
+                outbox.sent(row)
             else:
                 # Waiting for a human to finish is not a failed attempt.
                 report.waiting.append(row["id"])
-                self._update(row, NotificationStatus.PENDING, attempts=row["attempts"] - 1,
-                             last_error="the chat is with a human", next_attempt_at=self.clock() + WAIT_WHILE_PAUSED)
+                outbox.record(row, NotificationStatus.PENDING, attempts=row["attempts"] - 1,
+                              last_error="the chat is with a human", next_attempt_at=self.clock() + WAIT_WHILE_PAUSED)
         return report
 
     def _claim(self, only: list[int] | None, limit: int) -> list[dict[str, Any]]:
-        now = self.clock()
-        with UnitOfWork(self._sessions) as uow:
-            claimed = []
-            for row in uow.notifications.due(now, only, limit):
-                row.status = advance(row.status, NotificationStatus.SENDING)
-                row.attempts, row.next_attempt_at = row.attempts + 1, now + LEASE
-                claimed.append({"id": row.id, "conversation_id": row.conversation_id, "kind": row.kind,
-                                "payload": dict(row.payload), "attempts": row.attempts})
-            uow.commit()
-        return claimed
+        return self.outbox.claim(only, limit)
 
     def _deliver(self, row: dict[str, Any]) -> bool:
         """True when delivered; False when it must wait for the human to hand the chat back."""
@@ -112,16 +102,3 @@ class NotificationDispatcher:
                                                             {"event": "action", "name": "action_listen"}])
         self.conversations.trigger_intent(conversation, EXTERNAL_INTENT, {"notification_id": str(row["id"])})
         return True
-
-    def _update(self, claimed: dict[str, Any], status: NotificationStatus, **changes: Any) -> None:
-        with UnitOfWork(self._sessions) as uow:
-            row = uow.notifications.get(claimed["id"], lock=True)
-            assert row is not None
-            if row.attempts != claimed["attempts"] or NotificationStatus(row.status).terminal:
-                # This dispatcher's lease ran out and another claimed the row since (each claim counts an
-                # attempt): the row is the other's to record now.
-                return
-            row.status = advance(row.status, status)
-            for name, value in changes.items():
-                setattr(row, name, value)
-            uow.commit()

@@ -79,6 +79,19 @@ class UnitOfWork:
         self.session.flush()
         return notification
 
+    def announce(self, shop_id: str, event: str, at: datetime, payload: dict[str, Any],
+                 ticket: t.Ticket | None = None) -> t.WebhookDelivery | None:
+        """Queue a call of the shop's webhook in this transaction (its outbox, posted by the worker:
+        never while this transaction is open). None when the shop has no webhook."""
+        shop = self.session.get(t.Shop, shop_id)
+        if shop is None or not shop.urgent_webhook_url:
+            return None
+        delivery = t.WebhookDelivery(shop_id=shop_id, ticket_id=ticket.id if ticket else None, event=event,
+                                     payload=payload, status=NotificationStatus.PENDING.value, attempts=0,
+                                     next_attempt_at=at, created_at=at)
+        self.session.add(delivery)
+        return delivery
+
     def idempotent_response(self, key: str | None, operation: str) -> dict[str, Any] | None:
         if key is None:
             return None
@@ -240,17 +253,6 @@ class NotificationRepository:
 
     def get(self, notification_id: int, lock: bool = False) -> t.Notification | None:
         return self.session.get(t.Notification, notification_id, with_for_update=lock)
-
-    def due(self, now: datetime, only: list[int] | None, limit: int) -> list[t.Notification]:
-        """Rows waiting to be sent, or whose sender's lease ran out, oldest first, row-locked; those
-        another dispatcher holds are skipped. ``only``: just these rows, if due."""
-        query = (select(t.Notification)
-                 .where(t.Notification.status.in_([NotificationStatus.PENDING.value, NotificationStatus.SENDING.value]),
-                        t.Notification.next_attempt_at <= now)
-                 .order_by(t.Notification.id).limit(limit).with_for_update(skip_locked=True))
-        if only is not None:
-            query = query.where(t.Notification.id.in_(only))
-        return list(self.session.scalars(query))
 
 
 class AttemptCounters:

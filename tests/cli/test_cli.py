@@ -190,3 +190,41 @@ def test_orders_show_prints_appeals_and_investigations_and_the_platform_sees_com
     platform = run("cases", "platform")
     assert sorted(c["ticket_no"] for c in platform) == sorted(complaints)
     assert {c["shop_id"] for c in platform} == {"cards", "general"}
+def test_shops_webhook_sets_the_address_prints_the_secret_and_refuses_a_bad_address(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'hooks.sqlite3'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(main, ["demo", "seed"], env=env).exit_code == 0
+    done = runner.invoke(main, ["shops", "webhook", "shop_fresh", "https://hooks.shop.example/a"], env=env)
+    assert done.exit_code == 0 and done.output.startswith("shop_fresh: webhook https://hooks.shop.example/a secret ")
+    assert len(done.output.split()[-1]) == 64
+    bad = runner.invoke(main, ["shops", "webhook", "shop_fresh", "ftp://x"], env=env)
+    assert bad.exit_code != 0 and "https://" in bad.output
+    assert runner.invoke(main, ["shops", "webhook", "shop_fresh", ""], env=env).output == "shop_fresh: no webhook\n"
+
+
+def test_a_reseed_keeps_the_shops_webhook_and_removes_the_calls_of_the_demo_cases(tmp_path):
+    from sqlalchemy import func, select
+
+    from aftersales.adapters.db import tables as t
+    from aftersales.adapters.db.engine import session_factory
+    from aftersales.service.after_sales import AfterSalesService
+
+    url = f"sqlite:///{tmp_path / 'reseed.sqlite3'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env={"DATABASE_URL": url}).exit_code == 0
+    assert runner.invoke(main, ["demo", "seed"], env={"DATABASE_URL": url}).exit_code == 0
+    runner.invoke(main, ["shops", "webhook", "shop_lifestyle", "https://hooks.shop.example/a"],
+                  env={"DATABASE_URL": url})
+    factory = session_factory(url)
+    AfterSalesService(factory).open_ticket("c_1001", "escalation", "转人工", order_no="P202611210000101")
+    with factory() as session, session.begin():
+        ticket = session.scalars(select(t.Ticket)).one()
+        session.add(t.WebhookDelivery(shop_id=ticket.shop_id, ticket_id=ticket.id, event="case.urgent", payload={},
+                                      status="pending", attempts=0, next_attempt_at=ticket.created_at,
+                                      created_at=ticket.created_at))
+    reseeded = runner.invoke(main, ["demo", "seed"], env={"DATABASE_URL": url})
+    assert reseeded.exit_code == 0, reseeded.output
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(t.WebhookDelivery)) == 0
+        assert session.get(t.Shop, "shop_lifestyle").urgent_webhook_url == "https://hooks.shop.example/a"

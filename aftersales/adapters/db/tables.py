@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,32 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use aware datetimes")
-        # SQLite drops the offset: store UTC so every value reads back as the same instant.
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+from aftersales.adapters.db.base import Base, UtcDateTime  # noqa: F401 - UtcDateTime: named by migrations
 
 
 class Customer(Base):
@@ -65,6 +41,9 @@ class Shop(Base):
     # Where approved returns go (recipient, phone, address as the shop writes it); told with the approval.
     return_address: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]
+    # Where a new urgent case is announced (service.webhooks), signed with the shop's own secret.
+    urgent_webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    urgent_webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Order(Base):
@@ -229,6 +208,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     resolution: Mapped[str | None] = mapped_column(String(32))  # approved | rejected | answered
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The shopper's rating of how the case was handled (1–5), asked once in the chat after it was decided.
+    satisfaction_asked_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_at: Mapped[datetime | None]
     # An appeal (申诉): the case it asks to review again, and which appeal of that case it is — one row
     # per (case, round), so the policy's once per case holds in the database too.
     appeal_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -360,3 +343,8 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+
+# The chat log's conversations and the shops' webhook outbox, in a module of their own (imported here,
+# so that every table is in Base.metadata whichever module is imported first).
+from aftersales.adapters.db.log_tables import ChatLogMark, Conversation, WebhookDelivery  # noqa: E402, F401

@@ -3,12 +3,12 @@ merchant cancellations, an order's timeline, analytics. Forms carry Flask-WTF's 
 escapes everything.
 
 A module per page or concern — ``blueprint`` (what the pages share), ``session``, ``cases``, ``case``,
-``orders``, ``analytics`` — and the words: ``words`` (codes and the inbox's sentences, from
+``orders``, ``analytics``, ``settings`` — and the words: ``words`` (codes and the inbox's sentences, from
 ../words/*.yml), ``sentences`` (people and decisions), ``timeline`` (an order's events)."""
 
 from __future__ import annotations
 
-from aftersales.entrypoints.web.inbox import analytics, case, cases, orders, session  # noqa: F401 - their routes
+from aftersales.entrypoints.web.inbox import analytics, case, cases, orders, session, settings  # noqa: F401 - routes
 from aftersales.entrypoints.web.inbox.blueprint import inbox
 from aftersales.entrypoints.web.inbox.sentences import audit_action, what_approval_does
 from aftersales.entrypoints.web.inbox.timeline import timeline_sentence

@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 def case(ticket_no: str):
     detail = services().inbox.case(ticket_no, g.shop_ids)
     transcript, live = transcript_of(detail["ticket"])
-    return render_template("inbox/case.html", case=detail, transcript=transcript, live_transcript=live)
+    names = {m["email"]: m["display_name"] for m in services().merchant_accounts.teammates(g.shop_ids)}
+    assignee = detail["ticket"]["assignee"]
+    return render_template("inbox/case.html", case=detail, transcript=transcript, live_transcript=live,
+                           assignee_name=names.get(assignee, assignee) if assignee else None)
 
 
 def transcript_of(ticket: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:

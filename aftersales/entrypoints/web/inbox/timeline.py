@@ -158,6 +158,9 @@ def timeline_sentence(event: dict[str, Any]) -> str:
         sent = (f"{carrier} {number}" if carrier
                 else _("运单号 {tracking_no}（快递公司未说明）", tracking_no=number))
         return _with(_("{who}寄回了商品（{ref}）", who=who, ref=ref), _("快递 {parcel}", parcel=sent))
+    if action == "case_rated":
+        return _with(_("{who}为{kind}工单 {ref} 打了 {score} 分（满分 5 分）", who=who, kind=kind, ref=ref,
+                       score=after.get("score")))
     if action == "ticket_withdrawn":
         return _with(_("{who}撤回了{kind}工单 {ref}", who=who, kind=kind, ref=ref), _("工单已关闭，无需处理"))
     if action == "return_withdrawn":
