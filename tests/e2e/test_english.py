@@ -92,8 +92,9 @@ def test_interception_in_english_and_the_merchants_decision_is_told_in_english(s
     page = merchant.get(f"{system.web_url}/inbox/cases/{ticket_no}", timeout=10).text
     merchant.post(f"{system.web_url}/inbox/cases/{ticket_no}/decision", timeout=30,
                   data={"decision": "approve", "note": "Courier confirmed", "csrf_token": csrf(page)})
-    told = "\n".join(bot_texts(system, sender)[-4:])
+    told = "\n".join(bot_texts(system, sender)[-5:])
     assert f"The parcel of order {order_no} was intercepted" in told and "The shop says: Courier confirmed" in told
+    assert f"How satisfied are you with how case {ticket_no} was handled?" in told  # the rating, in English too
     arrived = wait_for(lambda: [x for x in bot_texts(system, sender) if "has arrived in your Alipay" in x])
     assert arrived and "¥36.00" in arrived[0]
     assert system.service.lookup_order("c_1001", order_no)["state"] == "cancelled"
