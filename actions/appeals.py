@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, recent_transcript, reset, say_service_unavailable, words
+from actions.common import customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
 from actions.contracts import AppealCheck, AppealResult, as_
 from actions.words.appeals import appeal_ask, appeal_result
 from aftersales.service.errors import ServiceError
@@ -25,12 +25,7 @@ APPEAL = "appeal"
 
 
 async def offer(customer: str, order_no: str) -> dict[str, Any]:
-    try:
-        checked = as_(AppealCheck, await runtime.call(runtime.services().appeals.check, customer, order_no))
-    except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
-        log.exception("appeal check failed")
-        return {"proposal": None}
-    return {"proposal": APPEAL if checked["verdict"] == "open" else None}
+    return await offer_when(APPEAL, "open", runtime.services().appeals.check, customer, order_no)
 
 
 class ActionAskOrderQueryFormAppealDetails(Action):

@@ -3,6 +3,10 @@ transcript that goes with a case."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,6 +15,8 @@ from actions import runtime
 from actions.contracts import Order
 from actions.words import Words
 from actions.words.orders import order_card
+
+log = logging.getLogger(__name__)
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
                  "new_address", "case_details", "return_parcel")
@@ -73,3 +79,15 @@ def forget_stale_verification(tracker: Tracker) -> list[EventType]:
     dropped = reset(*VERIFICATION_SLOTS, "confirmed")
     tracker.add_slots(dropped)
     return dropped
+
+
+async def offer_when(proposal: str, verdict: str, check: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """Slot ``proposal`` set when the service's ``check(*args)`` answers ``verdict`` (there is something to
+    collect or carry out); nothing offered when it answers otherwise or fails — action_answer_query then
+    says what it can."""
+    try:
+        checked = await runtime.call(check, *args)
+    except Exception:  # noqa: BLE001 - nothing offered
+        log.exception("%s check failed", proposal)
+        return {"proposal": None}
+    return {"proposal": proposal if checked["verdict"] == verdict else None}

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.common import reset, say_service_unavailable, words
+from actions.common import offer_when, reset, say_service_unavailable, words
 from actions.contracts import ReturnParcel, as_
 from actions.words import Words
 from aftersales.domain import parcels
@@ -25,12 +25,7 @@ RETURN_PARCEL = "return_shipped"
 
 
 async def offer(customer: str, order_no: str) -> dict[str, Any]:
-    try:
-        checked = as_(ReturnParcel, await runtime.call(runtime.services().return_parcels.check, customer, order_no))
-    except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
-        log.exception("return parcel check failed")
-        return {"proposal": None}
-    return {"proposal": RETURN_PARCEL if checked["verdict"] == "awaited" else None}
+    return await offer_when(RETURN_PARCEL, "awaited", runtime.services().return_parcels.check, customer, order_no)
 
 
 def parcel_words(w: Words, carrier: str | None, tracking_no: str | None) -> str:

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, recent_transcript, reset, say_service_unavailable, words
+from actions.common import customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
 from actions.contracts import TopicCaseResult, TopicCheck, as_
 from actions.words import Words
 from aftersales.domain import topic_cases
@@ -38,12 +38,7 @@ def not_received_report(tracker: Tracker) -> str | None:
 
 
 async def offer(kind: str, customer: str, order_no: str) -> dict[str, Any]:
-    try:
-        checked = as_(TopicCheck, await runtime.call(runtime.services().topic_cases.check, customer, order_no, kind))
-    except Exception:  # noqa: BLE001 - nothing offered; action_answer_query says what it can
-        log.exception("%s check failed", kind)
-        return {"proposal": None}
-    return {"proposal": kind if checked["verdict"] == "open" else None}
+    return await offer_when(kind, "open", runtime.services().topic_cases.check, customer, order_no, kind)
 
 
 class ActionAskOrderQueryFormCaseDetails(Action):
