@@ -21,6 +21,7 @@ from actions.words.appeals import appeal_ask, appeal_result
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
+REFUND_TO_BALANCE = "refund_to_balance"
 APPEAL = "appeal"
 
 
@@ -61,7 +62,9 @@ async def answer(customer: str, order_no: str, dispatcher: CollectingDispatcher,
         if tracker.get_slot("proposal") == APPEAL and details:
             result = as_(AppealResult, await runtime.call(
                 service.open, customer, order_no, details, conversation_id=tracker.sender_id,
-                idempotency_key=f"{tracker.sender_id}:appeal:{asked_at}", transcript=recent_transcript(tracker)))
+                idempotency_key=f"{tracker.sender_id}:appeal:{asked_at}", transcript=recent_transcript(tracker),
+                # The alternative only from its button (validate_appeal_details words the choice so).
+                alternative=REFUND_TO_BALANCE if details == words(tracker)("appeals.alternative_words") else None))
         else:
             checked = as_(AppealCheck, await runtime.call(service.check, customer, order_no))
             if checked["verdict"] == "open":  # allowed, but the details were not asked (a failure a moment ago)

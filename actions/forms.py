@@ -271,8 +271,7 @@ class ValidateOrderQueryForm(ShopperForm):
             chosen = next(tracker.get_latest_entity_values("outcome"), None)
             return {"appeal_details": w("appeals.alternative_words") if chosen == "refund_to_balance" else None}
         parsed: appeals.Details | appeals.Missing = appeals.parse_details(text)
-        if isinstance(parsed, appeals.Details) and latest_intent(tracker) == APPEAL and parsed.alternative is None \
-                and len(parsed.text) < 10:
+        if isinstance(parsed, appeals.Details) and latest_intent(tracker) == APPEAL and len(parsed.text) < 10:
             parsed = appeals.Missing.DESCRIPTION  # "我要申诉" once more tells the second review nothing new
         if isinstance(parsed, appeals.Missing):
             dispatcher.utter_message(text=w(f"appeals.missing.{parsed}"))

@@ -109,22 +109,21 @@ class Missing(StrEnum):
 
 
 MAX_CHARS = 500
-_BALANCE = re.compile(r"余额|零钱|balance|store credit", re.IGNORECASE)
 _PHOTOS = re.compile(r"照片|图片|截图|截屏|视频|拍照|拍了|photo|picture|screenshot|video|image", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Details:
     text: str
-    alternative: str | None = None  # refund_to_balance: the shopper takes the balance instead
     photos_follow: bool = False  # they name photos, screenshots or a video (sent afterwards, to the merchant)
 
 
 def parse_details(raw: str) -> Details | Missing:
-    """The shopper's new evidence in one message, and whether it takes the balance instead."""
+    """The shopper's new evidence in one message. Whether they take the balance instead is their
+    button's choice, never read from their words ("我不要退到余额" names the balance too)."""
     text = " ".join(str(raw).split())
     if len(text) > MAX_CHARS:
         return Missing.TOO_LONG
     if sum(1 for ch in text if ch.isalnum()) < 2:
         return Missing.DESCRIPTION
-    return Details(text, REFUND_TO_BALANCE if _BALANCE.search(text) else None, bool(_PHOTOS.search(text)))
+    return Details(text, bool(_PHOTOS.search(text)))

@@ -71,9 +71,11 @@ class AppealService(OrderService):
             return self._described(order, self._assess(uow, order, profile), profile)
 
     def open(self, customer_id: str, order_no: str, details: str, conversation_id: str | None = None,
-             idempotency_key: str | None = None, transcript: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """The appeal, with the shopper's new evidence (``details``; the balance instead, when it says
-        so and the policy offers it). Asked twice, opened once."""
+             idempotency_key: str | None = None, transcript: list[dict[str, str]] | None = None,
+             alternative: str | None = None) -> dict[str, Any]:
+        """The appeal, with the shopper's new evidence (``details``), and ``alternative`` when the
+        shopper chose it (the balance instead; taken only where the policy offers it). Asked twice,
+        opened once."""
         parsed = parse_details(details)
         if isinstance(parsed, appeals.Missing):
             raise InvalidInput(f"the appeal's details lack: {parsed}")
@@ -91,7 +93,7 @@ class AppealService(OrderService):
                 return {"status": found.verdict.value, **self._described(order, found, profile)}
             assert found.case is not None
             first = next(tk for tk in order.tickets if tk.ticket_no == found.case.ticket_no)
-            alternative = parsed.alternative if parsed.alternative in found.alternatives else None
+            alternative = alternative if alternative in found.alternatives else None
             ticket = self._appeal_case(uow, order, first, found, profile, now, actor, alternative, {
                 "summary": parsed.text, "transcript": transcript or [],
                 "details": {"alternative": alternative, "photos_follow": parsed.photos_follow}}, conversation_id)

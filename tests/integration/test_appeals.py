@@ -88,9 +88,15 @@ def test_a_rejected_cancellation_is_appealed_once_and_the_approval_carries_it_ou
     assert appeals(factory).check("alice", CARD)["verdict"] == "approved"
 
 
+def test_words_naming_the_balance_do_not_take_it_only_the_choice_does(factory):
+    rejected_cancellation(factory, channel="bank_card")
+    opened = appeals(factory).open("alice", CARD, "我不要退到余额，要原路退回，重复下单了")
+    assert (opened["alternative"], opened["ticket"]["desired_outcome"]) == (None, "cancel_refund")
+
+
 def test_the_balance_instead_is_what_the_approval_pays(factory):
     rejected_cancellation(factory, channel="bank_card")
-    opened = appeals(factory).open("alice", CARD, "不退原路也行，退到余额吧")
+    opened = appeals(factory).open("alice", CARD, "同意改为退到账户余额", alternative="refund_to_balance")
     assert (opened["alternative"], opened["ticket"]["desired_outcome"]) == ("refund_to_balance", "refund_to_balance")
     merchant(factory).decide_ticket(opened["ticket"]["ticket_no"], True, "同意退余额", actor="merchant:m1")
     assert refunds(factory, CARD) == [(5000, "balance", "appeal")]
@@ -206,7 +212,8 @@ def test_a_parcel_shown_delivered_but_never_received_is_investigated_and_its_ref
     assert refunds(factory, "P1000000001") == []
     merchant(factory).decide_ticket(ticket["ticket_no"], False, "快递员有签收照片，放在门口", actor="merchant:m1")
     # Appealed with the balance instead; approved, the whole order is refunded once, to the balance.
-    opened = appeals(factory).open("alice", "P1000000001", "门口没有，问过邻居，退到余额也行")
+    opened = appeals(factory).open("alice", "P1000000001", "门口没有，问过邻居，退到余额也行",
+                                   alternative="refund_to_balance")
     assert opened["alternative"] == "refund_to_balance"
     decided = merchant(factory).decide_ticket(opened["ticket"]["ticket_no"], True, "确认丢件", actor="merchant:m1")
     assert decided["order"]["state"] == "returned"

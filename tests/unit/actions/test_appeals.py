@@ -38,9 +38,9 @@ class FakeAppeals:
         self.calls.append(("check", customer, order_no))
         return self.checked
 
-    def open(self, customer, order_no, details, conversation_id=None, idempotency_key=None, transcript=None):
-        self.calls.append(("open", details, conversation_id, idempotency_key))
-        alternative = "refund_to_balance" if "余额" in details or "balance" in details else None
+    def open(self, customer, order_no, details, conversation_id=None, idempotency_key=None, transcript=None,
+             alternative=None):
+        self.calls.append(("open", details, conversation_id, idempotency_key, alternative))
         return {"status": "opened", "order_no": order_no, "alternative": alternative, "sla_hours": 24.0,
                 "ticket": {"ticket_no": "TK261120BBBBBB", "kind": "appeal"}}
 
@@ -113,6 +113,7 @@ def test_the_appeal_opens_once_with_the_shoppers_words(service):
         "同意改为退到账户余额", order_no=ORDER_NO, proposal="appeal", appeal_details="同意改为退到账户余额")))
     [opened] = [c for c in service.calls if c[0] == "open"]
     assert opened[1:3] == ("同意改为退到账户余额", "t-1") and opened[3].startswith("t-1:appeal:")
+    assert opened[4] == "refund_to_balance"  # the button's words, and only they, take the balance
     assert texts(dispatcher) == ("申诉已提交（工单号 TK261120BBBBBB），您同意改为退到账户余额。商家会在 24 小时内第二次审核，"
                                  "结果会在这里通知您。")
     assert slot_events(events) == {"proposal": None, "appeal_details": None}
