@@ -106,7 +106,10 @@ _NOT_RECEIVED = re.compile(
     r"\bdon'?t have it\b|\bno (parcel|package)\b|\b(it'?s|is) not here\b", re.IGNORECASE)
 _SHOWN_DELIVERED = re.compile(r"显示|签收|妥投|送达|已完成|完成了|就完成|\b(delivered|completed|signed)\b",
                               re.IGNORECASE)
-_ABOUT_MONEY = re.compile(r"退款|钱|到账|发票|短信|验证码|refund|money|invoice", re.IGNORECASE)
+# What a shopper may miss that is no parcel: money, an invoice, a message, a call, a reply, news.
+_ABOUT_MONEY = re.compile(r"退款|钱|到账|发票|短信|验证码|回复|回音|消息|通知|电话|来电|答复|邮件|"
+                          r"refund|money|invoice|repl(y|ies)|answer|response|update|news|call|message|e-?mail|sms",
+                          re.IGNORECASE)
 
 
 def reports_not_received(text: str, shown_delivered: bool = False) -> bool:

@@ -100,6 +100,10 @@ def test_a_parcel_never_received_is_a_logistics_investigation():
     ("发票没收到", False, False),
     ("少发了一件", False, False),
     ("我的快递到哪了", False, False),
+    # A reply, a call or news the shopper misses is no parcel.
+    ("没收到你们的回复，订单什么状态", False, False),
+    ("我还没收到客服电话", False, False),
+    ("I have not received any update on my order status", False, False),
 ])
 def test_which_words_report_goods_never_received(text, anywhere, shown_delivered):
     assert reports_not_received(text) is anywhere
