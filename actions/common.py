@@ -19,7 +19,7 @@ from actions.words.orders import order_card
 log = logging.getLogger(__name__)
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
-                 "new_address", "case_details", "return_parcel")
+                 "new_address", "case_details", "return_parcel", "appeal_details")
 ORDER_SLOTS = ("order_no", "order_state", "phone_last4", "verified_customer", "verified_session", "active_item_count",
                "fulfillment")
 VERIFICATION_SLOTS = ("phone_last4", "verified_customer", "verified_session")

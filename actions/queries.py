@@ -24,6 +24,8 @@ from aftersales.domain.topic_cases import reports_not_received
 from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
+# The slot the order question form asks for each kind's answer.
+ANSWER_SLOTS = {RETURN_PARCEL: "return_parcel", appeals.APPEAL: "appeal_details"}
 QUERY_KINDS = {"check_refund_status", RETURN_PARCEL, *TOPIC_CASES, *PROPOSAL_KINDS, appeals.APPEAL}
 
 
@@ -49,6 +51,10 @@ class ActionStartQuery(Action):
         named = parcels.find(text) is not None
         if intent == "inform" and named:  # "SF1234567890" alone: a courier's number, not an order's
             kind = RETURN_PARCEL
+        if kind == tracker.get_slot("query_kind") and tracker.get_slot("requested_slot") == ANSWER_SLOTS.get(kind):
+            # The answer to the form's own question in the question's words ("顺丰 SF…" when asked for the
+            # parcel, "申诉，因为…" when asked for the evidence): the form takes it; nothing starts over.
+            return []
         # "退货寄出了，顺丰 SF…": the parcel is in the message that asks; otherwise the form asks for it.
         parcel_words = text if kind == RETURN_PARCEL and named else None
         return [SlotSet("query_kind", kind), SlotSet("return_parcel", parcel_words),

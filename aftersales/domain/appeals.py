@@ -77,7 +77,8 @@ def assess(cases: Sequence[CaseView], order_state: str, channel: PaymentChannel 
         return _with(found, Verdict.UNDER_REVIEW)
     if latest is not None and latest.resolution == Resolution.APPROVED:
         return _with(found, Verdict.APPROVED)
-    if len(appeals) >= rules.per_case:
+    # An appeal the shopper withdrew was never decided: it uses up no round.
+    if len([a for a in appeals if a.resolution != Resolution.WITHDRAWN]) >= rules.per_case:
         return _with(found, Verdict.EXHAUSTED)
     if ends is not None and now > ends:
         return _with(found, Verdict.WINDOW_CLOSED)

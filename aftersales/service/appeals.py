@@ -54,6 +54,9 @@ def decision_news(ticket: t.Ticket, order: t.Order | None, profile: PolicyProfil
     (and until when), or — a second review rejected too — the routes outside the shop."""
     if order is None or profile is None or ticket.resolution != Resolution.REJECTED:
         return {}
+    if ticket.kind == APPEAL_KIND and (ticket.appeal_round or 1) < profile.appeals.per_case:
+        # The policy allows another appeal of the first request: that, not the routes outside the shop.
+        return {"appeal_until": iso(now + timedelta(days=profile.appeals.within_days))}
     if ticket.kind == APPEAL_KIND:
         return {"outside_routes": appeals.routes_after(profile.appeals), "payment_channel": order.payment_channel}
     if ticket.kind in profile.appeals.kinds and profile.appeals.per_case > 0:

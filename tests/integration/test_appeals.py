@@ -259,3 +259,16 @@ def test_the_inbox_shows_an_appeal_beside_the_case_it_appeals(factory):
     assert shown["appeal_of"]["ticket_no"] == first and shown["appeal_of"]["resolution_note"] == "卡密已锁定，不能取消"
     assert [a["ticket_no"] for a in inbox.case(first, {"shop_v"})["appeals"]] == [appeal]
     assert [c["ticket_no"] for c in inbox.cases({"shop_v"}, queue="appeals")] == [appeal]
+
+
+def test_a_rejected_appeal_that_the_policy_lets_appeal_again_says_so_not_the_routes_outside(factory):
+    shop = {"id": "shop_twice", "name": "Twice", "policy_profile": "general",
+            "policy_overrides": {"appeals": {"per_case": 2}}}
+    add_order(factory, "P1000000001", state="delivered", prices=("80.00",), channel="wechat_pay", shop=shop)
+    asked = service(factory).submit("alice", "P1000000001", "return_refund", "quality_defect", conversation_id="c1")
+    merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], False, "照片看不出问题", actor="merchant:m1")
+    first = appeals(factory).open("alice", "P1000000001", "拉链坏了，补拍了视频", conversation_id="c2")
+    merchant(factory).decide_ticket(first["ticket"]["ticket_no"], False, "视频里拉链完好", actor="merchant:m1")
+    [told] = notifications(factory, "c2")
+    assert "appeal_until" in told.payload and "outside_routes" not in told.payload
+    assert appeals(factory).check("alice", "P1000000001")["verdict"] == "open"

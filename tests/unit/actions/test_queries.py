@@ -79,3 +79,15 @@ def test_a_blocked_query_says_nothing_more(service):
         order_no=ORDER_NO, flow_blocked="locked", query_kind="check_order_status"), {}))
     assert not dispatcher.messages and slot_events(events) == {"flow_blocked": None, "query_kind": None}
     assert not service.calls
+
+
+@pytest.mark.parametrize(("kind", "asked", "text", "intent"), [
+    ("return_shipped", "return_parcel", "顺丰 SF1234567890", "return_shipped"),
+    ("appeal", "appeal_details", "我要申诉，卡密根本没用过，重复下单了", "appeal"),
+])
+def test_the_answer_to_the_forms_question_in_its_own_words_starts_nothing_over(kind, asked, text, intent):
+    events = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation(
+        text, intent, query_kind=kind, requested_slot=asked, proposal=kind), {}))
+    assert events == []
+    fresh = run(queries.ActionStartQuery().run(CollectingDispatcher(), conversation(text, intent), {}))
+    assert slot_events(fresh)["query_kind"] == kind and slot_events(fresh)["proposal"] is None

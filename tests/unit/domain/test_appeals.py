@@ -58,6 +58,7 @@ def test_the_latest_rejected_request_is_the_one_appealed_with_the_balance_offere
     ((rejected(), appeal(status="new", resolution=None)), Verdict.UNDER_REVIEW),
     ((rejected(), appeal(resolution="approved")), Verdict.APPROVED),
     ((rejected(), appeal()), Verdict.EXHAUSTED),
+    ((rejected(), appeal(resolution="withdrawn")), Verdict.OPEN),  # withdrawn: no round used up
     ((rejected(days_ago=8),), Verdict.WINDOW_CLOSED),
     ((rejected(order_state="paid"),), Verdict.OPEN),
 ])
