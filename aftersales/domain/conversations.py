@@ -92,8 +92,13 @@ def sessions(events: Iterable[ChatEvent]) -> list[Session]:
     return found
 
 
+# A rating is the shopper answering the case's question, not a conversation of its own: a rating given
+# after the session ended would otherwise count as one the bot resolved alone.
+RATING = "rate_case"
+
+
 def _shopper(event: ChatEvent) -> bool:
-    return event.type == "user" and not (event.intent or "").startswith("EXTERNAL_")
+    return event.type == "user" and not (event.intent or "").startswith("EXTERNAL_") and event.intent != RATING
 
 
 def _session(events: list[ChatEvent]) -> list[Session]:

@@ -60,3 +60,11 @@ def test_sessions_are_split_and_the_notifiers_messages_are_not_the_shopper_writi
     assert last.started_at == T0 + timedelta(minutes=7) and last.last_at == T0 + timedelta(minutes=9)
     assert last.shopper_messages == 2 and last.last_event_id == 11
     assert sessions([]) == []
+
+
+def test_a_rating_given_after_the_session_ended_is_no_conversation_of_its_own():
+    events = chat(("session_started", None), ("user", "EXTERNAL_case_update"), ("action", "action_case_update"),
+                  ("user", "rate_case"), ("action", "action_rate_case"))
+    assert sessions(events) == []
+    [asked] = sessions(chat(("user", "faq"), ("action", "action_answer_faq"), ("user", "rate_case")))
+    assert asked.shopper_messages == 1
