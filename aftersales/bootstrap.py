@@ -112,7 +112,7 @@ class Services:
         """The worker's posting of the shops' webhooks, a timeout on every request."""
         timeout = (min(WEBHOOK_CONNECT_TIMEOUT, self.settings.webhook_timeout_seconds),
                    self.settings.webhook_timeout_seconds)
-        return WebhookDispatcher(self.sessions, WebhookClient(timeout))
+        return WebhookDispatcher(self.sessions, WebhookClient(timeout, internet_only=self.settings.production))
 
     @property
     def wechat_pay(self) -> WeChatPayProvider | None:
