@@ -66,7 +66,7 @@ class Settings:
             helpdesk_api_token=_secret(env, "HELPDESK_API_TOKEN"),
             chat_allowed_origins=_origins(env, _int(env, "WEB_PORT", 8000)),
             rasa_tracker_url=_tracker_url(env),
-            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10)),
+            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=60)),
         )
         if settings.production:
             settings._check_production()
@@ -100,14 +100,18 @@ def _secret(env: dict[str, str] | os._Environ[str], name: str) -> str:
     return env.get(name) or f"{_DEV_SECRET_PREFIX}{name.lower()}-not-for-production"
 
 
-def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int:
+def _int(env: dict[str, str] | os._Environ[str], name: str, default: int, low: int | None = None,
+         high: int | None = None) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
 
 
 def _tracker_url(env: dict[str, str] | os._Environ[str]) -> str | None:

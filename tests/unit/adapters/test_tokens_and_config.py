@@ -67,3 +67,11 @@ def test_the_chat_is_open_to_the_configured_origins_only():
 def test_bad_settings_are_named(env):
     with pytest.raises(ConfigError):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "600"])
+def test_a_webhook_timeout_outside_one_second_to_a_minute_is_refused(raw):
+    # Zero fails every attempt; beyond a minute one slow receiver outlasts the outbox's lease.
+    with pytest.raises(ConfigError, match="WEBHOOK_TIMEOUT_SECONDS"):
+        Settings.from_env({"WEBHOOK_TIMEOUT_SECONDS": raw})
+    assert Settings.from_env({"WEBHOOK_TIMEOUT_SECONDS": "30"}).webhook_timeout_seconds == 30.0
