@@ -169,7 +169,8 @@ def test_orders_show_prints_appeals_and_investigations_and_the_platform_sees_com
     order("P1000000002", "general", "general", "completed")
     review = AfterSalesService(factory).submit("c1", "8800000000001", "cancel_refund", "changed_mind")
     MerchantService(factory).decide_ticket(review["ticket"]["ticket_no"], False, "卡密已锁定", actor="merchant:m")
-    appeal = AppealService(factory).open("c1", "8800000000001", "重复下单了，退到余额也行")
+    appeal = AppealService(factory).open("c1", "8800000000001", "重复下单了，退到余额也行",
+                                         alternative="refund_to_balance")
     TopicCaseService(factory).open("c1", "P1000000002", "not_received", "显示签收了但我没收到")
     complaints = [AfterSalesService(factory).open_ticket("c1", "complaint", "不处理", order_no=n)["ticket"]["ticket_no"]
                   for n in ("8800000000001", "P1000000002")]

@@ -32,7 +32,8 @@ def shop(factory):
     first = service(factory).submit("alice", CARD, "cancel_refund", "duplicate_order", conversation_id="chat-1")
     merchant(factory).decide_ticket(first["ticket"]["ticket_no"], False, "卡密已经锁定", actor="merchant:v@shop")
     appeal = AppealService(factory, clock=lambda: NOW).open(
-        "alice", CARD, "两个订单一模一样，截图随后发；退到余额也可以", conversation_id="chat-2")
+        "alice", CARD, "两个订单一模一样，截图随后发；退到余额也可以", conversation_id="chat-2",
+        alternative="refund_to_balance")
     add_order(factory, "P1000000001", state="completed", prices=("30.00",))
     investigation = TopicCaseService(factory, clock=lambda: NOW).open(
         "alice", "P1000000001", "not_received", "显示签收了但我没收到", conversation_id="chat-3")
