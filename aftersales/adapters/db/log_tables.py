@@ -5,12 +5,11 @@ outbox."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aftersales.adapters.db.base import Base
+from aftersales.adapters.db.base import Base, OutboxRow
 
 
 class Conversation(Base):
@@ -42,7 +41,7 @@ class ChatLogMark(Base):
     read_at: Mapped[datetime]
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(OutboxRow, Base):
     """Outbox: a shop's webhook call (a new urgent case), posted by the worker (service.webhooks)."""
 
     __tablename__ = "webhook_deliveries"
@@ -50,13 +49,6 @@ class WebhookDelivery(Base):
     shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     event: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
     response_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)

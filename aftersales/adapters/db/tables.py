@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aftersales.adapters.db.base import Base, UtcDateTime  # noqa: F401 - UtcDateTime: named by migrations
+from aftersales.adapters.db.base import Base, OutboxRow, UtcDateTime  # noqa: F401 - UtcDateTime: named by migrations
 
 
 class Customer(Base):
@@ -324,7 +324,7 @@ class CannedReply(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-class Notification(Base):
+class Notification(OutboxRow, Base):
     """Outbox: a message for the shopper's chat, written in the transaction that caused it and
     delivered to Rasa afterwards (at least once, retried with backoff)."""
 
@@ -334,13 +334,6 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))  # decision | refund_completed | refund_failed | reply | hand_back
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
