@@ -29,6 +29,7 @@ class Item(TypedDict):
     quantity: int
     total: int
     cancelled: bool
+    variant: str | None  # the size or colour the shop changed it to before shipment
 
 
 class Shop(TypedDict):
@@ -88,6 +89,7 @@ class Order(TypedDict):
     tracking_no: str | None
     items: list[Item]
     returns: list[Return]
+    tickets: list[Ticket]
 
 
 class RefundPlan(TypedDict):
@@ -132,7 +134,8 @@ class OrderRef(TypedDict):
 # The functional form, because one key is the keyword "return".
 SubmitResult = TypedDict("SubmitResult", {
     "status": str, "decision": Decision, "order": OrderRef, "refund": "Refund | None",
-    "interception": Interception, "return": Return, "ticket": Ticket, "return_address": "str | None"},
+    "interception": Interception, "return": Return, "ticket": Ticket, "return_address": "str | None",
+    "exchange_wish": "str | None"},
     total=False)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from actions.contracts import Decision, Item, Order, RefundStatus
 from actions.words import Words
+from aftersales.domain.cases import ITEM_CHANGE_KIND
+from aftersales.domain.policy import ITEM_CHANGE
 
 
 def active_items(order: Order) -> list[Item]:
@@ -41,9 +43,13 @@ def order_card(order: Order, w: Words) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines), card
 
 
+def outcome_label(decision: Decision, w: Words) -> str:
+    """What the outcome is called here: an exchange before shipment changes the item on the order."""
+    return w("item_change_outcome") if decision["code"] == ITEM_CHANGE else w.label("outcomes", decision["outcome"])
+
+
 def outcome_buttons(options: list[Decision], w: Words) -> list[dict[str, str]]:
-    return [{"title": w.label("outcomes", o["outcome"]), "payload": f'/inform{{"outcome":"{o["outcome"]}"}}'}
-            for o in options]
+    return [{"title": outcome_label(o, w), "payload": f'/inform{{"outcome":"{o["outcome"]}"}}'} for o in options]
 
 
 def reason_buttons(group: str, w: Words) -> list[dict[str, str]]:
@@ -97,8 +103,15 @@ def refund_status_text(status: RefundStatus, w: Words) -> str:
 
 def exchange_status_texts(order: Order, w: Words) -> list[str]:
     """Where each exchange on the order is (asked with the order's status: 换货到哪了), with the
-    parcel the shopper sent back once they told it."""
+    parcel the shopper sent back once they told it; a size or colour change before shipment, where
+    the shop's stock check is, and what the items are now."""
     texts = []
+    for tk in order["tickets"]:
+        if tk["kind"] == ITEM_CHANGE_KIND and tk["resolution"] in (None, "rejected"):
+            texts.append(w(f"item_change_status.{'open' if tk['resolution'] is None else 'rejected'}",
+                           ref=tk["ticket_no"]))
+    texts += [w("item_change_status.changed", title=i["title"], variant=i["variant"])
+              for i in active_items(order) if i["variant"]]
     for r in order["returns"]:
         if r["outcome"] != "exchange" or r["status"] not in w.t["exchange_status"]:
             continue

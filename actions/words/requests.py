@@ -6,14 +6,15 @@ from typing import Any
 
 from actions.contracts import Decision, Eta, Order, SubmitResult
 from actions.words import Words, number
-from actions.words.orders import chosen_items_text
+from actions.words.orders import chosen_items_text, outcome_label
+from aftersales.domain.policy import ITEM_CHANGE
 
 
 def summary(order: Order, decision: Decision, reason: str, w: Words,
             exchange_wish: str | None = None) -> str:
     lines = [w("summary.intro"), w("summary.order", order_no=order["order_no"]),
              w("summary.items", items=chosen_items_text(order, decision["item_ids"], w)),
-             w("summary.request", outcome=w.label("outcomes", decision["outcome"]), reason=w.label("reasons", reason))]
+             w("summary.request", outcome=outcome_label(decision, w), reason=w.label("reasons", reason))]
     if exchange_wish:
         lines.append(w("summary.exchange_wish", wish=exchange_wish))
     refund = decision["refund"]
@@ -42,7 +43,9 @@ def summary(order: Order, decision: Decision, reason: str, w: Words,
     if decision.get("replacement_shipping_payer"):
         lines.append(w("summary.replacement_shipping_payer",
                        payer=w.label("parties", decision["replacement_shipping_payer"])))
-    if decision["outcome"] in ("return_refund", "exchange") and decision["code"] != "refuse_on_delivery":
+    if decision["code"] == ITEM_CHANGE:
+        lines.append(w("summary.item_change"))
+    elif decision["outcome"] in ("return_refund", "exchange") and decision["code"] != "refuse_on_delivery":
         lines.append(w("summary.keep_intact"))
     if decision["evidence_required"]:
         lines.append(w("summary.evidence"))
@@ -146,5 +149,8 @@ def result_texts(result: SubmitResult, order: Order, w: Words) -> list[str]:
                       next=w("result.refuse_delivery_next", amount=refund_amount))]
         return [w("result.return_requested", ref=r["return_no"], hours=number(decision["sla_hours"]))]
     ticket = result["ticket"]
+    if decision["code"] == ITEM_CHANGE:
+        return [w("result.item_change_requested", order_no=order_no, wish=result.get("exchange_wish") or "",
+                  ref=ticket["ticket_no"], hours=number(decision["sla_hours"]))]
     return [w("result.review", ref=ticket["ticket_no"], hours=number(decision["sla_hours"]),
               timing=w.eta(plan["eta"]) if plan else "")]

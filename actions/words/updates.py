@@ -51,7 +51,8 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
                   ticket_no=ticket["ticket_no"] if ticket else "")]
     assert ticket is not None  # every other notification is about a case
     kind = ticket["kind"] if ticket["kind"] in w.t["updates"]["approved"] else "escalation"
-    lines = [w(f"updates.{ticket['resolution']}.{kind}", order_no=order_no, ticket_no=ticket["ticket_no"])]
+    lines = [w(f"updates.{ticket['resolution']}.{kind}", order_no=order_no, ticket_no=ticket["ticket_no"],
+               wish=update["payload"].get("exchange_wish") or "")]
     if ticket.get("resolution_note"):
         lines.append(w("updates.merchant_note", note=ticket["resolution_note"]))
     if refund is not None:

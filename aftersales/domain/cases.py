@@ -6,13 +6,15 @@ from __future__ import annotations
 from aftersales.domain.model import Fault
 from aftersales.domain.profile import PolicyProfile
 
+# The case of an exchange before shipment (改尺码 / 改颜色): the shop checks its stock, then the item changes.
+ITEM_CHANGE_KIND = "item_change"
 # The money did not go out, or nobody knows whether it did: before anything else.
 URGENT_KINDS = frozenset({"refund_failed", "refund_unanswered"})
-# A complaint, what the shop must see before it packs or ships (a new address, a wished time) or has
-# already got wrong (an item missing, a parcel that never reached the shopper), and a second review
-# of what it turned down once (an appeal).
-HIGH_KINDS = frozenset({"complaint", "address_change", "delivery_time", "missing_item", "logistics_investigation",
-                        "appeal"})
+# A complaint, what the shop must see before it packs or ships (a new address, a wished time, a
+# size or colour) or has already got wrong (an item missing, a parcel that never reached the
+# shopper), and a second review of what it turned down once (an appeal).
+HIGH_KINDS = frozenset({"complaint", "address_change", "delivery_time", ITEM_CHANGE_KIND, "missing_item",
+                        "logistics_investigation", "appeal"})
 # A complaint is about the shop itself (its goods, its service, its answers), so the shop is not its only
 # judge: such a case is marked for the platform too (平台介入), which sees it beside the shop's own queue.
 PLATFORM_KINDS = frozenset({"complaint"})

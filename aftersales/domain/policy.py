@@ -86,6 +86,10 @@ class Decision:
         return self.execution is not Execution.REFUSED
 
 
+# The code of an exchange before shipment: the item on the order changes, nothing is sent back.
+ITEM_CHANGE = "item_change_before_shipment"
+
+
 class InvalidRequest(ValueError):
     """The request itself is malformed (unknown reason, items not on the order)."""
 
@@ -310,10 +314,11 @@ class _Rules:
         outcome = self.request.outcome
         if order.fulfillment is Fulfillment.VIRTUAL:
             return self.refuse("virtual_goods_not_returnable", Outcome.CANCEL_REFUND)
+        if state in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+            return self.change_item() if outcome is Outcome.EXCHANGE else self.refuse("not_shipped_yet",
+                                                                                      Outcome.CANCEL_REFUND)
         if outcome is Outcome.EXCHANGE and not profile.exchange_enabled:
             return self.refuse("exchange_not_offered", Outcome.RETURN_REFUND)
-        if state in (OrderState.PENDING_PAYMENT, OrderState.PAID):
-            return self.refuse("not_shipped_yet", Outcome.CANCEL_REFUND)
         if order.has_fresh_goods and self.fault is Fault.CUSTOMER and not profile.fresh_personal_returns:
             return self.refuse("fresh_goods_no_personal_return", Outcome.REFUND_ONLY)
         payer = profile.return_shipping_payer[self.fault]
@@ -339,6 +344,13 @@ class _Rules:
                         replacement_shipping_payer=profile.exchange_replacement_shipping_payer[self.fault]
                         if exchange else None,
                         window_ends_at=window_end, sla_hours=profile.sla_hours["return_review"])
+
+    def change_item(self) -> Decision:
+        """改尺码 / 改颜色: nothing goes back, no money moves; the shop checks its stock and changes the item."""
+        if not self.profile.item_change_before_shipment:
+            return self.refuse("item_change_not_offered", Outcome.CANCEL_REFUND)
+        return Decision(Outcome.EXCHANGE, Execution.REVIEW, ITEM_CHANGE, self.selected_items(),
+                        sla_hours=self.profile.sla_hours["item_change"])
 
     # -- refund only (no goods go back) ----------------------------------------------------------
 
@@ -377,6 +389,7 @@ def refund_amount(order: OrderView, item_ids: tuple[int, ...]) -> int:
 __all__ = [
     "Decision",
     "Execution",
+    "ITEM_CHANGE",
     "InterceptionPlan",
     "InvalidRequest",
     "RefundPlan",

@@ -103,6 +103,8 @@ class PolicyProfile:
     return_evidence_faults: frozenset[Fault]
     exchange_enabled: bool
     exchange_replacement_shipping_payer: dict[Fault, Party]
+    # 改尺码 / 改颜色 before shipment: the shop changes an item's size or colour once it confirms the stock.
+    item_change_before_shipment: bool
     refund_only_reasons: frozenset[str]
     fresh_personal_returns: bool
     sla_hours: dict[str, float]
@@ -178,6 +180,7 @@ class PolicyProfile:
                     Fault(f): Party(p)
                     for f, p in reader.get("returns.exchange_replacement_shipping_payer", dict).items()
                 },
+                item_change_before_shipment=reader.get("item_change.before_shipment", bool),
                 refund_only_reasons=frozenset(reader.get("returns.refund_only_reasons", list)),
                 fresh_personal_returns=reader.get("returns.fresh_personal_returns", bool),
                 sla_hours={k: float(v) for k, v in reader.get("sla_hours", dict).items()},
@@ -227,7 +230,7 @@ class PolicyProfile:
         if "appeal" in rules.kinds:
             raise PolicyError(f"policy profile {self.name}: an appeal is the second review; it is not appealed")
         for key in ("cancellation_review", "interception", "interception_courier", "return_review", "escalation",
-                    "complaint", "appeal", "logistics_investigation"):
+                    "complaint", "appeal", "logistics_investigation", "item_change"):
             if key not in self.sla_hours:
                 raise PolicyError(f"policy profile {self.name}: sla_hours lacks {key}")
         for stage in self.interception_stages.values():

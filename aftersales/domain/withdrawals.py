@@ -1,8 +1,8 @@
-"""Withdrawing a request (不取消了 / 取消退款 / 取消换货 / 不拦截了): which of an order's requests the
+"""Withdrawing a request (不取消了 / 取消退款 / 取消换货 / 不改了 / 不拦截了): which of an order's requests the
 shopper can still take back, and why the others cannot be.
 
-A request can be withdrawn while nothing has been carried out for it: a cancellation still under
-review, a return or exchange the merchant has not received goods for, an interception the merchant
+A request can be withdrawn while nothing has been carried out for it: a cancellation or a size or
+colour change still under review, a return or exchange the merchant has not received goods for, an interception the merchant
 has not handed to the courier (seed 003: once the courier has it, the interception is theirs to
 carry out). What has been carried out — an order cancelled, goods received, money refunded — stays.
 """
@@ -21,6 +21,7 @@ class RequestKind(StrEnum):
     EXCHANGE = "exchange"
     REFUND_ONLY = "refund_only"
     INTERCEPTION = "interception"
+    ITEM_CHANGE = "item_change"  # 改尺码 / 改颜色 before shipment, while the shop checks its stock
 
 
 class Refusal(StrEnum):
@@ -33,7 +34,8 @@ class Refusal(StrEnum):
 class RequestView:
     kind: RequestKind
     reference: str
-    # A return's or an interception's own status; a cancellation's: open, approved or rejected.
+    # A return's or an interception's own status; a cancellation's or an item change's (cases the
+    # merchant decides): open, approved or rejected.
     status: str
     stage: str | None = None  # interceptions: merchant | courier
 
@@ -44,7 +46,7 @@ CARRIED_OUT_RETURN = frozenset({ReturnStatus.RECEIVED, ReturnStatus.REFUNDED, Re
 
 def refusal(request: RequestView) -> Refusal | None:
     """Why ``request`` can no longer be withdrawn; None when it can."""
-    if request.kind is RequestKind.CANCELLATION:  # status: open | approved | rejected
+    if request.kind in (RequestKind.CANCELLATION, RequestKind.ITEM_CHANGE):  # status: open | approved | rejected
         if request.status == "open":
             return None
         return Refusal.CARRIED_OUT if request.status == Resolution.APPROVED else Refusal.DECIDED

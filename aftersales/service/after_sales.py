@@ -13,9 +13,10 @@ from typing import Any
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import attempts
+from aftersales.domain.cases import ITEM_CHANGE_KIND
 from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, ReturnStatus, TicketStatus
 from aftersales.domain.model import CustomerHistory, Outcome, PaymentChannel, Request
-from aftersales.domain.policy import Decision, Execution, InvalidRequest, available_outcomes, decide
+from aftersales.domain.policy import ITEM_CHANGE, Decision, Execution, InvalidRequest, available_outcomes, decide
 from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import PLATFORM_TZ, OrderService, advance, new_reference, open_case, parse_enum
 from aftersales.service.errors import InvalidInput, NotFound, OrderNotFound
@@ -176,6 +177,14 @@ class AfterSalesService(OrderService):
                 if refund is not None:
                     refund.conversation_id = conversation_id
                 result = {"status": "done", "refund": refund_dict(refund) if refund else None}
+            elif decision.code == ITEM_CHANGE:
+                # 改尺码 / 改颜色 before shipment: the shop checks its stock; approving changes the item.
+                ticket = self._decision_case(
+                    uow, order, ITEM_CHANGE_KIND, reason, decision, now, actor,
+                    {**ticket_context, "summary": wish, "exchange_wish": wish},
+                    {"action": "change_item", "item_ids": list(decision.item_ids), "wish": wish,
+                     "order_state": order.state})
+                result = {"status": "under_review", "ticket": ticket_dict(ticket), "exchange_wish": wish}
             elif decision.outcome is Outcome.INTERCEPT:
                 result = self._request_interception(uow, order, decision, reason, actor, now, ticket_context)
             elif decision.outcome in (Outcome.RETURN_REFUND, Outcome.EXCHANGE, Outcome.REFUND_ONLY):
@@ -281,7 +290,7 @@ class AfterSalesService(OrderService):
                     return {"return": return_dict(r)}
         for tk in order.tickets:
             if tk.status == TicketStatus.RESOLVED or tk.kind not in ("cancellation_review", "interception", "return",
-                                                                     "appeal"):
+                                                                     ITEM_CHANGE_KIND, "appeal"):
                 continue
             # A cancellation under review, or under its second review (an appeal).
             reviewing = tk.kind == "cancellation_review" or tk.pending_action.get("action") == "cancel"

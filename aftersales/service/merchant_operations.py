@@ -19,7 +19,14 @@ from aftersales.service.appeals import decision_news
 from aftersales.service.base import OrderService, advance, assignee_of, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
-from aftersales.service.views import interception_dict, order_dict, refund_dict, return_dict, ticket_dict
+from aftersales.service.views import (
+    interception_dict,
+    order_dict,
+    order_facts,
+    refund_dict,
+    return_dict,
+    ticket_dict,
+)
 
 MERCHANT_CANCEL_REASONS = {
     "unpaid": {OrderState.PENDING_PAYMENT},  # 000: 用户未付款
@@ -75,6 +82,8 @@ class MerchantService(OrderService):
                     uow, order, tuple(ticket.pending_action["item_ids"]), actor, now,
                     source=_source(ticket, "not_received" if ticket.kind == "logistics_investigation"
                                    else "missing_item"), channel=ticket.pending_action.get("refund_channel"))
+            elif order is not None and action == "change_item" and approve:
+                self._change_items(uow, order, ticket, actor, now)
             elif order is not None and action == "intercept":
                 refund = self._decide_interception(uow, order, ticket.pending_action["interception_no"], approve,
                                                    note, actor, now)
@@ -89,7 +98,9 @@ class MerchantService(OrderService):
             # address, when it gave one); a refund-only or a refused delivery sends nothing back.
             authorized = next((r for r in order.returns if r.return_no == ticket.pending_action.get("return_no")
                                and r.status == ReturnStatus.AUTHORIZED), None) if order and approve else None
-            payload = {"return_address": order.shop.return_address} if order and authorized else {}
+            payload: dict[str, Any] = {"return_address": order.shop.return_address} if order and authorized else {}
+            if action == "change_item":
+                payload["exchange_wish"] = ticket.pending_action.get("wish")
             # A rejection: whether it can be appealed, or after a second review the routes outside the shop.
             payload.update(decision_news(ticket, order, self._profile(order) if order else None, now))
             notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund,
@@ -100,6 +111,20 @@ class MerchantService(OrderService):
                       "notification_id": notification.id if notification else None}
             uow.commit()
         return result
+
+    @staticmethod
+    def _change_items(uow: UnitOfWork, order: t.Order, ticket: t.Ticket, actor: str, now: datetime) -> None:
+        """改尺码 / 改颜色 approved: the shop had the size or colour, so the items on the order change —
+        only while nothing has left; a shipped parcel holds the listed item."""
+        ids = set(ticket.pending_action.get("item_ids") or [])
+        items = [i for i in order.items if i.id in ids and i.cancelled_at is None]
+        if order.state not in (OrderState.PENDING_PAYMENT, OrderState.PAID) or not items:
+            raise Conflict(f"order {order.order_no} is {order.state} now, its items as listed: reject the change "
+                           "and say why (once delivered, the shopper can ask for an exchange)")
+        before = order_facts(order)
+        for item in items:
+            item.variant = ticket.pending_action["wish"]
+        uow.audit(now, actor, "item_changed", "order", order.order_no, before, order_facts(order))
 
     def merchant_cancel(self, order_no: str, reason: str, actor: str,
                         shop_ids: set[str] | None = None) -> dict[str, Any]:

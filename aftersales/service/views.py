@@ -37,7 +37,8 @@ def order_facts(order: t.Order) -> dict[str, Any]:
     return {"state": order.state, "payment_channel": order.payment_channel, "carrier": order.carrier,
             "tracking_no": order.tracking_no, "distance_to_destination_km": order.distance_to_destination_km,
             "ship_to": order.ship_to, "fulfillment_locked": order.fulfillment_locked,
-            "current_prices": {i.sku: i.current_unit_price for i in order.items if i.current_unit_price is not None}}
+            "current_prices": {i.sku: i.current_unit_price for i in order.items if i.current_unit_price is not None},
+            "variants": {str(i.id): i.variant for i in order.items if i.variant is not None}}
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -119,7 +120,7 @@ def order_dict(order: t.Order) -> dict[str, Any]:
              "unit_price": i.unit_price, "total": i.unit_price * i.quantity,
              "cancelled": i.cancelled_at is not None, "current_unit_price": i.current_unit_price,
              "price_protected": i.price_protection_refund_id is not None,
-             "price_protection_amount": i.price_protection_amount or 0}
+             "price_protection_amount": i.price_protection_amount or 0, "variant": i.variant}
             for i in order.items
         ],
         "refunds": [refund_dict(r) for r in order.refunds],

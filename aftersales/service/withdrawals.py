@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain.cases import ITEM_CHANGE_KIND
 from aftersales.domain.lifecycles import InterceptionStatus, Resolution, ReturnStatus, TicketStatus
 from aftersales.domain.withdrawals import RequestKind, RequestView, refusal
 from aftersales.service.base import OrderService, advance
@@ -31,14 +32,16 @@ def _requests(order: t.Order) -> list[_Found]:
     """Every request on the order that was not withdrawn already, newest first."""
     found: list[_Found] = []
     for ticket in order.tickets:
-        # A cancellation under review, or under its second review (an appeal of a rejected one).
+        # A cancellation under review, or under its second review (an appeal of a rejected one); a size
+        # or colour change the shop is checking its stock for.
         cancelling = ticket.kind == "cancellation_review" or (
             ticket.kind == "appeal" and ticket.pending_action.get("action") == "cancel")
-        if cancelling and ticket.resolution != Resolution.WITHDRAWN:
+        kind = (RequestKind.CANCELLATION if cancelling else
+                RequestKind.ITEM_CHANGE if ticket.kind == ITEM_CHANGE_KIND else None)
+        if kind is not None and ticket.resolution != Resolution.WITHDRAWN:
             status = ("open" if ticket.status != TicketStatus.RESOLVED
                       else ticket.resolution or Resolution.APPROVED.value)
-            found.append(_Found(RequestView(RequestKind.CANCELLATION, ticket.ticket_no, status), ticket,
-                                ticket.created_at))
+            found.append(_Found(RequestView(kind, ticket.ticket_no, status), ticket, ticket.created_at))
     for ret in order.returns:
         if ret.status != ReturnStatus.WITHDRAWN:
             found.append(_Found(RequestView(RETURN_KINDS.get(ret.outcome, RequestKind.RETURN), ret.return_no,
@@ -58,6 +61,8 @@ def _requests(order: t.Order) -> list[_Found]:
 def _chosen(found: list[_Found], kinds: set[RequestKind]) -> list[_Found]:
     """The requests the shopper means: those of the kinds their words name, when any are open."""
     open_ones = [f for f in found if refusal(f.view) is None]
+    if RequestKind.EXCHANGE in kinds:  # "不换了": an exchange after delivery, or a change before shipment
+        kinds = {*kinds, RequestKind.ITEM_CHANGE}
     named = [f for f in open_ones if f.view.kind in kinds]
     return named or open_ones
 

@@ -106,6 +106,9 @@ class OrderItem(Base):
     # cancellation or return of the item pays back only what is left.
     price_protection_refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
     price_protection_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The size, colour or model the shop changed this item to before shipment (改尺码 / 改颜色), as the
+    # shopper asked and the shop confirmed it had in stock; None: as listed (sku, title).
+    variant: Mapped[str | None] = mapped_column(String(200))
 
     order: Mapped[Order] = relationship(back_populates="items")
 

@@ -20,7 +20,7 @@ CUSTOMER = "c_1001"
 
 def item(id_: int, title: str, total: int = 5900, cancelled: bool = False, goods_type: str = "physical") -> dict:
     return {"id": id_, "sku": f"SKU{id_}", "title": title, "goods_type": goods_type, "quantity": 1,
-            "unit_price": total, "total": total, "cancelled": cancelled}
+            "unit_price": total, "total": total, "cancelled": cancelled, "variant": None}
 
 
 def order(state: str = "paid", items: list[dict] | None = None, **fields: Any) -> dict:

@@ -12,8 +12,8 @@ from actions.words.updates import case_update_texts
 
 ORDER = {"order_no": "P202611210000105", "state": "delivered", "currency": "CNY",
          "items": [{"id": 1, "title": "跑步鞋", "goods_type": "physical", "quantity": 1, "unit_price": 39900,
-                    "total": 39900, "cancelled": False}],
-         "returns": []}
+                    "total": 39900, "cancelled": False, "variant": None}],
+         "returns": [], "tickets": []}
 DECISION = {"outcome": "exchange", "execution": "review", "code": "return_within_window", "item_ids": [1],
             "refund": None, "return_shipping_payer": "customer", "replacement_shipping_payer": "merchant",
             "interception": None, "evidence_required": False, "window_ends_at": "2026-11-28T04:00:00+00:00",
@@ -67,3 +67,48 @@ def test_an_exchange_awaiting_its_parcel_says_whether_the_shopper_told_it(langua
                                                                 return_tracking_no="75123456789012")]},
                                  Words(language))
     assert "75123456789012" not in waiting[0] and "75123456789012" in sent[0] and "中通快递" in sent[0]
+
+
+CHANGE = {**DECISION, "code": "item_change_before_shipment", "return_shipping_payer": None,
+          "replacement_shipping_payer": None, "window_ends_at": None, "sla_hours": 4}
+PAID = {**ORDER, "state": "paid"}
+
+
+@pytest.mark.parametrize(("language", "parts", "absent"), [
+    ("zh", ("发货前改尺码/颜色", "换成：黑色 42 码", "不用寄回商品", "4 小时"), ("退回运费", "吊牌")),
+    ("en", ("Change size or colour before shipping", "Instead: 黑色 42 码", "Nothing is sent back", "4 hours"),
+     ("Return postage", "tags")),
+])
+def test_a_change_before_shipment_is_summed_up_as_one_with_nothing_to_send_back(language, parts, absent):
+    text = summary(PAID, CHANGE, "ordered_by_mistake", Words(language), "黑色 42 码")
+    assert all(part in text for part in parts), text
+    assert not any(part in text for part in absent), text
+
+
+def test_a_change_asked_for_is_told_with_its_case_and_the_hours_of_the_stock_check():
+    result = {"status": "under_review", "ticket": {"ticket_no": "TK261203ABCDEF", "kind": "item_change"},
+              "decision": CHANGE, "exchange_wish": "黑色 42 码", "order": {"order_no": PAID["order_no"], "state": "paid"}}
+    [zh] = result_texts(result, PAID, Words("zh"))
+    assert "TK261203ABCDEF" in zh and "黑色 42 码" in zh and "4 小时" in zh and "确认库存" in zh
+    [en] = result_texts(result, PAID, Words("en"))
+    assert "TK261203ABCDEF" in en and "checks its stock within 4 hours" in en
+
+
+@pytest.mark.parametrize(("resolution", "part"), [("approved", "已改为：黑色 42 码"), ("rejected", "按原来的商品发货")])
+def test_the_shops_answer_is_told_with_what_was_asked(resolution, part):
+    update = {"kind": "decision", "refund": None, "order_no": PAID["order_no"], "payload": {"exchange_wish": "黑色 42 码"},
+              "ticket": {"ticket_no": "TK1", "kind": "item_change", "resolution": resolution, "resolution_note": "好"}}
+    text = "\n".join(case_update_texts(update, Words("zh")))
+    assert part in text and "TK1" in text and "商家说明：好" in text
+
+
+def test_where_a_change_is_and_what_the_item_is_now():
+    w = Words("zh")
+    open_case = {"ticket_no": "TK1", "kind": "item_change", "resolution": None}
+    [waiting] = exchange_status_texts({**PAID, "tickets": [open_case]}, w)
+    assert "等商家确认库存" in waiting
+    changed = {**PAID, "tickets": [{**open_case, "resolution": "approved"}],
+               "items": [{**PAID["items"][0], "variant": "黑色 42 码"}]}
+    assert exchange_status_texts(changed, w) == ["跑步鞋 已改为：黑色 42 码。"]
+    withdrawn = {**PAID, "tickets": [{**open_case, "resolution": "withdrawn"}]}
+    assert exchange_status_texts(withdrawn, w) == []

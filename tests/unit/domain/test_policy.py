@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import timedelta
 
@@ -83,6 +84,10 @@ EXPECTED = [
     ("short_video", "paid", "physical", "refund_to_balance", "changed_mind", "immediate", "cancel_before_shipment"),
     ("general", "paid", "physical", "intercept", "changed_mind", "refused", "not_shipped_yet"),
     ("general", "paid", "physical", "return_refund", "changed_mind", "refused", "not_shipped_yet"),
+    # paid or unpaid, not shipped: an exchange is a size or colour change the shop checks its stock for
+    ("general", "paid", "physical", "exchange", "ordered_by_mistake", "review", "item_change_before_shipment"),
+    ("short_video", "pending_payment", "fresh", "exchange", "changed_mind", "review", "item_change_before_shipment"),
+    ("virtual_goods", "paid", "virtual_card", "exchange", "changed_mind", "refused", "virtual_goods_not_returnable"),
     # shipped / in transit: no cancel; interception where the profile offers it
     ("general", "shipped", "physical", "cancel_refund", "changed_mind", "refused", "already_shipped"),
     ("general", "shipped", "physical", "intercept", "changed_mind", "refused", "interception_not_offered"),
@@ -295,7 +300,8 @@ def test_high_cancellation_rate_closes_the_virtual_window_too():
 
 def test_available_outcomes_are_what_the_buttons_offer():
     outcomes = [d.outcome for d in available_outcomes(order("paid"), "changed_mind", NOW, CLEAN, GENERAL)]
-    assert outcomes == [Outcome.CANCEL_REFUND, Outcome.REFUND_TO_BALANCE]
+    # Before shipment an exchange is a size or colour change (the item on the order changes).
+    assert outcomes == [Outcome.CANCEL_REFUND, Outcome.REFUND_TO_BALANCE, Outcome.EXCHANGE]
     shipped = [d.outcome for d in available_outcomes(order("shipped"), "changed_mind", NOW, CLEAN, SHORT_VIDEO)]
     assert shipped == [Outcome.INTERCEPT, Outcome.RETURN_REFUND]
     assert available_outcomes(order("cancelled"), "changed_mind", NOW, CLEAN, GENERAL) == []
@@ -314,3 +320,22 @@ def test_approved_virtual_goods_refunds_take_their_channels_time():
     decision = ask(view, "cancel_refund", profile=load_profile("virtual_goods"))
     assert decision.execution is Execution.REVIEW and decision.refund.timing is RefundTiming.AFTER_APPROVAL
     assert (decision.refund.eta.min, decision.refund.eta.max, decision.refund.eta.unit) == (1, 3, "business_days")
+
+
+def test_a_change_before_shipment_moves_no_money_and_names_the_chosen_item():
+    view = order("paid", items=2)
+    decision = ask(view, "exchange", items=[view.items[1].id])
+    assert decision.execution is Execution.REVIEW
+    assert decision.item_ids == (view.items[1].id,)
+    assert decision.refund is None and decision.return_shipping_payer is None
+    assert decision.replacement_shipping_payer is None
+    assert decision.sla_hours == GENERAL.sla_hours["item_change"]
+
+
+def test_a_shop_that_changes_no_items_offers_the_cancellation_instead():
+    no_changes = dataclasses.replace(GENERAL, item_change_before_shipment=False)
+    decision = ask(order("paid"), "exchange", profile=no_changes)
+    assert (decision.execution, decision.code) == (Execution.REFUSED, "item_change_not_offered")
+    assert decision.alternatives == (Outcome.CANCEL_REFUND,)
+    # Once delivered, the same shop's exchange is the return and replacement it always was.
+    assert ask(order("delivered"), "exchange", profile=no_changes).code == "return_within_window"

@@ -71,6 +71,12 @@ def _what_it_carries_out(ticket: dict[str, Any], order: dict[str, Any] | None) -
     if action == "return":
         return _("同意：授权退货（{ref}），顾客寄回后在订单页验货并退款。拒绝：关闭退货申请，顾客会收到您的说明。",
                  ref=pending.get("return_no"))
+    if action == "change_item":
+        ids = set(pending.get("item_ids") or [])
+        titles = [i["title"] for i in (order or {}).get("items", []) if i["id"] in ids] or [_("所选商品")]
+        return _("同意＝有货：订单上的“{items}”改为“{wish}”，请按新规格发货（已发出的订单不能再改）。"
+                 "拒绝＝没货或不能改：订单照常按原商品发货，顾客会收到您的说明。",
+                 items="、".join(titles), wish=pending.get("wish") or "")
     if ticket.get("kind") in ("refund_failed", "refund_unanswered"):
         return _("退款没有到账：请核对支付渠道后联系顾客；处理完毕后点“同意”关闭工单。")
     return _("同意或拒绝都不改变订单：关闭工单，并把您的说明发给顾客。")
