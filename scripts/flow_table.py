@@ -27,7 +27,7 @@ from aftersales.domain.model import (  # noqa: E402
     PaymentChannel,
     Request,
 )
-from aftersales.domain.policy import Execution, decide  # noqa: E402
+from aftersales.domain.policy import ITEM_CHANGE, Execution, decide  # noqa: E402
 
 BEGIN, END = "<!-- flow-table -->", "<!-- /flow-table -->"
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ def row(profile_name: str, state: OrderState) -> list[str]:
     cells = [profile_name, state.value]
     for _, outcome in MONEY_FLOWS:
         decision = decide(view, Request(outcome, "changed_mind"), NOW, CustomerHistory(), profile)
-        cells.append(WORDS[decision.execution])
+        cells.append("review: size/colour" if decision.code == ITEM_CHANGE else WORDS[decision.execution])
     dropped = price_protection.assess(
         (price_protection.ItemPrice(1, "T", 1, 10000, 8000, False, False),), state, view.paid_at, NOW,
         profile.price_protection_days)

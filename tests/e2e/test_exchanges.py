@@ -52,3 +52,33 @@ def test_an_exchange_from_the_chat_to_the_replacements_parcel(system):
 
     where = system.say(sender, f"我的换货到哪了 {order_no}", customer="c_1001")
     assert "新商品已寄出" in texts(where) and "SF1234567890" in texts(where)
+
+
+def test_a_colour_change_before_shipment_from_the_chat_to_the_order_item(system):
+    order_no = own_order(system, state="paid")
+    sender, replies = system.chat("c_1001", f"还没发货吧，我想换个颜色 {order_no}",
+                                  '/inform{"reason":"ordered_by_mistake"}', "换成黑色的")
+    assert "想换成什么" in texts(replies[1])
+    summary = texts(replies[2])
+    assert "发货前改尺码/颜色" in summary and "换成：换成黑色的" in summary and "不用寄回商品" in summary
+    assert [t for t in system.service.lookup_order("c_1001", order_no)["tickets"]] == []  # nothing before the yes
+
+    done = texts(system.say(sender, "确认", customer="c_1001"))
+    assert "确认库存" in done and "换成黑色的" in done
+    order = system.service.lookup_order("c_1001", order_no)
+    [case] = [t for t in order["tickets"] if t["kind"] == "item_change"]
+    assert order["refunds"] == [] and order["returns"] == [] and order["items"][0]["variant"] is None
+
+    merchant = merchant_session(system, *FRESH_SHOP_MERCHANT)
+    page = merchant.get(f"{system.web_url}/inbox/cases/{case['ticket_no']}", timeout=10).text
+    assert "改为“换成黑色的”" in page  # what approving does, in words
+    merchant.post(f"{system.web_url}/inbox/cases/{case['ticket_no']}/decision", timeout=30,
+                  data={"decision": "approve", "note": "黑色有货", "csrf_token": csrf(page)}).raise_for_status()
+    assert system.service.lookup_order("c_1001", order_no)["items"][0]["variant"] == "换成黑色的"
+    told = wait_for(lambda: [x for x in bot_texts(system, sender) if "已改为：换成黑色的" in x])
+    assert told and case["ticket_no"] in told[0]
+    order_page = merchant.get(f"{system.web_url}/inbox/orders/{order_no}", timeout=10).text
+    assert "改为：换成黑色的" in order_page
+
+    where = texts(system.say(sender, f"订单 {order_no} 现在什么状态", customer="c_1001"))
+    assert "手工红糖 已改为：换成黑色的" in where
