@@ -93,13 +93,15 @@ def test_reseeding_the_demo_leaves_one_import_line_per_order_in_the_audit_log(tm
 
 
 def test_orders_show_prints_the_new_records_of_an_order(tmp_path):
-    """An address change, a price-protection refund, an exchange and a case, all in `orders show`."""
+    """An address change, a price-protection refund, a colour change, an exchange and a case, all in
+    `orders show`."""
     from datetime import UTC, datetime, timedelta
 
     from aftersales.adapters.db.engine import session_factory
     from aftersales.service.address_changes import AddressChangeService
     from aftersales.service.after_sales import AfterSalesService
     from aftersales.service.importing import import_orders
+    from aftersales.service.merchant_operations import MerchantService
     from aftersales.service.price_protection import PriceProtectionService
     from aftersales.service.topic_cases import TopicCaseService
 
@@ -123,6 +125,10 @@ def test_orders_show_prints_the_new_records_of_an_order(tmp_path):
     PriceProtectionService(factory).claim("c1", "P1000000001")
     AfterSalesService(factory).submit("c1", "P1000000002", "exchange", "does_not_fit", exchange_wish="换大号")
     TopicCaseService(factory).open("c1", "P1000000002", "invoice", "个人 电子")
+    # A colour change before shipment, approved: the item on the order is now the colour asked for.
+    change = AfterSalesService(factory).submit("c1", "P1000000001", "exchange", "ordered_by_mistake",
+                                               exchange_wish="蓝色")
+    MerchantService(factory).decide_ticket(change["ticket"]["ticket_no"], True, "有货", actor="merchant:m1")
 
     def show(order_no: str) -> dict:
         shown = runner.invoke(main, ["orders", "show", order_no], env={"DATABASE_URL": url})
@@ -131,7 +137,8 @@ def test_orders_show_prints_the_new_records_of_an_order(tmp_path):
 
     first, second = show("P1000000001"), show("P1000000002")
     assert "世纪大道 100 号" in first["ship_to"]
-    assert [t["kind"] for t in first["tickets"]] == ["address_change"]
+    assert sorted(t["kind"] for t in first["tickets"]) == ["address_change", "item_change"]
+    assert first["items"][0]["variant"] == "蓝色"
     assert [(r["source"], r["amount"]) for r in first["refunds"]] == [("price_protection", 1000)]
     assert first["items"][0]["price_protected"] and first["items"][0]["price_protection_amount"] == 1000
     assert [(r["outcome"], r["exchange_wish"]) for r in second["returns"]] == [("exchange", "换大号")]
