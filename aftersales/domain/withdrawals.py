@@ -2,9 +2,10 @@
 shopper can still take back, and why the others cannot be.
 
 A request can be withdrawn while nothing has been carried out for it: a cancellation or a size or
-colour change still under review, a return or exchange the merchant has not received goods for, an interception the merchant
-has not handed to the courier (seed 003: once the courier has it, the interception is theirs to
-carry out). What has been carried out — an order cancelled, goods received, money refunded — stays.
+colour change still under review, a return or exchange the merchant has not received goods for, an
+interception the merchant has not handed to the courier (seed 003: once the courier has it, the
+interception is theirs to carry out). What has been carried out — an order cancelled, goods
+received, money refunded — stays.
 """
 
 from __future__ import annotations
