@@ -6,12 +6,14 @@ for the merchant's approval; everything else the merchant does and tells."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import cases
-from aftersales.domain.lifecycles import TicketStatus
-from aftersales.domain.topic_cases import Details, Missing, Topic, assess, parse_details
+from aftersales.domain.lifecycles import ReturnStatus, TicketStatus
+from aftersales.domain.profile import PolicyProfile
+from aftersales.domain.topic_cases import Assessment, Details, Missing, Topic, Verdict, assess, parse_details
 from aftersales.service.base import OrderService, open_case, parse_enum
 from aftersales.service.errors import InvalidInput
 from aftersales.service.views import iso, order_view, ticket_dict
@@ -26,12 +28,27 @@ def _named_item(order: t.Order, text: str) -> list[int]:
     return named if len(named) == 1 else []
 
 
+def _never_received(order: t.Order) -> list[int]:
+    """The items a parcel that never arrived would refund: active, not refunded, and not part of a
+    return or exchange (goods sent back, or on their way back, did reach the shopper)."""
+    returning = {int(i) for r in order.returns if r.status not in (ReturnStatus.REJECTED, ReturnStatus.WITHDRAWN)
+                 for i in (r.item_ids or {}).get("ids", [])}
+    return [i.id for i in order.items if i.cancelled_at is None and i.refund_id is None and i.id not in returning]
+
+
+def _assessed(kind: Topic, order: t.Order, now: datetime, profile: PolicyProfile) -> Assessment:
+    found = assess(kind, order_view(order), now, profile)
+    if kind is Topic.NOT_RECEIVED and found.verdict is Verdict.OPEN and not _never_received(order):
+        return Assessment(Verdict.CLOSED)  # everything on it is refunded or being returned already
+    return found
+
+
 class TopicCaseService(OrderService):
     def check(self, customer_id: str, order_no: str, topic: str) -> dict[str, Any]:
         kind = parse_enum(Topic, topic, "topic")
         with self._uow(read_only=True) as uow:
             order = self._owned(uow.orders.get(self._order_no(order_no)), customer_id)
-            found = assess(kind, order_view(order), self.clock(), self._profile(order))
+            found = _assessed(kind, order, self.clock(), self._profile(order))
             return {"order_no": order.order_no, "topic": kind.value, "verdict": found.verdict.value,
                     "state": order.state, "ends_at": iso(found.ends_at), "delay_hours": found.delay_hours,
                     "carrier": order.carrier, "tracking_no": order.tracking_no,
@@ -52,8 +69,8 @@ class TopicCaseService(OrderService):
             if replay is not None:
                 return replay
             profile = self._profile(order)
-            found = assess(kind, order_view(order), now, profile)
-            if found.verdict.value != "open":
+            found = _assessed(kind, order, now, profile)
+            if found.verdict is not Verdict.OPEN:
                 return {"status": found.verdict.value, "order_no": order.order_no, "ticket": None}
             for existing in order.tickets:
                 if existing.kind == kind.case_kind and existing.status != TicketStatus.RESOLVED:
@@ -76,8 +93,7 @@ class TopicCaseService(OrderService):
         """What approving the case carries out: a missing item's refund, when it is clear which item; a
         parcel that never reached the shopper, the refund of what it held."""
         if kind is Topic.NOT_RECEIVED:
-            return {"action": "refund_items",
-                    "item_ids": [i.id for i in order.items if i.cancelled_at is None and i.refund_id is None]}
+            return {"action": "refund_items", "item_ids": _never_received(order)}
         if kind is not Topic.MISSING_ITEM:
             return {}
         items = _named_item(order, parsed.text)

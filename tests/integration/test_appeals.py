@@ -228,6 +228,21 @@ def test_an_investigation_approved_at_once_refunds_to_the_original_channel(facto
     assert refunds(factory, "P1000000001") == [(3000, "wechat_pay", "not_received")]
 
 
+def test_an_investigation_never_refunds_goods_that_are_being_returned(factory):
+    add_order(factory, "P1000000001", state="delivered", prices=("30.00", "20.00"))
+    svc = service(factory)
+    first, second = (i["id"] for i in svc.lookup_order("alice", "P1000000001")["items"])
+    svc.submit("alice", "P1000000001", "return_refund", "changed_mind", [first])
+    cases = TopicCaseService(factory, clock=lambda: NOW)
+    ticket = cases.open("alice", "P1000000001", "not_received", "显示签收了但我没收到")["ticket"]
+    decided = merchant(factory).decide_ticket(ticket["ticket_no"], True, "快递确认丢件", actor="merchant:m1")
+    assert decided["refund"]["amount"] == 2000  # the item still on its way back is the return's to refund
+    assert refunds(factory, "P1000000001") == [(2000, "alipay", "not_received")]
+    # Nothing left that a lost parcel would refund: no second investigation.
+    assert cases.check("alice", "P1000000001", "not_received")["verdict"] == "closed"
+    assert cases.open("alice", "P1000000001", "not_received", "还是没收到")["status"] == "closed"
+
+
 def test_an_order_on_its_way_is_no_investigation(factory):
     add_order(factory, "P1000000001", state="in_transit", carrier="中通", tracking_no="ZT1")
     cases = TopicCaseService(factory, clock=lambda: NOW)
