@@ -271,6 +271,7 @@ class AppealCheck(TypedDict):
     amount: int
     currency: str
     ends_at: str | None
+    balance_eta: Eta  # how soon a refund to the account balance arrives, in this shop's policy
     per_case: int
     sla_hours: float
     outside_routes: list[OutsideRoute]

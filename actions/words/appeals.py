@@ -24,7 +24,8 @@ def appeal_ask(checked: AppealCheck, w: Words) -> tuple[str, list[dict[str, str]
     lines.append(w("appeals.ask_how", per_case=checked["per_case"], ends=w.when(checked["ends_at"])))
     buttons = []
     if "refund_to_balance" in checked["alternatives"]:
-        lines.append(w("appeals.alternative", amount=w.money(checked["amount"], checked["currency"])))
+        lines.append(w("appeals.alternative", amount=w.money(checked["amount"], checked["currency"]),
+                       eta=w.eta(checked["balance_eta"])))
         buttons.append({"title": w("appeals.alternative_button"), "payload": ALTERNATIVE_PAYLOAD})
     return "\n".join(lines), buttons
 

@@ -22,7 +22,7 @@ from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import OrderService, advance, open_case
 from aftersales.service.errors import InvalidInput
 from aftersales.service.unit_of_work import UnitOfWork
-from aftersales.service.views import iso, order_view, return_dict, ticket_dict
+from aftersales.service.views import eta_dict, iso, order_view, return_dict, ticket_dict
 
 _DECISIONS = ("ticket_approved", "ticket_rejected", "ticket_withdrawn")
 
@@ -124,7 +124,7 @@ class AppealService(OrderService):
             pending["refund_channel"] = PaymentChannel.BALANCE.value
             if decision.get("refund"):
                 decision["refund"] = {**decision["refund"], "channel": PaymentChannel.BALANCE.value,
-                                      "eta": {"min": eta.min, "max": eta.max, "unit": eta.unit}}
+                                      "eta": eta_dict(eta)}
         if pending.get("action") == "return":
             # The review's rejection is reopened: the second review decides the return itself.
             ret = next(r for r in order.returns if r.return_no == pending["return_no"])
@@ -153,6 +153,7 @@ class AppealService(OrderService):
                 "appeal": ticket_dict(appeal) if appeal is not None else None,
                 "alternatives": list(found.alternatives), "amount": _amount(order, first) if first else 0,
                 "currency": order.currency, "ends_at": iso(found.ends_at),
+                "balance_eta": eta_dict(profile.refund_eta[PaymentChannel.BALANCE]),
                 "sla_hours": cases.sla_hours(APPEAL_KIND, profile),
                 "outside_routes": appeals.routes_after(profile.appeals), "payment_channel": order.payment_channel}
 

@@ -11,7 +11,7 @@ from aftersales.domain.model import OrderState, PaymentChannel
 from aftersales.domain.price_protection import Assessment, ItemPrice, Verdict, assess
 from aftersales.domain.profile import PolicyProfile
 from aftersales.service.base import OrderService
-from aftersales.service.views import iso, refund_dict
+from aftersales.service.views import eta_dict, iso, refund_dict
 
 
 def _prices(order: t.Order) -> tuple[ItemPrice, ...]:
@@ -30,7 +30,7 @@ def _described(order: t.Order, found: Assessment, profile: PolicyProfile) -> dic
     eta = profile.refund_eta[_channel(order)]
     return {"order_no": order.order_no, "verdict": found.verdict.value, "window_days": profile.price_protection_days,
             "window_ends_at": iso(found.window_ends_at), "currency": order.currency,
-            "channel": _channel(order).value, "eta": {"min": eta.min, "max": eta.max, "unit": eta.unit},
+            "channel": _channel(order).value, "eta": eta_dict(eta),
             "total": found.total,
             "items": [{"id": c.id, "title": c.title, "quantity": c.quantity, "paid_unit_price": c.paid_unit_price,
                        "current_unit_price": c.current_unit_price, "difference": c.difference}

@@ -8,6 +8,7 @@ from typing import Any
 from aftersales.adapters.db import tables as t
 from aftersales.domain.model import GoodsType, ItemView, OrderState, OrderView, PaymentChannel
 from aftersales.domain.policy import Decision
+from aftersales.domain.profile import Eta
 
 
 def order_view(order: t.Order) -> OrderView:
@@ -47,6 +48,10 @@ def mask_phone(phone: str | None) -> str | None:
         return None
     digits = "".join(ch for ch in phone if ch.isdigit())
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
+
+
+def eta_dict(eta: Eta) -> dict[str, Any]:
+    return {"min": eta.min, "max": eta.max, "unit": eta.unit}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -136,12 +141,11 @@ def decision_dict(d: Decision) -> dict[str, Any]:
         refund = {"amount": d.refund.amount, "currency": d.refund.currency,
                   "channel": d.refund.channel.value if d.refund.channel else None,
                   "timing": d.refund.timing.value,
-                  "eta": None if d.refund.eta is None else
-                  {"min": d.refund.eta.min, "max": d.refund.eta.max, "unit": d.refund.eta.unit}}
+                  "eta": None if d.refund.eta is None else eta_dict(d.refund.eta)}
     interception = None
     if d.interception is not None:
         p = d.interception
-        interception = {"stage": p.stage, "eta": {"min": p.eta.min, "max": p.eta.max, "unit": p.eta.unit},
+        interception = {"stage": p.stage, "eta": eta_dict(p.eta),
                         "success_rate": p.success_rate, "fee_payer": p.fee_payer.value,
                         "free_left_this_month": p.free_left_this_month,
                         "failed_return_shipping": p.failed_return_shipping.value}

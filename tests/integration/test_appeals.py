@@ -63,6 +63,7 @@ def test_a_rejected_cancellation_is_appealed_once_and_the_approval_carries_it_ou
     assert (checked["verdict"], checked["case"]["ticket_no"], checked["alternatives"]) == (
         "open", first, ["refund_to_balance"])
     assert (checked["amount"], checked["case"]["resolution_note"]) == (5000, "卡密已锁定，不能取消")
+    assert checked["balance_eta"] == {"min": 0, "max": 0, "unit": "hours"}  # the profile's, not a promise of ours
 
     opened = appeals(factory).open("alice", CARD, "我是重复下单，两个订单的截图稍后发", conversation_id="chat-2",
                                    idempotency_key="m1")

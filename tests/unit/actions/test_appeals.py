@@ -23,7 +23,8 @@ CASE = {"ticket_no": "TK261120AAAAAA", "kind": "cancellation_review", "status": 
         "desired_outcome": "cancel_refund", "action": "cancel"}
 CHECK = {"order_no": ORDER_NO, "verdict": "open", "state": "paid", "case": CASE, "appeal": None,
          "alternatives": ["refund_to_balance"], "amount": 5000, "currency": "CNY",
-         "ends_at": "2026-11-27T04:00:00+00:00", "per_case": 1, "sla_hours": 24.0,
+         "ends_at": "2026-11-27T04:00:00+00:00", "balance_eta": {"min": 0, "max": 0, "unit": "hours"},
+         "per_case": 1, "sla_hours": 24.0,
          "outside_routes": [{"route": "consumer_hotline", "contact": "12315"}, {"route": "payment_dispute",
                                                                                 "contact": None}],
          "payment_channel": "alipay"}
@@ -63,9 +64,9 @@ def test_the_appeal_is_offered_only_for_a_rejection_that_can_be_appealed(service
 
 @pytest.mark.parametrize(("language", "said"), [
     ("zh", ["订单 P202611210000103 的取消审核（TK261120AAAAAA）商家没有同意", "商家的理由：卡密已锁定",
-            "每个申请 1 次，11月27日 12:00 前可以申诉", "改为把 ¥50.00 退到账户余额"]),
+            "每个申请 1 次，11月27日 12:00 前可以申诉", "改为把 ¥50.00 退到账户余额（通常即时到账）"]),
     ("en", ["The shop did not approve the cancellation review (TK261120AAAAAA)", "The shop's reason: 卡密已锁定",
-            "1 per request, until Nov 27, 12:00", "take ¥50.00 to your account balance"]),
+            "1 per request, until Nov 27, 12:00", "take ¥50.00 to your account balance (usually arrives at once)"]),
 ])
 def test_the_first_decision_and_its_reason_come_before_the_question(service, language, said):
     dispatcher = CollectingDispatcher()
@@ -75,6 +76,13 @@ def test_the_first_decision_and_its_reason_come_before_the_question(service, lan
     for words in said:
         assert words in message["text"], (words, message["text"])
     assert [b["payload"] for b in message["buttons"]] == ['/inform{"outcome":"refund_to_balance"}']
+
+
+def test_the_balance_is_said_to_arrive_as_the_shops_policy_says(use_services):
+    use_services(appeals=FakeAppeals(balance_eta={"min": 1, "max": 2, "unit": "business_days"}))
+    dispatcher = CollectingDispatcher()
+    run(appeals.ActionAskOrderQueryFormAppealDetails().run(dispatcher, tracker(order_no=ORDER_NO), {}))
+    assert "退到账户余额（1–2 个工作日内到账）" in texts(dispatcher)
 
 
 def test_no_balance_button_where_the_policy_offers_none(use_services):
