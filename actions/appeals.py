@@ -15,10 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
+from actions.common import answered, customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
 from actions.contracts import AppealCheck, AppealResult, as_
 from actions.words.appeals import appeal_ask, appeal_result
-from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
 REFUND_TO_BALANCE = "refund_to_balance"
@@ -58,25 +57,22 @@ async def answer(customer: str, order_no: str, dispatcher: CollectingDispatcher,
     service = runtime.services().appeals
     details = tracker.get_slot("appeal_details")
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
-    try:
+
+    async def ask() -> AppealResult:
         if tracker.get_slot("proposal") == APPEAL and details:
-            result = as_(AppealResult, await runtime.call(
+            return as_(AppealResult, await runtime.call(
                 service.open, customer, order_no, details, conversation_id=tracker.sender_id,
                 idempotency_key=f"{tracker.sender_id}:appeal:{asked_at}", transcript=recent_transcript(tracker),
                 # The alternative only from its button (validate_appeal_details words the choice so).
                 alternative=REFUND_TO_BALANCE if details == words(tracker)("appeals.alternative_words") else None))
-        else:
-            checked = as_(AppealCheck, await runtime.call(service.check, customer, order_no))
-            if checked["verdict"] == "open":  # allowed, but the details were not asked (a failure a moment ago)
-                dispatcher.utter_message(text=words(tracker)("appeals.ask_again"))
-                return done
-            result = {**checked, "status": checked["verdict"]}
-    except ServiceError:
-        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+        checked = as_(AppealCheck, await runtime.call(service.check, customer, order_no))
+        return as_(AppealResult, {**checked, "status": checked["verdict"]})
+
+    result = await answered(dispatcher, order_no, "appeal", ask)
+    if result is None:
         return done
-    except Exception:  # noqa: BLE001 - the transaction rolled back: nothing was opened
-        log.exception("appeal failed")
-        say_service_unavailable(dispatcher)
+    if result["status"] == "open":  # allowed, but the details were not asked (a failure a moment ago)
+        dispatcher.utter_message(text=words(tracker)("appeals.ask_again"))
         return done
     lines, buttons = appeal_result(result, words(tracker))
     for n, text in enumerate(lines, start=1):

@@ -4,8 +4,8 @@ transcript that goes with a case."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,8 +15,10 @@ from actions import runtime
 from actions.contracts import Order
 from actions.words import Words
 from actions.words.orders import order_card
+from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REQUEST_SLOTS = ("reason", "reason_text", "outcome", "item", "exchange_wish", "confirmed", "flow_blocked", "proposal",
                  "new_address", "case_details", "return_parcel", "appeal_details")
@@ -53,6 +55,21 @@ def stale_verification(tracker: Tracker) -> bool:
 
 def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(response="utter_service_unavailable")
+
+
+async def answered(dispatcher: CollectingDispatcher, order_no: str | None, what: str,
+                   ask: Callable[[], Awaitable[T]]) -> T | None:
+    """What ``ask`` got from the service about an order; None when it failed, once the shopper was told
+    why: the order is not theirs or not known, or the service is unavailable (its transaction rolled
+    back: nothing changed)."""
+    try:
+        return await ask()
+    except ServiceError:
+        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+    except Exception:  # noqa: BLE001 - logged; the shopper hears it and can try again
+        log.exception("%s failed", what)
+        say_service_unavailable(dispatcher)
+    return None
 
 
 def say_order(dispatcher: CollectingDispatcher, order: Order, w: Words) -> None:

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, reset, say_service_unavailable, words
+from actions.common import answered, customer_of, reset, say_service_unavailable, words
 from actions.contracts import AddressCheck, PriceClaim, PriceQuote, Withdrawable, WithdrawResult, as_
 from actions.order_lookup import CONFIRM_BUTTON
 from actions.words import Words, keyword_code
@@ -39,7 +39,6 @@ from actions.words.proposals import (
     withdrawal_summary,
 )
 from aftersales.bootstrap import Services
-from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
 # A blocking service call, ready to run off the event loop (runtime.call).
@@ -179,18 +178,14 @@ async def carry_out(kind: str, customer: str, order_no: str, dispatcher: Collect
     confirmation = (tracker.latest_message or {}).get("message_id") or str(len(tracker.events))
     key = f"{tracker.sender_id}:{order_no}:{kind}:{confirmation}"
     services = runtime.services()
-    try:
+
+    async def ask() -> Any:
         if proposed:
-            result = await runtime.call(proposal.act(services, customer, order_no, tracker, key))
-        else:
-            result = proposal.checked_as_result(
-                await runtime.call(proposal.check(services, customer, order_no, tracker)))
-    except ServiceError:
-        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
-        return done
-    except Exception:  # noqa: BLE001 - the transaction rolled back: nothing changed
-        log.exception("%s failed", kind)
-        say_service_unavailable(dispatcher)
+            return await runtime.call(proposal.act(services, customer, order_no, tracker, key))
+        return proposal.checked_as_result(await runtime.call(proposal.check(services, customer, order_no, tracker)))
+
+    result = await answered(dispatcher, order_no, kind, ask)
+    if result is None:
         return done
     texts, buttons = proposal.result_texts(result, w), proposal.buttons(result, w)
     for n, text in enumerate(texts, start=1):

@@ -5,15 +5,13 @@ investigate, not a status to read out (the status intents cover such lines: docs
 
 from __future__ import annotations
 
-import logging
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import appeals, runtime
-from actions.common import customer_of, latest_intent, reset, say_service_unavailable, words
+from actions.common import answered, customer_of, latest_intent, reset, words
 from actions.contracts import Order, RefundStatus, as_
 from actions.proposals import PROPOSAL_KINDS, carry_out
 from actions.return_parcels import RETURN_PARCEL, record
@@ -21,9 +19,7 @@ from actions.topic_cases import NOT_RECEIVED, TOPIC_CASES, open_case
 from actions.words.orders import exchange_status_texts, refund_status_text
 from aftersales.domain import parcels
 from aftersales.domain.topic_cases import reports_not_received
-from aftersales.service.errors import ServiceError
 
-log = logging.getLogger(__name__)
 # The slot the order question form asks for each kind's answer.
 ANSWER_SLOTS = {RETURN_PARCEL: "return_parcel", appeals.APPEAL: "appeal_details"}
 QUERY_KINDS = {"check_refund_status", RETURN_PARCEL, *TOPIC_CASES, *PROPOSAL_KINDS, appeals.APPEAL}
@@ -88,19 +84,22 @@ class ActionAnswerQuery(Action):
             return [*await record(customer, order_no, dispatcher, tracker), *reset("query_kind")]
         w = words(tracker)
         service = runtime.services().after_sales
-        try:
+
+        async def ask() -> tuple[Order, RefundStatus | None]:
             order = as_(Order, await runtime.call(service.lookup_order, customer, order_no))
-            if kind == "check_refund_status":
-                status = as_(RefundStatus, await runtime.call(service.refund_status, customer, order_no))
-                dispatcher.utter_message(text=refund_status_text(status, w))
-            else:
-                dispatcher.utter_message(response=f"utter_state_{order['state']}", order_no=order["order_no"],
-                                         carrier=order["carrier"] or "", tracking_no=order["tracking_no"] or "")
-                for text in exchange_status_texts(order, w):
-                    dispatcher.utter_message(text=text)
-        except ServiceError:
-            dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
-        except Exception:  # noqa: BLE001
-            log.exception("query failed")
-            say_service_unavailable(dispatcher)
+            if kind != "check_refund_status":
+                return order, None
+            return order, as_(RefundStatus, await runtime.call(service.refund_status, customer, order_no))
+
+        answer = await answered(dispatcher, order_no, "query", ask)
+        if answer is None:
+            return reset("query_kind")
+        order, refunds = answer
+        if refunds is not None:
+            dispatcher.utter_message(text=refund_status_text(refunds, w))
+        else:
+            dispatcher.utter_message(response=f"utter_state_{order['state']}", order_no=order["order_no"],
+                                     carrier=order["carrier"] or "", tracking_no=order["tracking_no"] or "")
+            for text in exchange_status_texts(order, w):
+                dispatcher.utter_message(text=text)
         return reset("query_kind")

@@ -6,7 +6,6 @@ send, already received)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,13 +13,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.common import offer_when, reset, say_service_unavailable, words
+from actions.common import answered, offer_when, reset, words
 from actions.contracts import ReturnParcel, as_
 from actions.words import Words
 from aftersales.domain import parcels
-from aftersales.service.errors import ServiceError
 
-log = logging.getLogger(__name__)
 RETURN_PARCEL = "return_shipped"
 
 
@@ -40,21 +37,20 @@ async def record(customer: str, order_no: str, dispatcher: CollectingDispatcher,
     done = reset("proposal", "return_parcel")
     service = runtime.services().return_parcels
     parcel = parcels.parse_answer(tracker.get_slot("return_parcel"))
-    try:
+
+    async def ask() -> tuple[ReturnParcel, str]:
         if tracker.get_slot("proposal") == RETURN_PARCEL and parcel is not None:
-            result = as_(ReturnParcel, await runtime.call(service.record, customer, order_no, parcel.tracking_no,
-                                                          parcel.carrier, conversation_id=tracker.sender_id))
-            status = result["status"]
-        else:  # not offered (or the parcel not asked): the check, read as what came of it
-            result = as_(ReturnParcel, await runtime.call(service.check, customer, order_no))
-            status = result["verdict"]
-    except ServiceError:
-        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+            recorded = as_(ReturnParcel, await runtime.call(service.record, customer, order_no, parcel.tracking_no,
+                                                            parcel.carrier, conversation_id=tracker.sender_id))
+            return recorded, recorded["status"]
+        # Not offered (or the parcel not asked): the check, read as what came of it.
+        checked = as_(ReturnParcel, await runtime.call(service.check, customer, order_no))
+        return checked, checked["verdict"]
+
+    answer = await answered(dispatcher, order_no, "return parcel", ask)
+    if answer is None:
         return done
-    except Exception:  # noqa: BLE001 - the transaction rolled back: nothing was recorded
-        log.exception("return parcel failed")
-        say_service_unavailable(dispatcher)
-        return done
+    result, status = answer
     told = parcel_words(w, result["carrier"], result["tracking_no"])
     if status in ("recorded", "corrected"):
         after = "exchange" if result["outcome"] == "exchange" else "return"

@@ -15,11 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.common import customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
+from actions.common import answered, customer_of, offer_when, recent_transcript, reset, say_service_unavailable, words
 from actions.contracts import TopicCaseResult, TopicCheck, as_
 from actions.words import Words
 from aftersales.domain import topic_cases
-from aftersales.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
 TOPIC_CASES = ("invoice", "repair", "missing_item", "change_delivery_time", "not_received")
@@ -71,22 +70,19 @@ async def open_case(kind: str, customer: str, order_no: str, dispatcher: Collect
     service = runtime.services().topic_cases
     details = tracker.get_slot("case_details") or (not_received_report(tracker) if kind == NOT_RECEIVED else None)
     asked_at = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
-    try:
+
+    async def ask() -> TopicCaseResult:
         if tracker.get_slot("proposal") == kind and details:
-            result = as_(TopicCaseResult, await runtime.call(
+            return as_(TopicCaseResult, await runtime.call(
                 service.open, customer, order_no, kind, details, conversation_id=tracker.sender_id,
                 idempotency_key=f"{tracker.sender_id}:{kind}:{asked_at}", transcript=recent_transcript(tracker)))
-        else:
-            # Not offered (or the details not asked): the check, read as what came of it.
-            checked = as_(TopicCheck, await runtime.call(service.check, customer, order_no, kind))
-            result = {"status": checked["verdict"], "ticket": None, "ends_at": checked["ends_at"],
-                      "carrier": checked["carrier"], "tracking_no": checked["tracking_no"], "state": checked["state"]}
-    except ServiceError:
-        dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
-        return done
-    except Exception:  # noqa: BLE001 - the transaction rolled back: nothing was opened
-        log.exception("%s case failed", kind)
-        say_service_unavailable(dispatcher)
+        # Not offered (or the details not asked): the check, read as what came of it.
+        checked = as_(TopicCheck, await runtime.call(service.check, customer, order_no, kind))
+        return {"status": checked["verdict"], "ticket": None, "ends_at": checked["ends_at"],
+                "carrier": checked["carrier"], "tracking_no": checked["tracking_no"], "state": checked["state"]}
+
+    result = await answered(dispatcher, order_no, f"{kind} case", ask)
+    if result is None:
         return done
     status, ticket = result["status"], result.get("ticket")
     if status == "opened":
