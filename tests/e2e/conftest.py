@@ -30,6 +30,9 @@ from aftersales.service.importing import import_orders
 from tests.conftest import fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
+# Where the browser tests leave their pictures: results/pictures, so a test run leaves the tree clean;
+# `AFTERSALES_UPDATE_PICTURES=1` writes them over the README's own in docs/ instead.
+PICTURES = ROOT / "docs" if os.environ.get("AFTERSALES_UPDATE_PICTURES") else ROOT / "results" / "pictures"
 MODEL = ROOT / "models" / "aftersales.tar.gz"
 REQUIRE_E2E = os.environ.get("AFTERSALES_REQUIRE_E2E") == "1"
 TOKEN_SECRET = "e2e-" + "k" * 40

@@ -1,14 +1,13 @@
-"""The README's pictures of the English inbox, made in headless Chromium on every run: a case a real
+"""The README's pictures of the English inbox, made in headless Chromium on every run (into
+results/pictures; AFTERSALES_UPDATE_PICTURES=1 refreshes docs/images): a case a real
 conversation opened (its context in sentences, what approving will do) and the analytics page with
 the conversations of this test session. The merchant's language is set back to Chinese afterwards."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from .conftest import FRESH_SHOP_MERCHANT, PICTURES, own_order, texts
 
-from .conftest import FRESH_SHOP_MERCHANT, own_order, texts
-
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+IMAGES = PICTURES / "images"
 
 
 def switch_language(page, web_url: str, language: str) -> None:

@@ -5,13 +5,12 @@ arrives in the open widget without the shopper doing anything; the conversation 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .conftest import FRESH_SHOP_MERCHANT, csrf, merchant_session, own_order, paid_out_refunds
+from .conftest import FRESH_SHOP_MERCHANT, PICTURES, csrf, merchant_session, own_order, paid_out_refunds
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "widget.png"
+SCREENSHOT = PICTURES / "screenshots" / "widget.png"
 WAIT_MS = 30_000
 
 
