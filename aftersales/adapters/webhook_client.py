@@ -1,16 +1,20 @@
 """Posting a signed body to a shop's webhook: a timeout on every request, no redirects followed
 (a redirect is the receiver's mistake, and could point anywhere), no retries inside the call (the
 outbox retries with backoff, service.webhooks). In production only hosts on the internet are
-posted to: the name is resolved at each post, so a name that points into this network (or was
-changed to since the merchant saved it) is refused."""
+posted to: the name is resolved at each post, a name that points into this network (or was changed
+to since the merchant saved it) is refused, and the request goes to the address that was checked —
+the name is not looked up a second time, so a DNS answer that changes in between (DNS rebinding)
+cannot send it elsewhere. HTTPS still checks the certificate against the shop's host name."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10.0
@@ -20,15 +24,38 @@ class NotOnTheInternet(requests.RequestException):
     """The webhook's host resolves to an address of this network (loopback, private, link-local…)."""
 
 
-def check_host(url: str) -> None:
+def public_address(url: str) -> str:
+    """The address the webhook's host resolves to, when every address it resolves to is on the internet."""
     host = urlsplit(url).hostname or ""
     try:
-        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        found = sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
     except (socket.gaierror, UnicodeError) as exc:
         raise NotOnTheInternet(f"{host!r} does not resolve") from exc
-    private = sorted(a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global)
+    private = [a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global]
     if not found or private:
         raise NotOnTheInternet(f"{host!r} resolves to {', '.join(private) or 'nothing'}, not the internet")
+    return found[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, str]:
+    """``url`` with its host replaced by ``address``, and the Host header that names the original host."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    host_header = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
+    return urlunsplit(parts._replace(netloc=f"{literal}{port}")), f"{host_header}{port}"
+
+
+class _NamedHost(HTTPAdapter):
+    """Connects to an address, but speaks TLS to the host name: SNI and the certificate check use it."""
+
+    def __init__(self, hostname: str):
+        self._hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, server_hostname=self._hostname,
+                                 assert_hostname=self._hostname, **pool_kwargs)
 
 
 class WebhookClient:
@@ -40,8 +67,14 @@ class WebhookClient:
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """The receiver's HTTP status; a network failure, a timeout or (``internet_only``) a host of
         this network raises (requests' errors)."""
-        if self.internet_only:
-            check_host(url)
-        response = self._session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+        if not self.internet_only:
+            return self._post(self._session, url, body, headers)
+        target, host_header = pinned(url, public_address(url))
+        with requests.Session() as session:  # its own: the pool is for this host's checked address only
+            session.mount("https://", _NamedHost(urlsplit(url).hostname or ""))
+            return self._post(session, target, body, {**headers, "Host": host_header})
+
+    def _post(self, session: requests.Session, url: str, body: bytes, headers: dict[str, str]) -> int:
+        response = session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
         response.close()
         return response.status_code
