@@ -8,6 +8,9 @@ from aftersales.domain.profile import PolicyProfile
 
 # The case of an exchange before shipment (改尺码 / 改颜色): the shop checks its stock, then the item changes.
 ITEM_CHANGE_KIND = "item_change"
+# Cases the shop opens itself, resolved as they open (its own cancellation): nobody waited for an
+# answer and the shopper asked for nothing to rate.
+SHOPS_OWN_KINDS = frozenset({"merchant_cancellation"})
 # The money did not go out, or nobody knows whether it did: before anything else.
 URGENT_KINDS = frozenset({"refund_failed", "refund_unanswered"})
 # A complaint, what the shop must see before it packs or ships (a new address, a wished time, a

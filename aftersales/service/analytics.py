@@ -27,9 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
+from aftersales.domain.cases import SHOPS_OWN_KINDS
 from aftersales.domain.conversations import FINISHED, IDLE, Outcome, outcome
 from aftersales.domain.lifecycles import TicketStatus
-from aftersales.service.base import PLATFORM_TZ, utcnow
+from aftersales.service.base import PLATFORM_TZ, assignee_of, utcnow
 from aftersales.service.conversation_log import MARK
 from aftersales.service.inbox import QUEUES
 from aftersales.service.unit_of_work import UnitOfWork
@@ -38,9 +39,6 @@ from aftersales.service.views import iso
 # The team's words to the shopper about a case (the first is its first response).
 RESPONSES = frozenset({"ticket_replied", "ticket_approved", "ticket_rejected", "ticket_answered"})
 DECISIONS = frozenset({"ticket_approved", "ticket_rejected", "ticket_answered"})
-# Cases the merchant opened themselves, resolved when opened: nobody waited for an answer.
-OWN_CASES = ("merchant_cancellation",)
-MERCHANT = "merchant:"
 
 
 def _median(values: list[float]) -> float | None:
@@ -83,7 +81,7 @@ class ShopAnalytics:
             tickets = uow.session.execute(
                 select(t.Ticket.ticket_no, t.Ticket.created_at)
                 .where(t.Ticket.shop_id.in_(shop_ids), t.Ticket.created_at >= since,
-                       t.Ticket.kind.not_in(OWN_CASES))).all()
+                       t.Ticket.kind.not_in(SHOPS_OWN_KINDS))).all()
             opened_at = dict(tickets)
             ratings = uow.session.execute(
                 select(t.Ticket.ticket_no, t.Ticket.satisfaction, t.Ticket.satisfaction_at)
@@ -112,13 +110,14 @@ class ShopAnalytics:
         first: dict[str, tuple[datetime, str]] = {}
         resolved: dict[str, tuple[datetime, str]] = {}
         for ticket_no, at, actor, action, after in audit:
-            if not actor.startswith(MERCHANT):
+            merchant = assignee_of(actor)
+            if merchant is None:
                 continue
             if action in RESPONSES and ticket_no not in first:
-                first[ticket_no] = (at, actor.removeprefix(MERCHANT))
+                first[ticket_no] = (at, merchant)
             if (action in DECISIONS or (after or {}).get("status") == TicketStatus.RESOLVED) \
                     and ticket_no not in resolved:
-                resolved[ticket_no] = (at, actor.removeprefix(MERCHANT))
+                resolved[ticket_no] = (at, merchant)
         # A rated case may have been opened before the period: its resolver counts for its score only.
         resolver = {no: who for no, (_, who) in resolved.items()}
         first = {no: v for no, v in first.items() if no in opened_at}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
 from aftersales.domain.lifecycles import Resolution, TicketStatus
-from aftersales.service.base import utcnow
+from aftersales.service.base import MERCHANT_ACTOR, assignee_of, utcnow
 from aftersales.service.errors import NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import iso
@@ -73,9 +73,9 @@ class InboxReports:
                                              t.Notification.ticket_id.is_(None), t.Notification.refund_id.is_(None)))
                 if n.id not in seen and (n.payload or {}).get("order_no") == order.order_no)],
                 key=lambda n: n.id) if chats else list(notifications)
-            emails = {a.actor.removeprefix("merchant:") for a in audit if a.actor.startswith("merchant:")}
+            emails = {email for a in audit if (email := assignee_of(a.actor))}
             # Lines written before migration 0013 may name an assignee as "merchant:<email>".
-            assigned = (str((a.after or {}).get("assignee") or "").removeprefix("merchant:")
+            assigned = (str((a.after or {}).get("assignee") or "").removeprefix(MERCHANT_ACTOR)
                         for a in audit if a.action == "ticket_assigned")
             emails |= {str(email) for email in assigned if email}
             names = {email: name for email, name in uow.session.execute(
@@ -120,7 +120,7 @@ class InboxReports:
                 if a.entity == "ticket" and a.entity_id in tickets:
                     tk = tickets[a.entity_id]
                     data["ticket"] = {"kind": tk.kind, "reason": tk.reason, "desired_outcome": tk.desired_outcome}
-                    assignee = str(data["after"].get("assignee") or "").removeprefix("merchant:")
+                    assignee = str(data["after"].get("assignee") or "").removeprefix(MERCHANT_ACTOR)
                     data["assignee_name"] = names.get(assignee, assignee) if assignee else None
                 if a.action == "order_cancelled":
                     data["cancel_reason"] = order.cancel_reason

@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.domain.cases import SHOPS_OWN_KINDS
 from aftersales.domain.lifecycles import TicketStatus
 from aftersales.service.base import utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.unit_of_work import UnitOfWork
 
 SCORES = (1, 2, 3, 4, 5)
-# Cases the shop opened itself (its own cancellation): the shopper asked for nothing to rate.
-NOT_RATED_KINDS = frozenset({"merchant_cancellation"})
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -40,7 +39,7 @@ class SatisfactionService:
                 ticket = uow.tickets.get(ticket_no, lock=True)
             except NotFound:
                 return False
-            if (ticket.status != TicketStatus.RESOLVED or ticket.kind in NOT_RATED_KINDS
+            if (ticket.status != TicketStatus.RESOLVED or ticket.kind in SHOPS_OWN_KINDS
                     or not _same(ticket.conversation_id, conversation_id) or ticket.satisfaction_asked_at is not None):
                 return False
             ticket.satisfaction_asked_at = now
