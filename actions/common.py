@@ -12,8 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.contracts import Order
-from actions.words import Words
+from actions.contracts import Decision, Order
+from actions.words import Words, number
 from actions.words.orders import order_card
 from aftersales.service.errors import ServiceError
 
@@ -55,6 +55,12 @@ def stale_verification(tracker: Tracker) -> bool:
 
 def say_service_unavailable(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(response="utter_service_unavailable")
+
+
+def say_refused(dispatcher: CollectingDispatcher, decision: Decision) -> None:
+    """Why the policy refused, with its figures for this shop (days to return, an interception's distance)."""
+    figures = {name: number(value) for name, value in (decision.get("figures") or {}).items()}
+    dispatcher.utter_message(response=f"utter_refused_{decision['code']}", **figures)
 
 
 async def answered(dispatcher: CollectingDispatcher, order_no: str | None, what: str,

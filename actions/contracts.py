@@ -123,6 +123,7 @@ class Decision(TypedDict):
     evidence_required: bool
     window_ends_at: str | None
     sla_hours: float
+    figures: dict[str, float]  # a refusal's: the policy's figures its words name (return_days, min_distance_km)
 
 
 class OrderRef(TypedDict):

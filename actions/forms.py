@@ -16,7 +16,14 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from actions.appeals import APPEAL
 from actions.appeals import offer as offer_appeal
-from actions.common import customer_of, forget_stale_verification, latest_intent, say_service_unavailable, words
+from actions.common import (
+    customer_of,
+    forget_stale_verification,
+    latest_intent,
+    say_refused,
+    say_service_unavailable,
+    words,
+)
 from actions.contracts import Decision, Order, RefundStatus, as_
 from actions.order_lookup import OrderLookup
 from actions.proposals import PROPOSAL_KINDS, offer
@@ -143,7 +150,7 @@ class ValidateAfterSalesForm(ShopperForm):
         except ServiceError:
             return
         if not decision["allowed"]:
-            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+            say_refused(dispatcher, decision)
 
     async def validate_outcome(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
@@ -157,7 +164,7 @@ class ValidateAfterSalesForm(ShopperForm):
         decision = as_(Decision, await runtime.call(runtime.services().after_sales.preview, customer_of(tracker),
                                       tracker.get_slot("order_no"), outcome, tracker.get_slot("reason")))
         if not decision["allowed"]:
-            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+            say_refused(dispatcher, decision)
             return {"outcome": None}
         return self.outcome_slots(outcome, tracker)
 

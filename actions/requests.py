@@ -19,6 +19,7 @@ from actions.common import (
     latest_intent,
     recent_transcript,
     reset,
+    say_refused,
     say_service_unavailable,
     words,
 )
@@ -119,7 +120,7 @@ class ActionAskConfirmed(Action):
             say_service_unavailable(dispatcher)
             return [SlotSet("flow_blocked", "unavailable")]
         if not decision["allowed"]:
-            dispatcher.utter_message(response=f"utter_refused_{decision['code']}")
+            say_refused(dispatcher, decision)
             return [SlotSet("outcome", None)]
         dispatcher.utter_message(
             text=summary(order, decision, tracker.get_slot("reason"), w, tracker.get_slot("exchange_wish")),
@@ -158,7 +159,7 @@ class ActionSubmitRequest(Action):
             say_service_unavailable(dispatcher)
             return done
         if result["status"] == "refused":
-            dispatcher.utter_message(response=f"utter_refused_{result['decision']['code']}")
+            say_refused(dispatcher, result["decision"])
             return done
         for text in result_texts(result, order, w):
             dispatcher.utter_message(text=text)

@@ -80,6 +80,8 @@ class Decision:
     alternatives: tuple[Outcome, ...] = field(default_factory=tuple)
     # A refusal after which a human may still help (appeal, out of window): the bot offers 转人工.
     human_can_help: bool = False
+    # The policy's figures a refusal's words name: the return window's days, an interception's distance.
+    figures: dict[str, float] = field(default_factory=dict)
 
     @property
     def allowed(self) -> bool:
@@ -139,7 +141,7 @@ class _Rules:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def refuse(self, code: str, *alternatives: Outcome, human: bool = False) -> Decision:
+    def refuse(self, code: str, *alternatives: Outcome, human: bool = False, **figures: float) -> Decision:
         return Decision(
             self.request.outcome,
             Execution.REFUSED,
@@ -147,7 +149,7 @@ class _Rules:
             item_ids=self.request.item_ids,
             # The same outcome is an alternative only to a partial request (the whole order instead).
             alternatives=tuple(a for a in alternatives if a is not self.request.outcome or self.request.item_ids),
-            human_can_help=human,
+            human_can_help=human, figures={"return_days": self.profile.return_window_days, **figures},
         )
 
     def selected_items(self) -> tuple[int, ...]:
@@ -286,7 +288,7 @@ class _Rules:
             return self.refuse("too_late_to_intercept", Outcome.RETURN_REFUND)
         distance = order.distance_to_destination_km
         if stage.min_distance_km is not None and distance is not None and distance < stage.min_distance_km:
-            return self.refuse("too_close_to_destination", Outcome.RETURN_REFUND)
+            return self.refuse("too_close_to_destination", Outcome.RETURN_REFUND, min_distance_km=stage.min_distance_km)
         free = profile.interception_free_per_month
         free_left = None if free is None else max(free - self.history.interceptions_this_month, 0)
         within_quota = free_left is None or free_left > 0
@@ -386,15 +388,5 @@ def refund_amount(order: OrderView, item_ids: tuple[int, ...]) -> int:
     return amount
 
 
-__all__ = [
-    "Decision",
-    "Execution",
-    "ITEM_CHANGE",
-    "InterceptionPlan",
-    "InvalidRequest",
-    "RefundPlan",
-    "RefundTiming",
-    "available_outcomes",
-    "decide",
-    "refund_amount",
-]
+__all__ = ["Decision", "Execution", "ITEM_CHANGE", "InterceptionPlan", "InvalidRequest", "RefundPlan", "RefundTiming",
+           "available_outcomes", "decide", "refund_amount"]

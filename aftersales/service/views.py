@@ -164,4 +164,5 @@ def decision_dict(d: Decision) -> dict[str, Any]:
         "sla_hours": d.sla_hours,
         "alternatives": [a.value for a in d.alternatives],
         "human_can_help": d.human_can_help,
+        "figures": d.figures,
     }

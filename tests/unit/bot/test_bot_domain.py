@@ -25,7 +25,7 @@ def test_every_refusal_the_policy_can_give_has_a_reply():
     from aftersales.domain.model import CustomerHistory, Request
     from tests.unit.domain.builders import NOW
 
-    codes = set()
+    codes: dict[str, set[str]] = {}  # code → the figures its decision carries
     for name in profile_names():
         profile = load_profile(name)
         for goods in GoodsType:
@@ -38,10 +38,15 @@ def test_every_refusal_the_policy_can_give_has_a_reply():
                         d = decide(order(state, goods, distance_km=10), Request(outcome, reason), NOW,
                                    CustomerHistory(), profile)
                         if not d.allowed:
-                            codes.add(d.code)
+                            codes.setdefault(d.code, set(d.figures)).intersection_update(d.figures)
     missing = sorted(c for c in codes if f"utter_refused_{c}" not in DOMAIN["responses"])
     assert not missing, missing
     assert len(codes) > 15
+    # Each reply names only figures its decision gives (the shop's own days and distances, never ours).
+    for code, figures in codes.items():
+        for variant in DOMAIN["responses"][f"utter_refused_{code}"]:
+            assert set(re.findall(r"{(\w+)}", variant["text"])) <= figures, (code, variant["text"])
+            assert not re.search(r"\d+ ?(天|days|公里|km)", variant["text"]), (code, variant["text"])
 
 
 def test_every_reason_and_outcome_has_a_label():

@@ -339,3 +339,10 @@ def test_a_shop_that_changes_no_items_offers_the_cancellation_instead():
     assert decision.alternatives == (Outcome.CANCEL_REFUND,)
     # Once delivered, the same shop's exchange is the return and replacement it always was.
     assert ask(order("delivered"), "exchange", profile=no_changes).code == "return_within_window"
+
+
+def test_a_refusal_carries_the_figures_its_words_name():
+    late = ask(order("delivered", delivered_ago=timedelta(days=30)), "return_refund")
+    assert (late.code, late.figures["return_days"]) == ("return_window_closed", GENERAL.return_window_days)
+    close = ask(order("in_transit", distance_km=10), "intercept", profile=SHORT_VIDEO)
+    assert (close.code, close.figures["min_distance_km"]) == ("too_close_to_destination", 50)
