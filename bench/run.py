@@ -7,7 +7,9 @@ plus one order per simulated conversation) exactly as `make run` does, and Rasa'
 beside it, both on loopback. Simulated shoppers hold whole conversations over the REST channel —
 cancel, intercept, return, refund status, FAQ — at each concurrency level; the starter bot gets the
 same number of turns of its own conversation. Reported: per-turn p50/p95/p99 latency, messages/s,
-errors, peak RSS of the rasa and action-server processes, model training and load time, latency at
+errors, peak RSS of the rasa and action-server processes, CPU time per turn of each of our processes
+(rasa, action server, web app, worker) and of all of them together against the starter bot's, model
+training and load time, latency at
 turn 5 against turn 100 of one long conversation, and our figures as ratios to the starter bot's.
 
 Then a soak: whole conversations at moderate concurrency for a few minutes (it stops by itself), with
@@ -45,7 +47,15 @@ from aftersales.adapters.customer_tokens import mint  # noqa: E402
 from aftersales.adapters.db.engine import session_factory  # noqa: E402
 from aftersales.adapters.db.migrate import drop_database_if_exists  # noqa: E402
 from aftersales.service.importing import import_orders  # noqa: E402
-from bench.processes import PeakRss, cpu_seconds, free_port, rss_mb, tree_matching, wait_until  # noqa: E402
+from bench.processes import (  # noqa: E402
+    PeakRss,
+    cpu_seconds,
+    free_port,
+    rss_mb,
+    tree_matching,
+    wait_until,
+    with_descendants,
+)
 from bench.report import SOAK_SAMPLE_S, LevelResult, Turn, pct, write_report  # noqa: E402
 from bench.scenarios import STARTER_TURNS, Scenarios  # noqa: E402
 
@@ -56,6 +66,8 @@ CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
 # Words of the command lines scripts/run.py starts our servers with (tests/unit/test_bench.py).
 OUR_RASA_COMMAND = ("bot_extensions.serve", "run")
 ACTION_SERVER_COMMAND = ("rasa_sdk", "--actions")
+WEB_APP_COMMAND = ("aftersales.entrypoints.web.wsgi:app",)
+WORKER_COMMAND = ("worker", "--interval")
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
 
@@ -102,6 +114,17 @@ class Bot:
 
     def action_pids(self) -> list[int]:
         return tree_matching(self.process.pid, *ACTION_SERVER_COMMAND) if self.actions_port else []
+
+    def web_pids(self) -> list[int]:
+        return tree_matching(self.process.pid, *WEB_APP_COMMAND) if self.actions_port else []
+
+    def worker_pids(self) -> list[int]:
+        return tree_matching(self.process.pid, *WORKER_COMMAND) if self.actions_port else []
+
+    def all_pids(self) -> list[int]:
+        """Every process this bot runs: for ours the launcher and everything it started (rasa, action
+        server, web app, worker, and in the scaled profile nginx); for the starter its rasa."""
+        return with_descendants([self.process.pid])
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -227,16 +250,19 @@ def run_level(bot: Bot, concurrency: int, conversations: int, script: Callable[[
             with lock:
                 result.turns.append(Turn(sender, index, seconds, ok))
 
-    rasa, actions = bot.rasa_pids(), bot.action_pids()
-    cpu_before = [sum(cpu_seconds(p) for p in group) for group in (rasa, actions)]
+    # Taken before the level starts: a process that starts during it (a replica started again) is not
+    # counted, one that ends during it counts as 0 (what it used is lost with it).
+    groups = (bot.rasa_pids(), bot.action_pids(), bot.web_pids(), bot.worker_pids(), bot.all_pids())
+    cpu_before = [sum(cpu_seconds(p) for p in group) for group in groups]
     with PeakRss(bot.rasa_pids) as rasa_rss, PeakRss(bot.action_pids) as actions_rss:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(converse, range(conversations)))
         result.wall_seconds = time.perf_counter() - started
     result.rasa_rss_mb, result.actions_rss_mb = rasa_rss.peak, actions_rss.peak
-    result.rasa_cpu_s, result.actions_cpu_s = (sum(cpu_seconds(p) for p in group) - before
-                                               for group, before in zip((rasa, actions), cpu_before, strict=True))
+    (result.rasa_cpu_s, result.actions_cpu_s, result.web_cpu_s, result.worker_cpu_s,
+     result.total_cpu_s) = (sum(cpu_seconds(p) for p in group) - before
+                            for group, before in zip(groups, cpu_before, strict=True))
     return result
 
 
