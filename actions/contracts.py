@@ -125,6 +125,12 @@ class Decision(TypedDict):
     sla_hours: float
 
 
+class Confirmation(TypedDict):
+    """What the summary before a yes shows (confirmation): the order and what a submit would get."""
+    order: Order
+    decision: Decision
+
+
 class OrderRef(TypedDict):
     order_no: str
     state: str
