@@ -63,8 +63,9 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
     rows = [level.summary() for level in levels]
     by = {(r["system"], r["concurrency"]): r for r in rows}
     lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, {extras['profile']}, "
-             "REST channel. Each turn is one HTTP request and its full answer. RSS and CPU count each server's "
-             "processes with their children (rasa-sdk serves from a worker process); CPU ms/turn is the CPU time "
+             "REST channel, each bot warmed up by five conversations first. Each turn is one HTTP request and its "
+             "full answer. RSS and CPU count each server's processes with their children (rasa-sdk serves from "
+             "a worker process); CPU ms/turn is the CPU time "
              "they used during the level over its turns — what bounds throughput on a machine of this size. "
              "*all* is every process of the system together: for ours the launcher and everything it started "
              "(rasa, action server, web app, worker), for the starter bot its one rasa process.", "",

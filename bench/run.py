@@ -68,6 +68,8 @@ OUR_RASA_COMMAND = ("bot_extensions.serve", "run")
 ACTION_SERVER_COMMAND = ("rasa_sdk", "--actions")
 WEB_APP_COMMAND = ("aftersales.entrypoints.web.wsgi:app",)
 WORKER_COMMAND = ("worker", "--interval")
+# Conversations each bot holds before the first level: one of each of ours.
+WARM_UP = 5
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
 
@@ -292,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     ours: Bot | None = None
     starter: Bot | None = None
     try:
-        ours, orders = start_ours(workdir, databases, orders_needed=sum(plan.values()) + args.long_turns + soak_orders,
-                                  replicas=args.replicas)
+        needed = WARM_UP + sum(plan.values()) + args.long_turns + soak_orders
+        ours, orders = start_ours(workdir, databases, orders_needed=needed, replicas=args.replicas)
         extras["ours"] = ours.name
         extras["profile"] = ("SQLite, one rasa process, one action server" if args.replicas == 1 else
                              f"PostgreSQL + Redis locks, {args.replicas} rasa replicas and {args.replicas} action "
@@ -304,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         metadata = {"customer_token": mint(TOKEN_SECRET, CUSTOMER["id"], 600)}
         levels = []
         scenarios = Scenarios(orders)
+        # Neither bot is measured cold: its first answers pay for what loads on first use (the
+        # starter's TensorFlow graphs, our actions' imports and statement caches), not per turn.
+        run_level(ours, 1, WARM_UP, scenarios.next, metadata)
+        run_level(starter, 1, WARM_UP, lambda: list(STARTER_TURNS), {})
         for level, conversations in plan.items():
             ours_level = run_level(ours, level, conversations, scenarios.next, metadata)
             # The same number of turns for the starter bot.
