@@ -126,6 +126,12 @@ class Decision(TypedDict):
     figures: dict[str, float]  # a refusal's: the policy's figures its words name (return_days, min_distance_km)
 
 
+class Confirmation(TypedDict):
+    """What the summary before a yes shows (confirmation): the order and what a submit would get."""
+    order: Order
+    decision: Decision
+
+
 class OrderRef(TypedDict):
     order_no: str
     state: str

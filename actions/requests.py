@@ -23,7 +23,7 @@ from actions.common import (
     say_service_unavailable,
     words,
 )
-from actions.contracts import Decision, Order, SubmitResult, as_
+from actions.contracts import Confirmation, Decision, Order, SubmitResult, as_
 from actions.order_lookup import CONFIRM_BUTTON
 from actions.words.orders import active_items, item_buttons, outcome_buttons, reason_buttons
 from actions.words.requests import result_card, result_texts, summary
@@ -111,14 +111,13 @@ class ActionAskConfirmed(Action):
         w = words(tracker)
         customer, order_no = customer_of(tracker), tracker.get_slot("order_no")
         try:
-            order = as_(Order, await runtime.call(runtime.services().after_sales.lookup_order, customer, order_no))
-            decision = as_(Decision, await runtime.call(runtime.services().after_sales.preview,
-                customer, order_no, tracker.get_slot("outcome"),
-                                          tracker.get_slot("reason"), chosen_item_ids(tracker)))
+            read = as_(Confirmation, await runtime.call(runtime.services().after_sales.confirmation,
+                customer, order_no, tracker.get_slot("outcome"), tracker.get_slot("reason"), chosen_item_ids(tracker)))
         except Exception:  # noqa: BLE001
             log.exception("preview failed")
             say_service_unavailable(dispatcher)
             return [SlotSet("flow_blocked", "unavailable")]
+        order, decision = read["order"], read["decision"]
         if not decision["allowed"]:
             say_refused(dispatcher, decision)
             return [SlotSet("outcome", None)]

@@ -29,6 +29,10 @@ class LevelResult:
     actions_rss_mb: float = 0.0
     rasa_cpu_s: float = 0.0
     actions_cpu_s: float = 0.0
+    web_cpu_s: float = 0.0
+    worker_cpu_s: float = 0.0
+    # Every process of the system under test together (ours: the launcher's whole tree).
+    total_cpu_s: float = 0.0
 
     def summary(self) -> dict[str, float | int | str]:
         latencies = sorted(t.seconds * 1000 for t in self.turns)
@@ -37,8 +41,14 @@ class LevelResult:
                 "p95_ms": pct(latencies, 95), "p99_ms": pct(latencies, 99),
                 "messages_per_s": len(self.turns) / self.wall_seconds if self.wall_seconds else 0.0,
                 "rasa_rss_mb": self.rasa_rss_mb, "actions_rss_mb": self.actions_rss_mb,
-                "rasa_cpu_ms_per_turn": 1000 * self.rasa_cpu_s / len(self.turns) if self.turns else 0.0,
-                "actions_cpu_ms_per_turn": 1000 * self.actions_cpu_s / len(self.turns) if self.turns else 0.0}
+                "rasa_cpu_ms_per_turn": self.per_turn_ms(self.rasa_cpu_s),
+                "actions_cpu_ms_per_turn": self.per_turn_ms(self.actions_cpu_s),
+                "web_cpu_ms_per_turn": self.per_turn_ms(self.web_cpu_s),
+                "worker_cpu_ms_per_turn": self.per_turn_ms(self.worker_cpu_s),
+                "total_cpu_ms_per_turn": self.per_turn_ms(self.total_cpu_s)}
+
+    def per_turn_ms(self, cpu_seconds: float) -> float:
+        return 1000 * cpu_seconds / len(self.turns) if self.turns else 0.0
 
 
 def pct(values: list[float], p: float) -> float:
@@ -53,24 +63,30 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
     rows = [level.summary() for level in levels]
     by = {(r["system"], r["concurrency"]): r for r in rows}
     lines = [f"# Benchmark — {extras['when']}", "", f"Machine: {extras['machine']}. Loopback, {extras['profile']}, "
-             "REST channel. Each turn is one HTTP request and its full answer. RSS and CPU count each server's "
-             "processes with their children (rasa-sdk serves from a worker process); CPU ms/turn is the CPU time "
-             "they used during the level over its turns — what bounds throughput on a machine of this size.", "",
+             "REST channel, each bot warmed up by five conversations first. Each turn is one HTTP request and its "
+             "full answer. RSS and CPU count each server's processes with their children (rasa-sdk serves from "
+             "a worker process); CPU ms/turn is the CPU time "
+             "they used during the level over its turns — what bounds throughput on a machine of this size. "
+             "*all* is every process of the system together: for ours the launcher and everything it started "
+             "(rasa, action server, web app, worker), for the starter bot its one rasa process.", "",
              "| system | concurrent conversations | turns | errors | p50 ms | p95 ms | p99 ms | messages/s "
-             "| rasa RSS MB | action server RSS MB | rasa CPU ms/turn | action server CPU ms/turn |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| rasa RSS MB | action server RSS MB | CPU ms/turn: rasa | action server | web app | worker | all |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['system']} | {r['concurrency']} | {r['turns']} | {r['errors']} | {r['p50_ms']:.0f} | "
                      f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['messages_per_s']:.1f} | {r['rasa_rss_mb']:.0f} | "
                      f"{r['actions_rss_mb']:.0f} | {r['rasa_cpu_ms_per_turn']:.1f} | "
-                     f"{r['actions_cpu_ms_per_turn']:.1f} |")
-    lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50: lower is better; "
-              "throughput: higher is better):", "", "| concurrent | p50 ratio | throughput ratio |", "|---|---|---|"]
+                     f"{r['actions_cpu_ms_per_turn']:.1f} | {r['web_cpu_ms_per_turn']:.1f} | "
+                     f"{r['worker_cpu_ms_per_turn']:.1f} | {r['total_cpu_ms_per_turn']:.1f} |")
+    lines += ["", "Ours as a ratio to the starter bot at the same concurrency (p50 and CPU: lower is better; "
+              "throughput: higher is better):", "",
+              "| concurrent | p50 ratio | throughput ratio | CPU per turn ratio (all processes) |", "|---|---|---|---|"]
     for level in sorted({r["concurrency"] for r in rows}):
         ours, starter = by.get((extras["ours"], level)), by.get(("starter", level))
         if ours and starter:
             lines.append(f"| {level} | {ours['p50_ms'] / starter['p50_ms']:.2f} | "
-                         f"{ours['messages_per_s'] / starter['messages_per_s']:.2f} |")
+                         f"{ours['messages_per_s'] / starter['messages_per_s']:.2f} | "
+                         f"{ratio(float(ours['total_cpu_ms_per_turn']), float(starter['total_cpu_ms_per_turn']))} |")
     lines += ["", "| measure | aftersales | starter bot |", "|---|---|---|",
               f"| model load (process start → answering) | {extras['load_ours']:.1f} s | "
               f"{extras['load_starter']:.1f} s |",
@@ -109,6 +125,12 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
     (out / "results.json").write_text(json.dumps({"levels": rows, **extras}, indent=2, default=str), encoding="utf-8")
     chart(out / "latency.png", rows)
     return text
+
+
+def ratio(ours: float, starter: float) -> str:
+    """ours / starter, or — when the starter used no CPU that /proc could see (a level too short for
+    one clock tick)."""
+    return f"{ours / starter:.2f}" if starter > 0 else "—"
 
 
 def fmt_seconds(value: object) -> str:

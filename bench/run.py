@@ -7,7 +7,9 @@ plus one order per simulated conversation) exactly as `make run` does, and Rasa'
 beside it, both on loopback. Simulated shoppers hold whole conversations over the REST channel —
 cancel, intercept, return, refund status, FAQ — at each concurrency level; the starter bot gets the
 same number of turns of its own conversation. Reported: per-turn p50/p95/p99 latency, messages/s,
-errors, peak RSS of the rasa and action-server processes, model training and load time, latency at
+errors, peak RSS of the rasa and action-server processes, CPU time per turn of each of our processes
+(rasa, action server, web app, worker) and of all of them together against the starter bot's, model
+training and load time, latency at
 turn 5 against turn 100 of one long conversation, and our figures as ratios to the starter bot's.
 
 Then a soak: whole conversations at moderate concurrency for a few minutes (it stops by itself), with
@@ -45,8 +47,16 @@ from aftersales.adapters.customer_tokens import mint  # noqa: E402
 from aftersales.adapters.db.engine import session_factory  # noqa: E402
 from aftersales.adapters.db.migrate import drop_database_if_exists  # noqa: E402
 from aftersales.service.importing import import_orders  # noqa: E402
-from bench.processes import PeakRss, cpu_seconds, free_port, rss_mb, tree_matching, wait_until  # noqa: E402
-from bench.report import SOAK_SAMPLE_S, LevelResult, Turn, pct, write_report  # noqa: E402
+from bench.load import long_conversation, soak, under_long_messages  # noqa: E402
+from bench.processes import (  # noqa: E402
+    PeakRss,
+    cpu_seconds,
+    free_port,
+    tree_matching,
+    wait_until,
+    with_descendants,  # noqa: E402
+)
+from bench.report import LevelResult, Turn, write_report  # noqa: E402
 from bench.scenarios import STARTER_TURNS, Scenarios  # noqa: E402
 
 BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
@@ -56,6 +66,10 @@ CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
 # Words of the command lines scripts/run.py starts our servers with (tests/unit/test_bench.py).
 OUR_RASA_COMMAND = ("bot_extensions.serve", "run")
 ACTION_SERVER_COMMAND = ("rasa_sdk", "--actions")
+WEB_APP_COMMAND = ("aftersales.entrypoints.web.wsgi:app",)
+WORKER_COMMAND = ("worker", "--interval")
+# Conversations each bot holds before the first level: one of each of ours.
+WARM_UP = 5
 SHOPS = {"general": {"id": "shop_lifestyle", "name": "小红薯生活馆", "policy_profile": "general"},
          "short_video": {"id": "shop_fresh", "name": "快手鲜选小店", "policy_profile": "short_video"}}
 
@@ -102,6 +116,17 @@ class Bot:
 
     def action_pids(self) -> list[int]:
         return tree_matching(self.process.pid, *ACTION_SERVER_COMMAND) if self.actions_port else []
+
+    def web_pids(self) -> list[int]:
+        return tree_matching(self.process.pid, *WEB_APP_COMMAND) if self.actions_port else []
+
+    def worker_pids(self) -> list[int]:
+        return tree_matching(self.process.pid, *WORKER_COMMAND) if self.actions_port else []
+
+    def all_pids(self) -> list[int]:
+        """Every process this bot runs: for ours the launcher and everything it started (rasa, action
+        server, web app, worker, and in the scaled profile nginx); for the starter its rasa."""
+        return with_descendants([self.process.pid])
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -227,98 +252,20 @@ def run_level(bot: Bot, concurrency: int, conversations: int, script: Callable[[
             with lock:
                 result.turns.append(Turn(sender, index, seconds, ok))
 
-    rasa, actions = bot.rasa_pids(), bot.action_pids()
-    cpu_before = [sum(cpu_seconds(p) for p in group) for group in (rasa, actions)]
+    # Taken before the level starts: a process that starts during it (a replica started again) is not
+    # counted, one that ends during it counts as 0 (what it used is lost with it).
+    groups = (bot.rasa_pids(), bot.action_pids(), bot.web_pids(), bot.worker_pids(), bot.all_pids())
+    cpu_before = [sum(cpu_seconds(p) for p in group) for group in groups]
     with PeakRss(bot.rasa_pids) as rasa_rss, PeakRss(bot.action_pids) as actions_rss:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(converse, range(conversations)))
         result.wall_seconds = time.perf_counter() - started
     result.rasa_rss_mb, result.actions_rss_mb = rasa_rss.peak, actions_rss.peak
-    result.rasa_cpu_s, result.actions_cpu_s = (sum(cpu_seconds(p) for p in group) - before
-                                               for group, before in zip((rasa, actions), cpu_before, strict=True))
+    (result.rasa_cpu_s, result.actions_cpu_s, result.web_cpu_s, result.worker_cpu_s,
+     result.total_cpu_s) = (sum(cpu_seconds(p) for p in group) - before
+                            for group, before in zip(groups, cpu_before, strict=True))
     return result
-
-
-def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: list[str]) -> list[float]:
-    sender = f"bench-long-{uuid.uuid4().hex[:8]}"
-    return [bot.say(sender, messages[i % len(messages)], metadata)[0] * 1000 for i in range(turns)]
-
-
-def under_long_messages(bot: Bot, metadata: dict[str, str], seconds: float = 15.0) -> list[dict[str, object]]:
-    """Latency of a calm conversation while one client sends long messages back to back, each from a
-    new sender id (so every one reaches the NLU, as an attacker would): nothing, messages at the
-    channel's limit, and ten times the limit (answered "please shorten" at the door)."""
-    from bot_extensions.guard import MAX_MESSAGE_CHARS
-
-    rows: list[dict[str, object]] = []
-    for label, length in (("nobody else", 0), (f"{MAX_MESSAGE_CHARS:,}-character messages", MAX_MESSAGE_CHARS),
-                          (f"{10 * MAX_MESSAGE_CHARS:,}-character messages", 10 * MAX_MESSAGE_CHARS)):
-        stop = threading.Event()
-        noisy: list[float] = []
-
-        def flood(size: int, stop: threading.Event, noisy: list[float]) -> None:
-            text = ("我要退款订单号是多少呢" * (size // 10 + 1))[:size]
-            while not stop.is_set():
-                noisy.append(bot.say(f"bench-flood-{uuid.uuid4().hex[:8]}", text, metadata)[0] * 1000)
-
-        flooder = threading.Thread(target=flood, args=(length, stop, noisy), daemon=True) if length else None
-        if flooder:
-            flooder.start()
-        calm: list[float] = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            calm.append(bot.say(f"bench-calm-{uuid.uuid4().hex[:8]}", "退款多久能到账", metadata)[0] * 1000)
-        stop.set()
-        if flooder:
-            flooder.join()
-        calm.sort()
-        noisy.sort()
-        rows.append({"load": label, "calm_p50_ms": pct(calm, 50), "calm_p95_ms": pct(calm, 95),
-                     "noisy_messages": len(noisy), "noisy_p50_ms": pct(noisy, 50) if noisy else None})
-    return rows
-
-
-
-
-def soak(bot: Bot, minutes: float, concurrency: int, scenarios: Scenarios,
-         metadata: dict[str, str]) -> dict[str, float]:
-    """Whole conversations at a steady concurrency until the time is up; RSS sampled throughout."""
-    deadline = time.monotonic() + minutes * 60
-    turns: list[tuple[float, bool]] = []
-    samples: list[tuple[float, float, float]] = []
-    stop = threading.Event()
-
-    def sample() -> None:
-        started = time.monotonic()
-        while not stop.is_set():
-            samples.append((time.monotonic() - started, sum(rss_mb(p) for p in bot.rasa_pids()),
-                            sum(rss_mb(p) for p in bot.action_pids())))
-            stop.wait(SOAK_SAMPLE_S)
-
-    def converse(_: int) -> None:
-        while time.monotonic() < deadline:
-            sender = f"soak-{uuid.uuid4().hex[:12]}"
-            for text in scenarios.next():
-                turns.append(bot.say(sender, text, metadata))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(converse, range(concurrency)))
-    wall = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    latencies = sorted(seconds * 1000 for seconds, _ in turns)
-    first = [s for s in samples if s[0] <= 60] or samples[:1]
-    last = [s for s in samples if s[0] >= samples[-1][0] - 60] or samples[-1:]
-    return {"minutes": minutes, "concurrency": concurrency, "turns": len(turns),
-            "errors": sum(not ok for _, ok in turns), "messages_per_s": len(turns) / wall,
-            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
-            "rasa_first": statistics.mean(s[1] for s in first), "rasa_last": statistics.mean(s[1] for s in last),
-            "rasa_max": max(s[1] for s in samples), "actions_first": statistics.mean(s[2] for s in first),
-            "actions_last": statistics.mean(s[2] for s in last), "actions_max": max(s[2] for s in samples)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     ours: Bot | None = None
     starter: Bot | None = None
     try:
-        ours, orders = start_ours(workdir, databases, orders_needed=sum(plan.values()) + args.long_turns + soak_orders,
-                                  replicas=args.replicas)
+        needed = WARM_UP + sum(plan.values()) + args.long_turns + soak_orders
+        ours, orders = start_ours(workdir, databases, orders_needed=needed, replicas=args.replicas)
         extras["ours"] = ours.name
         extras["profile"] = ("SQLite, one rasa process, one action server" if args.replicas == 1 else
                              f"PostgreSQL + Redis locks, {args.replicas} rasa replicas and {args.replicas} action "
@@ -359,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         metadata = {"customer_token": mint(TOKEN_SECRET, CUSTOMER["id"], 600)}
         levels = []
         scenarios = Scenarios(orders)
+        # Neither bot is measured cold: its first answers pay for what loads on first use (the
+        # starter's TensorFlow graphs, our actions' imports and statement caches), not per turn.
+        run_level(ours, 1, WARM_UP, scenarios.next, metadata)
+        run_level(starter, 1, WARM_UP, lambda: list(STARTER_TURNS), {})
         for level, conversations in plan.items():
             ours_level = run_level(ours, level, conversations, scenarios.next, metadata)
             # The same number of turns for the starter bot.

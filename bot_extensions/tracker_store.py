@@ -108,6 +108,8 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
             .where(events.c.sender_id == sa.bindparam("sender_id"),
                    sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
             .order_by(events.c.id))
+        # The same, from the row where the snapshot this process keeps ends.
+        self._latest_session_rows_from = self._latest_session_rows.where(events.c.id >= sa.bindparam("from_id"))
         # sender → (row id where its recent turns started, the snapshot of everything before it).
         # Stored rows never change, so a snapshot stays true; each turn extends it by one turn.
         self._snapshots: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
@@ -115,19 +117,47 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session as Rasa's query finds it, in one query of plain rows (Rasa's own builds
         an ORM object per stored row: half the server's CPU at turn 120, py-spy), of which only the
-        recent turns, and before them what the last snapshot does not cover, are parsed."""
+        recent turns, and before them what the last snapshot does not cover, are parsed. With a
+        snapshot, only the rows from where it ends are read: reading every row of the session each
+        turn made a turn cost more the longer the conversation (rasa's CPU per turn 15 → 22 ms from
+        turn 1 to turn 300)."""
         if self.domain is None:
             return None
+        known = self._snapshots.get(sender_id)
+        if known is not None:
+            tracker = self._from_snapshot(sender_id, *known)
+            if tracker is not None:
+                return tracker
         with self.session_scope() as session:
             rows = session.execute(self._latest_session_rows, {"sender_id": sender_id}).all()
         if not rows:
             return None  # as Rasa's: no conversation yet
+        return self._tracker(sender_id, rows)
+
+    def _from_snapshot(self, sender_id: str, known_id: int, known: list[Event]) -> DialogueStateTracker | None:
+        """The tracker from the rows since the snapshot, when they tell the whole story: the
+        snapshot's first row is still in the latest session, and the recent turns begin after it
+        (where the cut lands on the tail's first row, the row before it would decide). None when
+        they do not: then all the session's rows are read, as without a snapshot."""
+        with self.session_scope() as session:
+            rows = session.execute(self._latest_session_rows_from, {"sender_id": sender_id, "from_id": known_id}).all()
+        if not rows or rows[0][0] != known_id:  # a new session started since
+            return None
+        cut = cut_position(rows, self.recent_user_turns)
+        if cut == 0:
+            return None
+        return self._tracker(sender_id, rows, cut)
+
+    def _tracker(self, sender_id: str, rows: list[Any], cut: int | None = None) -> DialogueStateTracker:
+        """The tracker of `rows` (the latest session's, or its tail from the snapshot's first row);
+        `cut`: where in them the recent turns start, if already known."""
+        assert self.domain is not None
 
         def events(first: int, end: int | None = None) -> list[Event]:
             return deserialise_events([json.loads(row[3]) for row in rows[first:end]])
 
         slots = list(self.domain.slots)
-        cut = cut_position(rows, self.recent_user_turns)
+        cut = cut_position(rows, self.recent_user_turns) if cut is None else cut
         if cut == 0:
             tracker = DialogueStateTracker.from_events(sender_id, events(0), slots)
         else:

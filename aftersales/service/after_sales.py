@@ -7,7 +7,7 @@ replayed idempotency key returns the stored answer."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,23 @@ class AfterSalesService(OrderService):
     def lookup_order(self, customer_id: str, order_no: str) -> dict[str, Any]:
         """The customer's order. Order numbers that are not theirs count against the customer's
         look-up limit: past it, every look-up is refused for a while."""
+        return self._look_up(customer_id, order_no, lambda uow, order, now: order_dict(order))
+
+    def confirmation(self, customer_id: str, order_no: str, outcome: str, reason: str,
+                     item_ids: Iterable[int] = ()) -> dict[str, Any]:
+        """What the summary before a yes shows, read in one transaction: the order as lookup_order
+        gives it (a look-up like any other, counted when the order is not theirs) and the decision
+        preview gives. The summary read each in a transaction of its own, loading the order twice."""
+        def both(uow: UnitOfWork, order: t.Order, now: datetime) -> dict[str, Any]:
+            decision = self._decide(uow, order, customer_id, outcome, reason, item_ids, now)
+            return {"order": order_dict(order), "decision": decision_dict(decision)}
+
+        return self._look_up(customer_id, order_no, both)
+
+    def _look_up(self, customer_id: str, order_no: str,
+                 read: Callable[[UnitOfWork, t.Order, datetime], dict[str, Any]]) -> dict[str, Any]:
+        """``read`` of the customer's order, with its records; an order number not theirs counts
+        against the customer's look-up limit, and past it every look-up is refused for a while."""
         normalized = self._order_no(order_no)
         limits = [(attempts.LOOKUP_CUSTOMER, customer_id)]
         now = self.clock()
@@ -46,7 +63,7 @@ class AfterSalesService(OrderService):
             refuse_if_locked(uow, limits, now)
             order = uow.orders.get(normalized)
             if order is not None and order.customer_id == customer_id:
-                return order_dict(order)
+                return read(uow, order, now)
         self._count_failure(limits, now, f"customer:{customer_id}", normalized)
         raise OrderNotFound()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from rasa.shared.core.events import (
     ConversationPaused,
     ConversationResumed,
     Restarted,
+    SessionStarted,
     SlotSet,
     UserUtteranceReverted,
     UserUttered,
@@ -99,6 +101,54 @@ def test_every_turn_the_recent_turns_put_the_bot_where_the_whole_history_would(t
             assert len((await warm.retrieve_full_tracker("s")).events) == stored_before + 1 + len(added) + 3
 
     asyncio.run(scenario())
+
+
+def test_with_its_snapshot_a_store_reads_only_the_rows_since_it(tmp_path):
+    """A turn costs what it did at the start however long the conversation: the rows read are the
+    recent turns and what came since the snapshot, not the whole session."""
+    queries: list[tuple[str, tuple]] = []
+
+    async def scenario():
+        kept = store(tmp_path / "t.db")
+        tracker = await kept.get_or_create_tracker("s")
+        for n in range(40):
+            tracker = await kept.retrieve("s")
+            tracker.update(user(f"message {n}"))
+            for event in end_of_turn(n):
+                tracker.update(event)
+            await kept.save(tracker)
+        sa_event.listen(kept.engine, "before_cursor_execute", lambda _c, _cur, statement, parameters, *_: (
+            queries.append((statement, parameters)) if statement.lstrip().upper().startswith("SELECT") else None))
+        return await kept.retrieve("s"), await store(tmp_path / "t.db").retrieve("s")
+
+    warm, cold = asyncio.run(scenario())
+    assert [e.as_dict() for e in warm.events] == [e.as_dict() for e in cold.events]
+    with sqlite3.connect(tmp_path / "t.db") as connection:
+        read = [len(connection.execute(statement, parameters).fetchall()) for statement, parameters in queries]
+    assert read and max(read) <= (TURNS + 1) * 4 + 1 < 40 * 4  # the recent turns and the one since the snapshot
+
+
+def test_a_new_session_after_the_snapshot_is_read_from_its_start(tmp_path):
+    async def scenario():
+        kept = store(tmp_path / "t.db")
+        tracker = await kept.get_or_create_tracker("s")
+        for n in range(11):
+            if n == 8:  # a new session: the snapshot of the old one no longer applies
+                for event in [ActionExecuted("action_session_start"), SessionStarted(),
+                              ActionExecuted("action_listen")]:
+                    tracker.update(event)
+            tracker = await kept.retrieve("s") if n != 8 else tracker
+            tracker.update(user(f"message {n}"))
+            for event in end_of_turn(n):
+                tracker.update(event)
+            await kept.save(tracker)
+        return await kept.retrieve("s"), await store(tmp_path / "t.db").retrieve("s")
+
+    warm, cold = asyncio.run(scenario())
+    assert [e.as_dict() for e in warm.events] == [e.as_dict() for e in cold.events]
+    # The new session whole (no more than the recent turns yet), nothing of the old one.
+    assert [e.text for e in warm.events if isinstance(e, UserUttered)] == ["message 8", "message 9", "message 10"]
+    assert list(warm.events)[0].type_name == "session_started"  # where Rasa's query starts the session
 
 
 def test_a_new_conversation_is_saved_by_counting_what_is_stored_once(tmp_path):

@@ -41,6 +41,21 @@ def test_lookup_shows_own_order_and_hides_others_exactly_like_unknown_ones(facto
     assert count(factory, t.Refund) == 0
 
 
+def test_the_confirmation_reads_the_order_and_the_decision_as_lookup_and_preview_do(factory):
+    add_order(factory, "P1000000001", customer="alice", prices=("45.50", "59.00"))
+    add_order(factory, "P1000000002", customer="bob")
+    svc = service(factory)
+    read = svc.confirmation("alice", "p 1000-000-001", "cancel_refund", "changed_mind")
+    assert read == {"order": svc.lookup_order("alice", "P1000000001"),
+                    "decision": svc.preview("alice", "P1000000001", "cancel_refund", "changed_mind")}
+    assert read["decision"]["allowed"] and read["order"]["order_no"] == "P1000000001"
+    with pytest.raises(InvalidInput):
+        svc.confirmation("alice", "P1000000001", "cancel_refund", "no_such_reason")
+    with pytest.raises(OrderNotFound):  # another's order: a look-up like any other, counted
+        svc.confirmation("alice", "P1000000002", "cancel_refund", "changed_mind")
+    assert count(factory, t.AttemptCounter, t.AttemptCounter.key.like("%alice%")) == 1
+
+
 def test_cancel_paid_order_refunds_once_and_replays_on_retry(factory):
     add_order(factory, "P1000000001", channel="wechat_pay", prices=("45.50", "59.00"), shipping_fee="8.00")
     svc = service(factory)

@@ -73,6 +73,12 @@ class FakeAfterSales:
         self.calls.append(("preview", customer, order_no, outcome, reason, list(item_ids)))
         return {**self.preview_, "outcome": outcome}
 
+    def confirmation(self, customer, order_no, outcome, reason, item_ids=()):
+        """The look-up and the preview, in one call as the service reads both in one transaction."""
+        self.calls.append(("confirmation", customer, order_no, outcome, reason, list(item_ids)))
+        return {"order": self.lookup_order(customer, order_no),
+                "decision": self.preview(customer, order_no, outcome, reason, item_ids)}
+
     def refund_status(self, customer, order_no):
         self.calls.append(("refund_status", customer, order_no))
         return {"order_no": order_no, "refunds": [REFUND], "open_tickets": []}

@@ -25,6 +25,30 @@ def test_anything_but_a_valid_token_is_refused(token):
         verify(SECRET, token)
 
 
+def test_a_token_accepted_once_is_refused_by_jwt_again_once_past_its_expiry(monkeypatch):
+    from aftersales.adapters import customer_tokens
+
+    token = mint(SECRET, "c_7001", ttl_minutes=5)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(customer_tokens.jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    assert verify(SECRET, token) == verify(SECRET, token) == "c_7001"
+    assert len(decoded) == 1  # the second time from memory
+    monkeypatch.setattr(customer_tokens.time, "time", lambda: expires + 1.0)
+    assert verify(SECRET, token) == "c_7001"  # jwt's own clock says it is still valid
+    assert len(decoded) == 2  # past its exp by our clock: jwt is asked again
+    with pytest.raises(InvalidToken):
+        verify("another-secret-that-is-long-enough-000", token)
+
+
+def test_a_refused_token_is_refused_every_time():
+    expired = mint(SECRET, "c_7002", now=datetime.now(UTC) - timedelta(days=1), ttl_minutes=60)
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            verify(SECRET, expired)
+
+
 def test_alg_none_is_refused():
     forged = jwt.encode({"sub": "c_1002", "aud": "aftersales-chat", "iss": "aftersales", "exp": 9999999999,
                          "iat": 0}, None, algorithm="none")
