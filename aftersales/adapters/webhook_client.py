@@ -2,9 +2,10 @@
 (a redirect is the receiver's mistake, and could point anywhere), no retries inside the call (the
 outbox retries with backoff, service.webhooks). In production only hosts on the internet are
 posted to: the name is resolved at each post, a name that points into this network (or was changed
-to since the merchant saved it) is refused, and the request goes to the address that was checked —
+to since the merchant saved it) is refused, and the request goes to an address that was checked —
 the name is not looked up a second time, so a DNS answer that changes in between (DNS rebinding)
-cannot send it elsewhere. HTTPS still checks the certificate against the shop's host name."""
+cannot send it elsewhere; for the same reason no proxy from the environment is used. HTTPS still
+checks the certificate against the shop's host name."""
 
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ class NotOnTheInternet(requests.RequestException):
     """The webhook's host resolves to an address of this network (loopback, private, link-local…)."""
 
 
-def public_address(url: str) -> str:
-    """The address the webhook's host resolves to, when every address it resolves to is on the internet."""
+def public_addresses(url: str) -> list[str]:
+    """The addresses the webhook's host resolves to, IPv4 first and otherwise in the resolver's order,
+    when every one of them is on the internet."""
     host = urlsplit(url).hostname or ""
     try:
-        found = sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
+        found = list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, None)))
     except (socket.gaierror, UnicodeError) as exc:
         raise NotOnTheInternet(f"{host!r} does not resolve") from exc
     private = [a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global]
     if not found or private:
         raise NotOnTheInternet(f"{host!r} resolves to {', '.join(private) or 'nothing'}, not the internet")
-    return found[0]
+    return sorted(found, key=lambda address: ":" in address)  # stable: IPv6 after IPv4, each in order
 
 
 def pinned(url: str, address: str) -> tuple[str, str]:
@@ -69,12 +71,22 @@ class WebhookClient:
         this network raises (requests' errors)."""
         if not self.internet_only:
             return self._post(self._session, url, body, headers)
-        target, host_header = pinned(url, public_address(url))
-        with requests.Session() as session:  # its own: the pool is for this host's checked address only
+        unreachable: requests.ConnectionError | None = None
+        with requests.Session() as session:  # its own: the pool is for this host's checked addresses only
             session.mount("https://", _NamedHost(urlsplit(url).hostname or ""))
-            return self._post(session, target, body, {**headers, "Host": host_header})
+            for address in public_addresses(url):  # as a browser would: the next one if one cannot be reached
+                target, host_header = pinned(url, address)
+                try:
+                    # Straight to the checked address: a proxy from the environment would look the name up again.
+                    return self._post(session, target, body, {**headers, "Host": host_header}, direct=True)
+                except requests.ConnectionError as exc:
+                    unreachable = exc
+        assert unreachable is not None  # public_addresses gives at least one
+        raise unreachable
 
-    def _post(self, session: requests.Session, url: str, body: bytes, headers: dict[str, str]) -> int:
-        response = session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+    def _post(self, session: requests.Session, url: str, body: bytes, headers: dict[str, str],
+              direct: bool = False) -> int:
+        response = session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False,
+                                proxies={"http": None, "https": None} if direct else None)  # type: ignore[dict-item]
         response.close()
         return response.status_code

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from aftersales.adapters import webhook_client
-from aftersales.adapters.webhook_client import NotOnTheInternet, WebhookClient, pinned, public_address
+from aftersales.adapters.webhook_client import NotOnTheInternet, WebhookClient, pinned, public_addresses
 
 
 @pytest.mark.parametrize("url", ["https://127.1/", "https://2130706433/", "https://0x7f000001/",
@@ -19,7 +19,7 @@ from aftersales.adapters.webhook_client import NotOnTheInternet, WebhookClient, 
                                  "https://169.254.169.254/latest", "https://no-such-host.invalid/"])
 def test_a_host_of_this_network_or_no_host_is_refused(url):
     with pytest.raises(NotOnTheInternet):
-        public_address(url)
+        public_addresses(url)
 
 
 def test_a_name_resolving_into_this_network_is_refused_before_any_request(monkeypatch):
@@ -34,12 +34,14 @@ def test_a_name_with_one_address_of_this_network_is_refused(monkeypatch):
     answers = [(0, 0, 0, "", ("93.184.216.34", 0)), (0, 0, 0, "", ("10.1.2.3", 0))]
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, port: answers)
     with pytest.raises(NotOnTheInternet):
-        public_address("https://hooks.shop.example/a")
+        public_addresses("https://hooks.shop.example/a")
 
 
-def test_a_name_on_the_internet_gives_its_address(monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port: [(0, 0, 0, "", ("93.184.216.34", 0))])
-    assert public_address("https://hooks.shop.example/a") == "93.184.216.34"
+def test_a_name_on_the_internet_gives_its_addresses_ipv4_first(monkeypatch):
+    answers = [(0, 0, 0, "", ("2606:2800:220:1::1", 0, 0, 0)), (0, 0, 0, "", ("93.184.216.34", 0)),
+               (0, 0, 0, "", ("93.184.216.34", 0)), (0, 0, 0, "", ("93.184.216.35", 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port: answers)
+    assert public_addresses("https://hooks.shop.example/a") == ["93.184.216.34", "93.184.216.35", "2606:2800:220:1::1"]
 
 
 @pytest.mark.parametrize(("url", "address", "target", "host"), [
@@ -72,7 +74,10 @@ def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_lookup(mo
     lookups = []
     # The first answer passes the check (standing in for an internet address: the receiver is local);
     # a second lookup would get one of this network, and a rebinding attack would have won.
-    monkeypatch.setattr(webhook_client, "public_address", lambda url: lookups.append(url) or "127.0.0.1")
+    # The first checked address refuses the connection (nothing listens on 127.0.0.2): the next one is tried.
+    monkeypatch.setattr(webhook_client, "public_addresses",
+                        lambda url: lookups.append(url) or ["127.0.0.2", "127.0.0.1"])
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy would look the name up again: not used
     real_lookup = socket.getaddrinfo
 
     def lookup(host, *args, **kwargs):
@@ -126,7 +131,7 @@ def test_https_to_the_checked_address_still_checks_the_certificate_against_the_s
     context.load_cert_chain(cert_file, key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(webhook_client, "public_address", lambda url: "127.0.0.1")
+    monkeypatch.setattr(webhook_client, "public_addresses", lambda url: ["127.0.0.1"])
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_file)  # the receiver's certificate is the one trusted
     url = f"https://hooks.shop.example:{server.server_address[1]}/tls"
     try:
