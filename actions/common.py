@@ -15,7 +15,13 @@ from actions import runtime
 from actions.contracts import Decision, Order
 from actions.words import Words, number
 from actions.words.orders import order_card
-from aftersales.service.errors import ServiceError
+from aftersales.service.errors import (
+    InvalidOrderNumber,
+    NotFound,
+    OrderNotFound,
+    ServiceError,
+    TooManyAttempts,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,12 +72,17 @@ def say_refused(dispatcher: CollectingDispatcher, decision: Decision) -> None:
 async def answered(dispatcher: CollectingDispatcher, order_no: str | None, what: str,
                    ask: Callable[[], Awaitable[T]]) -> T | None:
     """What ``ask`` got from the service about an order; None when it failed, once the shopper was told
-    why: the order is not theirs or not known, or the service is unavailable (its transaction rolled
-    back: nothing changed)."""
+    why — the order is not theirs or not known; look-ups are paused; the order changed under the
+    request; the service is unavailable — and each time nothing changed (its transaction rolled back)."""
     try:
         return await ask()
-    except ServiceError:
+    except (OrderNotFound, NotFound, InvalidOrderNumber):
         dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
+    except TooManyAttempts:
+        dispatcher.utter_message(response="utter_lookup_locked")
+    except ServiceError:  # a conflict with the order's latest state, or a request it cannot take
+        log.info("%s not done for %s", what, order_no, exc_info=True)
+        dispatcher.utter_message(response="utter_request_not_done")
     except Exception:  # noqa: BLE001 - logged; the shopper hears it and can try again
         log.exception("%s failed", what)
         say_service_unavailable(dispatcher)
