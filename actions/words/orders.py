@@ -106,10 +106,12 @@ def exchange_status_texts(order: Order, w: Words) -> list[str]:
     parcel the shopper sent back once they told it; a size or colour change before shipment, where
     the shop's stock check is, and what the items are now."""
     texts = []
-    for tk in order["tickets"]:
-        if tk["kind"] == ITEM_CHANGE_KIND and tk["resolution"] in (None, "rejected"):
-            texts.append(w(f"item_change_status.{'open' if tk['resolution'] is None else 'rejected'}",
-                           ref=tk["ticket_no"]))
+    changes = [tk for tk in order["tickets"] if tk["kind"] == ITEM_CHANGE_KIND]
+    newest = max(changes, key=lambda tk: tk["created_at"] or "", default=None)
+    # Only while it can still matter: once the order has left, the items are what they are.
+    if newest and order["state"] in ("pending_payment", "paid") and newest["resolution"] in (None, "rejected"):
+        texts.append(w(f"item_change_status.{'open' if newest['resolution'] is None else 'rejected'}",
+                       ref=newest["ticket_no"]))
     texts += [w("item_change_status.changed", title=i["title"], variant=i["variant"])
               for i in active_items(order) if i["variant"]]
     for r in order["returns"]:

@@ -49,10 +49,14 @@ def case_update_texts(update: CaseUpdate, w: Words) -> list[str]:
         return [w(f"updates.{update['kind']}", order_no=order_no, amount=w.money(refund["amount"], refund["currency"]),
                   channel=w.label("channels", refund["channel"]), refund_no=refund["refund_no"],
                   ticket_no=ticket["ticket_no"] if ticket else "")]
+    if update["kind"] == "item_change_lapsed":
+        assert ticket is not None
+        state = "cancelled" if update["payload"].get("state") == "cancelled" else "shipped"
+        return [w(f"updates.item_change_lapsed.{state}", order_no=order_no, ticket_no=ticket["ticket_no"])]
     assert ticket is not None  # every other notification is about a case
     kind = ticket["kind"] if ticket["kind"] in w.t["updates"]["approved"] else "escalation"
     lines = [w(f"updates.{ticket['resolution']}.{kind}", order_no=order_no, ticket_no=ticket["ticket_no"],
-               wish=update["payload"].get("exchange_wish") or "")]
+               wish=update["payload"].get("exchange_wish") or "", variant=update["payload"].get("variant") or "")]
     if ticket.get("resolution_note"):
         lines.append(w("updates.merchant_note", note=ticket["resolution_note"]))
     if refund is not None:

@@ -75,6 +75,7 @@ class Resolution(StrEnum):
     REJECTED = "rejected"
     ANSWERED = "answered"  # stored by earlier releases for a question answered; none is written now
     WITHDRAWN = "withdrawn"  # by the shopper, in the chat
+    LAPSED = "lapsed"  # overtaken before the shop decided: a size or colour change whose order shipped
 
 
 class ReturnStatus(Lifecycle):

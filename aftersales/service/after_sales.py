@@ -183,7 +183,7 @@ class AfterSalesService(OrderService):
                 return replay
             decision = self._decide(uow, order, customer_id, outcome, reason, item_ids, now)
             ticket_context = {"conversation_id": conversation_id, **(context or {})}
-            existing = self._open_request_for(order, decision.outcome)
+            existing = self._open_request_for(order, decision)
             if existing is not None:
                 result = {"status": "already_requested", **existing}
             elif decision.execution is Execution.REFUSED:
@@ -199,8 +199,7 @@ class AfterSalesService(OrderService):
                 ticket = self._decision_case(
                     uow, order, ITEM_CHANGE_KIND, reason, decision, now, actor,
                     {**ticket_context, "summary": wish, "exchange_wish": wish},
-                    {"action": "change_item", "item_ids": list(decision.item_ids), "wish": wish,
-                     "order_state": order.state})
+                    {"action": "change_item", "item_ids": list(decision.item_ids), "wish": wish})
                 result = {"status": "under_review", "ticket": ticket_dict(ticket), "exchange_wish": wish}
             elif decision.outcome is Outcome.INTERCEPT:
                 result = self._request_interception(uow, order, decision, reason, actor, now, ticket_context)
@@ -295,8 +294,10 @@ class AfterSalesService(OrderService):
         return PaymentChannel.BALANCE.value if outcome is Outcome.REFUND_TO_BALANCE else order.payment_channel
 
     @staticmethod
-    def _open_request_for(order: t.Order, outcome: Outcome) -> dict[str, Any] | None:
-        """An earlier request of the same kind still open on this order: asked twice, done once."""
+    def _open_request_for(order: t.Order, decision: Decision) -> dict[str, Any] | None:
+        """An earlier request of the same kind still open on this order: asked twice, done once (a size
+        or colour change: for the same items — another item's change is a request of its own)."""
+        outcome = decision.outcome
         if outcome is Outcome.INTERCEPT:
             for i in order.interceptions:
                 if i.status == InterceptionStatus.REQUESTED:
@@ -308,6 +309,9 @@ class AfterSalesService(OrderService):
         for tk in order.tickets:
             if tk.status == TicketStatus.RESOLVED or tk.kind not in ("cancellation_review", "interception", "return",
                                                                      ITEM_CHANGE_KIND, "appeal"):
+                continue
+            if tk.kind == ITEM_CHANGE_KIND and (decision.code != ITEM_CHANGE or not set(
+                    tk.pending_action.get("item_ids") or ()) & set(decision.item_ids)):
                 continue
             # A cancellation under review, or under its second review (an appeal).
             reviewing = tk.kind == "cancellation_review" or tk.pending_action.get("action") == "cancel"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain import cases, order_numbers
-from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, TicketStatus
+from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, Resolution, TicketStatus
 from aftersales.domain.model import Fault, OrderState, PaymentChannel, check_transition
 from aftersales.domain.policy import refund_amount
 from aftersales.domain.profile import Eta, PolicyProfile
@@ -91,6 +91,24 @@ def open_case(uow: UnitOfWork, now: datetime, kind: str, shop_id: str, order: t.
                 "order_no": order.order_no if order else None, "summary": ticket.context.get("summary"),
                 "inbox_path": f"/inbox/cases/{ticket.ticket_no}"}})
     return ticket
+
+
+def lapse_item_changes(uow: UnitOfWork, order: t.Order, now: datetime, actor: str) -> None:
+    """Once an order has left (shipped, or cancelled), a size or colour change still waiting for the
+    shop can no longer happen: its case closes, audited, and the chat hears why — unless the shopper
+    closed it themselves by cancelling."""
+    if OrderState(order.state) in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+        return
+    for ticket in order.tickets:
+        if ticket.kind != cases.ITEM_CHANGE_KIND or ticket.status == TicketStatus.RESOLVED:
+            continue
+        before = ticket_dict(ticket)
+        ticket.status, ticket.resolution = advance(ticket.status, TicketStatus.RESOLVED), Resolution.LAPSED.value
+        ticket.updated_at = now
+        uow.audit(now, actor, "ticket_lapsed", "ticket", ticket.ticket_no, before, ticket_dict(ticket))
+        if actor != f"customer:{order.customer_id}":
+            uow.notify(ticket.conversation_id, "item_change_lapsed", now, ticket=ticket,
+                       payload={"order_no": order.order_no, "state": order.state})
 
 
 def parse_enum(kind: type[E], value: Any, what: str) -> E:
@@ -184,6 +202,7 @@ class OrderService:
             item.refund_id = refund.id if refund else None
         if whole:
             order.cancelled_at, order.cancelled_by, order.cancel_reason = now, actor, reason
+            lapse_item_changes(uow, order, now, actor)
         uow.audit(now, decided_by or actor, "order_cancelled" if whole else "items_cancelled", "order",
                   order.order_no, before,
                   {"state": order.state, "cancelled_items": [i.id for i in order.items if i.cancelled_at],

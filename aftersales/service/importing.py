@@ -24,7 +24,7 @@ from aftersales.domain.model import (
 )
 from aftersales.domain.money import parse_amount
 from aftersales.domain.order_events import STATE_EVENT, Outcome, Plan, plan, walk
-from aftersales.service.base import PLATFORM_TZ, utcnow
+from aftersales.service.base import PLATFORM_TZ, lapse_item_changes, utcnow
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import order_facts
 
@@ -110,6 +110,7 @@ def import_orders(session_factory: sessionmaker[Session], records: Iterable[tupl
         for existing, reported in updates:
             before = order_facts(existing)
             _apply_update(existing, reported, now)
+            lapse_item_changes(uow, existing, now, actor)
             if order_facts(existing) != before:
                 uow.audit(now, actor, "order_updated", "order", existing.order_no, before, order_facts(existing))
         uow.commit()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
+from aftersales.domain.cases import ITEM_CHANGE_KIND
 from aftersales.domain.lifecycles import TICKET_OPEN, TicketStatus
 from aftersales.service.base import advance, assignee_of, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +33,9 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "merchant_cancellations": ("merchant_cancellation",),
     "refunds": ("refund_failed", "refund_unanswered"),
     "appeals": ("appeal",),
+    # What the shop must see before it packs: a new address, a wished time, a size or colour.
+    "changes": ("address_change", "delivery_time", ITEM_CHANGE_KIND),
+    "order_issues": ("missing_item", "logistics_investigation", "repair", "invoice"),
 }
 OPEN_STATUSES = tuple(status.value for status in TicketStatus if status in TICKET_OPEN)
 SETTABLE_STATUSES = OPEN_STATUSES  # resolved only by a decision or a withdrawal

@@ -13,11 +13,13 @@ from typing import Any
 from aftersales.adapters.db import tables as t
 from aftersales.domain import order_numbers
 from aftersales.domain.appeals import APPEAL_KIND
+from aftersales.domain.item_changes import variant_from_wish
 from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, Resolution, ReturnStatus, TicketStatus
 from aftersales.domain.model import STATE_TIMESTAMP, OrderState, Outcome, PaymentChannel
 from aftersales.service.appeals import decision_news
-from aftersales.service.base import OrderService, advance, assignee_of, open_case, parse_enum
+from aftersales.service.base import OrderService, advance, assignee_of, lapse_item_changes, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
+from aftersales.service.topic_cases import LOGISTICS_INVESTIGATION, never_received_items
 from aftersales.service.unit_of_work import UnitOfWork
 from aftersales.service.views import (
     interception_dict,
@@ -78,10 +80,17 @@ class MerchantService(OrderService):
             elif order is not None and action == "refund_items" and approve:
                 # A missing or damaged item the shopper wanted refunded, not replaced, or a parcel that never
                 # reached them: its money back (to the balance, when an appeal took that instead).
+                investigation = LOGISTICS_INVESTIGATION in (ticket.kind, ticket.appeal_of and ticket.appeal_of.kind)
+                items = tuple(ticket.pending_action["item_ids"])
+                if investigation:  # what was returned or sent back since did reach the shopper
+                    items = tuple(i for i in items if i in never_received_items(order))
+                    if not items:
+                        raise Conflict(f"every item of order {order.order_no} is refunded or being returned now: "
+                                       "nothing a lost parcel would refund; reject the case and say why")
                 refund = self._refund_returned_items(
-                    uow, order, tuple(ticket.pending_action["item_ids"]), actor, now,
-                    source=_source(ticket, "not_received" if ticket.kind == "logistics_investigation"
-                                   else "missing_item"), channel=ticket.pending_action.get("refund_channel"))
+                    uow, order, items, actor, now,
+                    source=_source(ticket, "not_received" if investigation else "missing_item"),
+                    channel=ticket.pending_action.get("refund_channel"))
             elif order is not None and action == "change_item" and approve:
                 self._change_items(uow, order, ticket, actor, now)
             elif order is not None and action == "intercept":
@@ -100,7 +109,8 @@ class MerchantService(OrderService):
                                and r.status == ReturnStatus.AUTHORIZED), None) if order and approve else None
             payload: dict[str, Any] = {"return_address": order.shop.return_address} if order and authorized else {}
             if action == "change_item":
-                payload["exchange_wish"] = ticket.pending_action.get("wish")
+                wish = ticket.pending_action.get("wish") or ""
+                payload.update(exchange_wish=wish, variant=variant_from_wish(wish))
             # A rejection: whether it can be appealed, or after a second review the routes outside the shop.
             payload.update(decision_news(ticket, order, self._profile(order) if order else None, now))
             notification = uow.notify(ticket.conversation_id, "decision", now, ticket=ticket, refund=refund,
@@ -118,12 +128,13 @@ class MerchantService(OrderService):
         only while nothing has left; a shipped parcel holds the listed item."""
         ids = set(ticket.pending_action.get("item_ids") or [])
         items = [i for i in order.items if i.id in ids and i.cancelled_at is None]
-        if order.state not in (OrderState.PENDING_PAYMENT, OrderState.PAID) or not items:
-            raise Conflict(f"order {order.order_no} is {order.state} now, its items as listed: reject the change "
-                           "and say why (once delivered, the shopper can ask for an exchange)")
+        if order.state not in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+            raise Conflict(f"order {order.order_no} is {order.state} now: it left with the items as listed")
+        if not items:
+            raise Conflict(f"the items of this change on order {order.order_no} were cancelled since")
         before = order_facts(order)
         for item in items:
-            item.variant = ticket.pending_action["wish"]
+            item.variant = variant_from_wish(ticket.pending_action["wish"])
         uow.audit(now, actor, "item_changed", "order", order.order_no, before, order_facts(order))
 
     def merchant_cancel(self, order_no: str, reason: str, actor: str,
@@ -181,6 +192,7 @@ class MerchantService(OrderService):
                 order.tracking_no = tracking_no
             uow.audit(now, actor, f"order_{target_state.value}", "order", order.order_no, before,
                       {"state": order.state, "carrier": order.carrier, "tracking_no": order.tracking_no})
+            lapse_item_changes(uow, order, now, actor)
             uow.flush()
             result = order_dict(order)
             uow.commit()

@@ -28,7 +28,7 @@ from aftersales.domain.order_events import (
     plan,
     walk,
 )
-from aftersales.service.base import PLATFORM_TZ, utcnow
+from aftersales.service.base import PLATFORM_TZ, lapse_item_changes, utcnow
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
 from aftersales.service.importing import ImportRejected, ImportSummary, import_orders
 from aftersales.service.merchant_operations import MerchantService
@@ -164,6 +164,7 @@ class OrderEventsService:
                 decided = Plan(Outcome.REJECTED, reason="a paid event needs data.payment_channel for this order")
             if decided.outcome is Outcome.APPLIED:
                 walk(order, decided.path, lambda _: event.occurred_at)
+                lapse_item_changes(uow, order, now, f"integration:{shop_id}")
             if decided.outcome is not Outcome.REJECTED and event.type in TARGET_STATE:
                 # The facts of the state the order is in now overwrite; an older report only fills gaps.
                 _take_data(order, event.data, overwrite=decided.outcome is Outcome.APPLIED

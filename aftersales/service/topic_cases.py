@@ -28,17 +28,22 @@ def _named_item(order: t.Order, text: str) -> list[int]:
     return named if len(named) == 1 else []
 
 
-def _never_received(order: t.Order) -> list[int]:
+LOGISTICS_INVESTIGATION = Topic.NOT_RECEIVED.case_kind
+
+
+def never_received_items(order: t.Order) -> list[int]:
     """The items a parcel that never arrived would refund: active, not refunded, and not part of a
-    return or exchange (goods sent back, or on their way back, did reach the shopper)."""
-    returning = {int(i) for r in order.returns if r.status not in (ReturnStatus.REJECTED, ReturnStatus.WITHDRAWN)
+    return or exchange that is open or was carried out, or whose goods the shopper sent back (what
+    went back did reach them)."""
+    returning = {int(i) for r in order.returns
+                 if r.status not in (ReturnStatus.REJECTED, ReturnStatus.WITHDRAWN) or r.return_shipped_at is not None
                  for i in (r.item_ids or {}).get("ids", [])}
     return [i.id for i in order.items if i.cancelled_at is None and i.refund_id is None and i.id not in returning]
 
 
 def _assessed(kind: Topic, order: t.Order, now: datetime, profile: PolicyProfile) -> Assessment:
     found = assess(kind, order_view(order), now, profile)
-    if kind is Topic.NOT_RECEIVED and found.verdict is Verdict.OPEN and not _never_received(order):
+    if kind is Topic.NOT_RECEIVED and found.verdict is Verdict.OPEN and not never_received_items(order):
         return Assessment(Verdict.CLOSED)  # everything on it is refunded or being returned already
     return found
 
@@ -93,7 +98,7 @@ class TopicCaseService(OrderService):
         """What approving the case carries out: a missing item's refund, when it is clear which item; a
         parcel that never reached the shopper, the refund of what it held."""
         if kind is Topic.NOT_RECEIVED:
-            return {"action": "refund_items", "item_ids": _never_received(order)}
+            return {"action": "refund_items", "item_ids": never_received_items(order)}
         if kind is not Topic.MISSING_ITEM:
             return {}
         items = _named_item(order, parsed.text)

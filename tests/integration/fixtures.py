@@ -29,7 +29,7 @@ CUSTOMERS = {
 def add_order(factory: sessionmaker[Session], order_no: str, state: str = "paid", profile: str = "general",
               customer: str = "alice", channel: str | None = "alipay", goods: str = "physical",
               prices: tuple[str, ...] = ("100.00",), shipping_fee: str = "0", paid_ago: timedelta = timedelta(days=1),
-              **extra: Any) -> str:
+              update_existing: bool = False, **extra: Any) -> str:
     record: dict[str, Any] = {
         "order_no": order_no, "shop": SHOPS[profile], "customer": CUSTOMERS[customer], "state": state,
         "payment_channel": channel if state != "pending_payment" else None, "shipping_fee": shipping_fee,
@@ -48,7 +48,7 @@ def add_order(factory: sessionmaker[Session], order_no: str, state: str = "paid"
     if state == "completed":
         record["completed_at"] = (NOW - timedelta(days=1)).isoformat()
     record.update(extra)
-    import_orders(factory, [(1, record)])
+    import_orders(factory, [(1, record)], update_existing=update_existing)
     return order_no
 
 

@@ -244,6 +244,18 @@ def test_an_investigation_never_refunds_goods_that_are_being_returned(factory):
     assert cases.open("alice", "P1000000001", "not_received", "还是没收到")["status"] == "closed"
 
 
+def test_a_return_opened_while_the_courier_is_asked_is_left_to_the_return(factory):
+    add_order(factory, "P1000000001", state="delivered", prices=("30.00", "20.00"))
+    cases = TopicCaseService(factory, clock=lambda: NOW)
+    ticket = cases.open("alice", "P1000000001", "not_received", "显示签收了但我没收到")["ticket"]
+    svc = service(factory)
+    first, _ = (i["id"] for i in svc.lookup_order("alice", "P1000000001")["items"])
+    svc.submit("alice", "P1000000001", "return_refund", "changed_mind", [first])  # so that one did arrive
+    decided = merchant(factory).decide_ticket(ticket["ticket_no"], True, "快递确认丢件", actor="merchant:m1")
+    assert decided["refund"]["amount"] == 2000
+    assert refunds(factory, "P1000000001") == [(2000, "alipay", "not_received")]
+
+
 def test_an_order_on_its_way_is_no_investigation(factory):
     add_order(factory, "P1000000001", state="in_transit", carrier="中通", tracking_no="ZT1")
     cases = TopicCaseService(factory, clock=lambda: NOW)

@@ -70,7 +70,8 @@ def test_queues_list_only_the_merchants_own_cases(factory, inbox):
     mine = interception_case(factory)
     theirs = other_shops_case(factory)
     assert inbox.queue_counts(MINE) == {"escalations": 0, "reviews": 0, "interceptions": 1, "returns": 0,
-                                        "merchant_cancellations": 0, "refunds": 0, "appeals": 0}
+                                        "merchant_cancellations": 0, "refunds": 0, "appeals": 0,
+                                        "changes": 0, "order_issues": 0}
     assert [row["ticket_no"] for row in inbox.cases(MINE)] == [mine]
     assert [row["ticket_no"] for row in inbox.cases(THEIRS, queue="returns")] == [theirs]
     assert inbox.cases(MINE, queue="returns") == []

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from aftersales.adapters.db import tables as t
 from aftersales.adapters.db.engine import session_factory
 from aftersales.service.errors import Conflict
+from aftersales.service.order_events import OrderEventsService
 from aftersales.service.withdrawals import WithdrawalService
 
 from .fixtures import NOW, add_order, merchant, service
@@ -23,7 +24,7 @@ def factory(database_url):
 def ask_change(factory, order_no="P1000000001", item_ids=(), wish="换成 42 码", **order) -> dict:
     add_order(factory, order_no, **order)
     asked = service(factory).submit("alice", order_no, "exchange", "ordered_by_mistake", list(item_ids),
-                                    exchange_wish=wish, conversation_id="conv-size", idempotency_key="k1")
+                                    exchange_wish=wish, conversation_id="conv-size", idempotency_key=f"k-{order_no}")
     assert asked["status"] == "under_review", asked
     return asked
 
@@ -77,19 +78,64 @@ def test_approving_changes_the_chosen_item_audits_it_and_tells_the_chat(factory)
     assert len(rows(factory, t.AuditEvent, t.AuditEvent.action == "item_changed")) == 1
 
 
-def test_a_parcel_that_left_cannot_change_and_the_case_stays_open(factory):
+@pytest.mark.parametrize("how", ["inbox", "order_event", "import"])
+def test_once_the_parcel_leaves_the_change_lapses_and_the_chat_hears_why(factory, how):
     asked = ask_change(factory)
-    merchant(factory).advance_order("P1000000001", "shipped", actor="merchant:m1", carrier="顺丰", tracking_no="SF1")
-    with pytest.raises(Conflict):
-        merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "", actor="merchant:m1")
-    items = service(factory).lookup_order("alice", "P1000000001")["items"]
-    assert [i["variant"] for i in items] == [None]
+    if how == "inbox":
+        merchant(factory).advance_order("P1000000001", "shipped", actor="merchant:m1", carrier="顺丰",
+                                        tracking_no="SF1")
+    elif how == "order_event":
+        events = OrderEventsService(factory, merchant(factory), clock=lambda: NOW)
+        events.record("shop_g", {"event_id": "e1", "order_no": "P1000000001", "type": "shipped",
+                                "occurred_at": NOW.isoformat(), "data": {"carrier": "顺丰", "tracking_no": "SF1"}})
+    else:
+        add_order(factory, "P1000000001", state="shipped", update_existing=True)
     [row] = rows(factory, t.Ticket, t.Ticket.kind == "item_change")
-    assert row.status != "resolved"
-    # Rejecting it, with the reason, is what is left; the chat hears it.
-    merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], False, "已经发货了", actor="merchant:m1")
+    assert (row.status, row.resolution) == ("resolved", "lapsed")
+    [told] = rows(factory, t.Notification, t.Notification.kind == "item_change_lapsed")
+    assert (told.conversation_id, told.payload["state"]) == ("conv-size", "shipped")
+    with pytest.raises(Conflict):  # nothing left to approve
+        merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "", actor="merchant:m1")
+    assert [i["variant"] for i in service(factory).lookup_order("alice", "P1000000001")["items"]] == [None]
+
+
+def test_a_lapsed_change_does_not_stand_in_the_way_of_an_exchange_after_delivery(factory):
+    ask_change(factory)
+    for state in ("shipped", "in_transit", "out_for_delivery", "delivered"):
+        merchant(factory).advance_order("P1000000001", state, actor="merchant:m1")
+    exchange = service(factory).submit("alice", "P1000000001", "exchange", "does_not_fit", exchange_wish="换 43 码")
+    assert exchange["status"] == "under_review" and exchange["return"]["outcome"] == "exchange"
+
+
+def test_cancelling_the_order_closes_the_change_and_only_the_shops_cancellation_is_told(factory):
+    ask_change(factory)
+    service(factory).submit("alice", "P1000000001", "cancel_refund", "changed_mind")
+    [row] = rows(factory, t.Ticket, t.Ticket.kind == "item_change")
+    assert row.resolution == "lapsed"
+    assert rows(factory, t.Notification, t.Notification.kind == "item_change_lapsed") == []  # the shopper did it
+    ask_change(factory, order_no="P1000000002")
+    merchant(factory).merchant_cancel("P1000000002", "out_of_stock", actor="merchant:m1")
+    [told] = rows(factory, t.Notification, t.Notification.kind == "item_change_lapsed")
+    assert told.payload == {"order_no": "P1000000002", "state": "cancelled"}
+
+
+def test_another_items_change_is_a_request_of_its_own(factory):
+    add_order(factory, "P1000000001", prices=("100.00", "60.00"))
+    first, second = (i["id"] for i in service(factory).lookup_order("alice", "P1000000001")["items"])
+    svc = service(factory)
+    one = svc.submit("alice", "P1000000001", "exchange", "ordered_by_mistake", [first], exchange_wish="L 码")
+    other = svc.submit("alice", "P1000000001", "exchange", "ordered_by_mistake", [second], exchange_wish="白色")
+    again = svc.submit("alice", "P1000000001", "exchange", "ordered_by_mistake", [first], exchange_wish="XL 码")
+    assert (one["status"], other["status"], again["status"]) == ("under_review", "under_review", "already_requested")
+    assert again["ticket"]["ticket_no"] == one["ticket"]["ticket_no"] != other["ticket"]["ticket_no"]
+
+
+def test_the_item_becomes_the_wish_without_the_words_asking_for_it(factory):
+    asked = ask_change(factory, wish="换成 42 码的")
+    decided = merchant(factory).decide_ticket(asked["ticket"]["ticket_no"], True, "", actor="merchant:m1")
+    assert decided["order"]["items"][0]["variant"] == "42 码"
     [told] = rows(factory, t.Notification, t.Notification.kind == "decision")
-    assert told.payload["exchange_wish"] == "换成 42 码"
+    assert (told.payload["exchange_wish"], told.payload["variant"]) == ("换成 42 码的", "42 码")
 
 
 def test_a_rejection_leaves_the_order_as_it_was(factory):

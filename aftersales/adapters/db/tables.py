@@ -209,7 +209,7 @@ class Ticket(Base):
     sla_due_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    resolution: Mapped[str | None] = mapped_column(String(32))  # approved | rejected | answered
+    resolution: Mapped[str | None] = mapped_column(String(32))  # domain.lifecycles.Resolution
     resolution_note: Mapped[str | None] = mapped_column(Text)
     # The shopper's rating of how the case was handled (1–5), asked once in the chat after it was decided.
     satisfaction_asked_at: Mapped[datetime | None]

@@ -76,7 +76,7 @@ PAID = {**ORDER, "state": "paid"}
 
 @pytest.mark.parametrize(("language", "parts", "absent"), [
     ("zh", ("发货前改尺码/颜色", "换成：黑色 42 码", "不用寄回商品", "4 小时"), ("退回运费", "吊牌")),
-    ("en", ("Change size or colour before shipping", "Instead: 黑色 42 码", "Nothing is sent back", "4 hours"),
+    ("en", ("Change size or colour before shipping", "Instead: 黑色 42 码", "nothing is sent back", "4 hours"),
      ("Return postage", "tags")),
 ])
 def test_a_change_before_shipment_is_summed_up_as_one_with_nothing_to_send_back(language, parts, absent):
@@ -94,9 +94,11 @@ def test_a_change_asked_for_is_told_with_its_case_and_the_hours_of_the_stock_che
     assert "TK261203ABCDEF" in en and "checks its stock within 4 hours" in en
 
 
-@pytest.mark.parametrize(("resolution", "part"), [("approved", "已改为：黑色 42 码"), ("rejected", "按原来的商品发货")])
+@pytest.mark.parametrize(("resolution", "part"), [("approved", "已改为：黑色 42 码（TK1）"),
+                                                   ("rejected", "没有同意把订单 P202611210000105 的商品改成“换成黑色 42 码”")])
 def test_the_shops_answer_is_told_with_what_was_asked(resolution, part):
-    update = {"kind": "decision", "refund": None, "order_no": PAID["order_no"], "payload": {"exchange_wish": "黑色 42 码"},
+    update = {"kind": "decision", "refund": None, "order_no": PAID["order_no"],
+              "payload": {"exchange_wish": "换成黑色 42 码", "variant": "黑色 42 码"},
               "ticket": {"ticket_no": "TK1", "kind": "item_change", "resolution": resolution, "resolution_note": "好"}}
     text = "\n".join(case_update_texts(update, Words("zh")))
     assert part in text and "TK1" in text and "商家说明：好" in text
@@ -104,7 +106,7 @@ def test_the_shops_answer_is_told_with_what_was_asked(resolution, part):
 
 def test_where_a_change_is_and_what_the_item_is_now():
     w = Words("zh")
-    open_case = {"ticket_no": "TK1", "kind": "item_change", "resolution": None}
+    open_case = {"ticket_no": "TK1", "kind": "item_change", "resolution": None, "created_at": None}
     [waiting] = exchange_status_texts({**PAID, "tickets": [open_case]}, w)
     assert "等商家确认库存" in waiting
     changed = {**PAID, "tickets": [{**open_case, "resolution": "approved"}],
@@ -112,3 +114,20 @@ def test_where_a_change_is_and_what_the_item_is_now():
     assert exchange_status_texts(changed, w) == ["跑步鞋 已改为：黑色 42 码。"]
     withdrawn = {**PAID, "tickets": [{**open_case, "resolution": "withdrawn"}]}
     assert exchange_status_texts(withdrawn, w) == []
+    # Once the order has left, its items are what they are: no word of a stock check any more.
+    assert exchange_status_texts({**PAID, "state": "shipped", "tickets": [open_case]}, w) == []
+    # Of several changes, the newest says where things are.
+    older = {**open_case, "ticket_no": "TK0", "resolution": "rejected", "created_at": "2026-12-01T00:00:00+00:00"}
+    newer = {**open_case, "created_at": "2026-12-02T00:00:00+00:00"}
+    assert exchange_status_texts({**PAID, "tickets": [newer, older]}, w) == [waiting]
+
+
+@pytest.mark.parametrize(("state", "part"), [("shipped", "已经发出了"), ("cancelled", "已取消")])
+def test_a_change_overtaken_by_the_order_is_told_why(state, part):
+    update = {"kind": "item_change_lapsed", "refund": None, "order_no": PAID["order_no"],
+              "payload": {"order_no": PAID["order_no"], "state": state},
+              "ticket": {"ticket_no": "TK1", "kind": "item_change", "resolution": "lapsed", "resolution_note": None}}
+    for language in ("zh", "en"):
+        [text] = case_update_texts(update, Words(language))
+        assert "TK1" in text and PAID["order_no"] in text
+    assert part in case_update_texts(update, Words("zh"))[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aftersales.domain.item_changes import variant_from_wish
 from aftersales.entrypoints.web.inbox.words import _, label, latin_gap, words, yuan
 
 
@@ -74,9 +75,9 @@ def _what_it_carries_out(ticket: dict[str, Any], order: dict[str, Any] | None) -
     if action == "change_item":
         ids = set(pending.get("item_ids") or [])
         titles = [i["title"] for i in (order or {}).get("items", []) if i["id"] in ids] or [_("所选商品")]
-        return _("同意＝有货：订单上的“{items}”改为“{wish}”，请按新规格发货（已发出的订单不能再改）。"
+        return _("同意＝有货（同款同价）：订单上的“{items}”改为“{variant}”，请按新规格发货（已发出的订单不能再改）。"
                  "拒绝＝没货或不能改：订单照常按原商品发货，顾客会收到您的说明。",
-                 items="、".join(titles), wish=pending.get("wish") or "")
+                 items="、".join(titles), variant=variant_from_wish(pending.get("wish") or ""))
     if ticket.get("kind") in ("refund_failed", "refund_unanswered"):
         return _("退款没有到账：请核对支付渠道后联系顾客；处理完毕后点“同意”关闭工单。")
     return _("同意或拒绝都不改变订单：关闭工单，并把您的说明发给顾客。")

@@ -185,6 +185,11 @@ def timeline_sentence(event: dict[str, Any]) -> str:
         inspected = {"refunded": _("验货通过，已发起退款"), "rejected": _("验货后不退款"),
                      "received": _("换货商品待寄出")}.get(str(after.get("status")))
         return _with(_("{who}确认收到退货 {ref}", who=who, ref=ref), inspected, _note(after.get("decision_note")))
+    if action == "item_changed":
+        earlier = before.get("variants") or {}
+        now_as = [str(v) for k, v in (after.get("variants") or {}).items() if earlier.get(k) != v]
+        return _with(_("{who}确认有货，改了商品的尺码/颜色", who=who),
+                     _("改为“{variant}”", variant=joined(now_as)) if now_as else None)
     if action == "attempts_locked":
         until = local_time(after.get("locked_until"))
         return _with(_("核对这个订单失败的次数过多"),
