@@ -34,7 +34,7 @@ help:
 	@echo "make lint    ruff"
 	@echo "make nlu-report   real shoppers' dev set + held-out sets, three engines → reports/nlu.md (~20 min)"
 	@echo "make language-report   one model for both languages vs one per language → reports/languages.md"
-	@echo "make bench   whole-system benchmark beside Rasa's starter bot → bench/results/ (~20 min)"
+	@echo "make bench   whole-system benchmark beside Rasa's starter bot → bench/results/, README table (~12 min)"
 
 # -- environments (from the lock files) ---------------------------------------------------------
 # .bytecode (uv's --compile-bytecode): every start of a server otherwise compiles each module it imports

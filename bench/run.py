@@ -23,6 +23,7 @@ Writes bench/results/<timestamp>/results.md, results.json and latency.png, and b
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -56,10 +57,12 @@ from bench.processes import (  # noqa: E402
     wait_until,
     with_descendants,  # noqa: E402
 )
+from bench.readme import LEVELS, write_readme  # noqa: E402
 from bench.report import LevelResult, Turn, write_report  # noqa: E402
 from bench.scenarios import STARTER_TURNS, Scenarios  # noqa: E402
 
 BOT_RASA = ROOT / ".venv-bot" / "bin" / "rasa"
+DEFAULT_OUT = ROOT / "bench" / "results"
 TOKEN_SECRET = "bench-token-secret-" + "x" * 20
 API_TOKEN = "bench-api-token-" + "x" * 20
 CUSTOMER = {"id": "c_bench", "name": "压测顾客", "phone": "13800009999"}
@@ -274,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=0, help="per level (default: max(10, 2×level))")
     parser.add_argument("--long-turns", type=int, default=100)
     parser.add_argument("--no-training", action="store_true", help="skip the two training-time measurements")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--soak-minutes", type=float, default=5.0, help="0 skips the soak")
     parser.add_argument("--soak-concurrency", type=int, default=5)
     parser.add_argument("--replicas", type=int, default=1,
@@ -341,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     report = write_report(out, levels, extras)
     latest = args.out / ("latest.md" if args.replicas == 1 else "scaled.md")
     latest.write_text(report.replace("](latency.png)", f"]({out.name}/latency.png)"), encoding="utf-8")
+    if args.replicas == 1 and set(LEVELS) <= set(args.levels) and args.out == DEFAULT_OUT:
+        write_readme(ROOT / "README.md", json.loads((out / "results.json").read_text(encoding="utf-8")))
     print(report)
     print(f"\nwritten to {out}/")
     return 0

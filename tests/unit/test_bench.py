@@ -150,3 +150,31 @@ def test_a_starter_that_used_no_measurable_cpu_gives_no_ratio(tmp_path):
               "load_starter": 2.0, "parse_ours": 7.0, "parse_starter": 14.0, "long_early": 20.0, "long_late": 21.0}
     text = write_report(tmp_path, [level("aftersales", 1, 10, total_cpu_s=0.25), level("starter", 1, 10)], extras)
     assert "| 1 | 1.00 | 1.00 | — |" in text
+
+
+def test_the_readmes_performance_table_is_the_latest_runs():
+    from bench.readme import BEGIN, END, latest_results, targets_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme[readme.index(BEGIN) + len(BEGIN):readme.index(END)].strip()
+    assert shown == targets_table(latest_results(ROOT / "bench" / "results"))
+
+
+def test_the_targets_table_says_which_target_a_run_met(tmp_path):
+    from bench.readme import targets_table, write_readme
+
+    def row(system, n, cpu, p50, rate, rss):
+        return {"system": system, "concurrency": n, "total_cpu_ms_per_turn": cpu, "p50_ms": p50,
+                "messages_per_s": rate, "rasa_rss_mb": rss}
+
+    results = {"ours": "aftersales", "when": "now", "machine": "2 cores", "profile": "SQLite", "long_early": 10.0,
+               "long_late": 12.0, "load_ours": 4.0, "load_starter": 30.0, "train_ours": 20.0, "train_starter": 50.0,
+               "levels": [*(row("aftersales", n, 10.0, 10.0, 50.0, 300) for n in (1, 10, 50)),
+                          *(row("starter", n, 24.0, 25.0, 20.0, 1000) for n in (1, 10, 50))]}
+    table = targets_table(results)
+    assert "| ×0.42 / ×0.42 / ×0.42 | ≤ ×0.5 | met |" in table  # CPU: 10 against 24 ms
+    assert "| ×1.20 | ≤ ×1.1 | **not met** |" in table  # the long conversation: 12 against 10 ms
+    readme = tmp_path / "README.md"
+    readme.write_text("before\n<!-- bench-table -->\nold\n<!-- /bench-table -->\nafter\n", encoding="utf-8")
+    write_readme(readme, results)
+    assert readme.read_text(encoding="utf-8") == f"before\n<!-- bench-table -->\n{table}\n<!-- /bench-table -->\nafter\n"
