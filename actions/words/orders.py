@@ -9,6 +9,7 @@ from typing import Any
 from actions.contracts import Decision, Item, Order, RefundStatus
 from actions.words import Words
 from aftersales.domain.cases import ITEM_CHANGE_KIND
+from aftersales.domain.model import BEFORE_SHIPMENT_STATES
 from aftersales.domain.policy import ITEM_CHANGE
 
 
@@ -109,7 +110,7 @@ def exchange_status_texts(order: Order, w: Words) -> list[str]:
     changes = [tk for tk in order["tickets"] if tk["kind"] == ITEM_CHANGE_KIND]
     newest = max(changes, key=lambda tk: tk["created_at"] or "", default=None)
     # Only while it can still matter: once the order has left, the items are what they are.
-    if newest and order["state"] in ("pending_payment", "paid") and newest["resolution"] in (None, "rejected"):
+    if newest and order["state"] in BEFORE_SHIPMENT_STATES and newest["resolution"] in (None, "rejected"):
         texts.append(w(f"item_change_status.{'open' if newest['resolution'] is None else 'rejected'}",
                        ref=newest["ticket_no"]))
     texts += [w("item_change_status.changed", title=i["title"], variant=i["variant"])

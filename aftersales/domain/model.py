@@ -101,6 +101,8 @@ _TRANSITIONS: dict[Fulfillment, dict[OrderState, frozenset[OrderState]]] = {
 }
 
 SHIPPING_STATES = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.OUT_FOR_DELIVERY})
+# Not yet handed to a courier: what is on the order can still change (its items, its address).
+BEFORE_SHIPMENT_STATES = frozenset({OrderState.PENDING_PAYMENT, OrderState.PAID})
 # The order's timestamp that records reaching a state.
 STATE_TIMESTAMP = {OrderState.PAID: "paid_at", OrderState.SHIPPED: "shipped_at", OrderState.DELIVERED: "delivered_at",
                    OrderState.REDEEMED: "redeemed_at", OrderState.COMPLETED: "completed_at"}

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from aftersales.domain.model import (
+    BEFORE_SHIPMENT_STATES,
     SHIPPING_STATES,
     CustomerHistory,
     Fault,
@@ -316,7 +317,7 @@ class _Rules:
         outcome = self.request.outcome
         if order.fulfillment is Fulfillment.VIRTUAL:
             return self.refuse("virtual_goods_not_returnable", Outcome.CANCEL_REFUND)
-        if state in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+        if state in BEFORE_SHIPMENT_STATES:
             return self.change_item() if outcome is Outcome.EXCHANGE else self.refuse("not_shipped_yet",
                                                                                       Outcome.CANCEL_REFUND)
         if outcome is Outcome.EXCHANGE and not profile.exchange_enabled:

@@ -17,7 +17,7 @@ from aftersales.adapters.db import tables as t
 from aftersales.adapters.policy_files import load_profile
 from aftersales.domain import cases, order_numbers
 from aftersales.domain.lifecycles import IllegalTransition, Lifecycle, Resolution, TicketStatus
-from aftersales.domain.model import Fault, OrderState, PaymentChannel, check_transition
+from aftersales.domain.model import BEFORE_SHIPMENT_STATES, Fault, OrderState, PaymentChannel, check_transition
 from aftersales.domain.policy import refund_amount
 from aftersales.domain.profile import Eta, PolicyProfile
 from aftersales.domain.refunds import RefundStatus
@@ -97,7 +97,7 @@ def lapse_item_changes(uow: UnitOfWork, order: t.Order, now: datetime, actor: st
     """Once an order has left (shipped, or cancelled), a size or colour change still waiting for the
     shop can no longer happen: its case closes, audited, and the chat hears why — unless the shopper
     closed it themselves by cancelling."""
-    if OrderState(order.state) in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+    if OrderState(order.state) in BEFORE_SHIPMENT_STATES:
         return
     for ticket in order.tickets:
         if ticket.kind != cases.ITEM_CHANGE_KIND or ticket.status == TicketStatus.RESOLVED:

@@ -15,7 +15,7 @@ from aftersales.domain import order_numbers
 from aftersales.domain.appeals import APPEAL_KIND
 from aftersales.domain.item_changes import variant_from_wish
 from aftersales.domain.lifecycles import RETURN_OPEN, InterceptionStatus, Resolution, ReturnStatus, TicketStatus
-from aftersales.domain.model import STATE_TIMESTAMP, OrderState, Outcome, PaymentChannel
+from aftersales.domain.model import BEFORE_SHIPMENT_STATES, STATE_TIMESTAMP, OrderState, Outcome, PaymentChannel
 from aftersales.service.appeals import decision_news
 from aftersales.service.base import OrderService, advance, assignee_of, lapse_item_changes, open_case, parse_enum
 from aftersales.service.errors import Conflict, InvalidInput, NotFound
@@ -83,7 +83,8 @@ class MerchantService(OrderService):
                 investigation = LOGISTICS_INVESTIGATION in (ticket.kind, ticket.appeal_of and ticket.appeal_of.kind)
                 items = tuple(ticket.pending_action["item_ids"])
                 if investigation:  # what was returned or sent back since did reach the shopper
-                    items = tuple(i for i in items if i in never_received_items(order))
+                    never_received = set(never_received_items(order))
+                    items = tuple(i for i in items if i in never_received)
                     if not items:
                         raise Conflict(f"every item of order {order.order_no} is refunded or being returned now: "
                                        "nothing a lost parcel would refund; reject the case and say why")
@@ -128,13 +129,13 @@ class MerchantService(OrderService):
         only while nothing has left; a shipped parcel holds the listed item."""
         ids = set(ticket.pending_action.get("item_ids") or [])
         items = [i for i in order.items if i.id in ids and i.cancelled_at is None]
-        if order.state not in (OrderState.PENDING_PAYMENT, OrderState.PAID):
+        if OrderState(order.state) not in BEFORE_SHIPMENT_STATES:
             raise Conflict(f"order {order.order_no} is {order.state} now: it left with the items as listed")
         if not items:
             raise Conflict(f"the items of this change on order {order.order_no} were cancelled since")
-        before = order_facts(order)
+        before, variant = order_facts(order), variant_from_wish(ticket.pending_action["wish"])
         for item in items:
-            item.variant = variant_from_wish(ticket.pending_action["wish"])
+            item.variant = variant
         uow.audit(now, actor, "item_changed", "order", order.order_no, before, order_facts(order))
 
     def merchant_cancel(self, order_no: str, reason: str, actor: str,
