@@ -17,6 +17,8 @@ features from bot_extensions.text.for_char_ngrams, which carry typos, unsegmente
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -94,6 +96,7 @@ class _LinearModel(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self.model = model
+        self._scorer: _Scorer | None = None  # built on first use from the loaded model
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -115,15 +118,20 @@ class _LinearModel(GraphComponent):
                                         solver=self.config["solver"], random_state=2611)
         classifier.fit(x, labels)
         self.model = {"words": words, "chars": chars, "classifier": classifier}
+        self._scorer = None
         with self._storage.write_to(self._resource) as directory:
             estimator_files.dump(self.model, directory)
 
     def probabilities(self, messages: list[Message]) -> tuple[np.ndarray, list[str]]:
+        """Each message's probability per class, in the order of the returned classes."""
         assert self.model is not None
-        x = scipy.sparse.hstack([self.model["words"].transform([word_string(m) for m in messages]),
-                                 self.model["chars"].transform([for_char_ngrams(m.get(TEXT)) for m in messages])])
+        if self._scorer is None:
+            self._scorer = _Scorer.of(self.model)
         classifier = self.model["classifier"]
-        return classifier.predict_proba(x.tocsr()), list(classifier.classes_)
+        if self._scorer is not None:
+            rows = [self._scorer.probabilities(word_string(m), for_char_ngrams(m.get(TEXT))) for m in messages]
+            return np.vstack(rows), list(classifier.classes_)
+        return _sklearn_probabilities(self.model, messages), list(classifier.classes_)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -146,6 +154,87 @@ class _LinearModel(GraphComponent):
         probabilities, classes = self.probabilities(messages)
         return [sorted(zip(classes, map(float, row), strict=True), key=lambda pair: -pair[1])[:RANKING_LENGTH]
                 for row in probabilities]
+
+
+def _sklearn_probabilities(model: dict[str, Any], messages: list[Message]) -> np.ndarray:
+    """scikit-learn's own computation of what _Scorer computes (the reference its tests compare with)."""
+    x = scipy.sparse.hstack([model["words"].transform([word_string(m) for m in messages]),
+                             model["chars"].transform([for_char_ngrams(m.get(TEXT)) for m in messages])])
+    return np.asarray(model["classifier"].predict_proba(x.tocsr()))
+
+
+@dataclass(frozen=True)
+class _Features:
+    """One vectorizer's part of the features: its analyzer, vocabulary and IDF weights, and where its
+    columns start in the classifier's coefficients."""
+
+    analyze: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int
+    sublinear_tf: bool
+
+    def weights(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The message's column numbers and TF-IDF weights (l2-normalized), as the vectorizer's
+        `transform` computes them; None when no feature of it is in the vocabulary."""
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for feature in self.analyze(text):
+            index = vocabulary.get(feature)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return None
+        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        weights = tf * self.idf[columns]
+        norm = np.sqrt(np.dot(weights, weights))
+        if norm > 0.0:
+            weights /= norm
+        return columns + self.offset, weights
+
+
+@dataclass(frozen=True)
+class _Scorer:
+    """The fitted vectorizers and one-vs-rest logistic regression, applied to one message with NumPy
+    alone: the same numbers as scikit-learn's `transform` + `predict_proba` (to rounding), without
+    the sparse-matrix construction and input checks that were four fifths of the NLU's time per turn
+    (py-spy; tests/bot_runtime/test_nlu_engine.py compares both on every training example)."""
+
+    parts: tuple[_Features, ...]
+    coef: np.ndarray  # classes × features
+    intercept: np.ndarray
+
+    @classmethod
+    def of(cls, model: dict[str, Any]) -> _Scorer | None:
+        """None for what this does not compute the way scikit-learn does (then scikit-learn runs)."""
+        words, chars, classifier = model["words"], model["chars"], model["classifier"]
+        vectorizers = (words, chars)
+        if (classifier.coef_.shape[0] < 2 or classifier.solver != "liblinear"
+                or getattr(classifier, "multi_class", "auto") not in ("auto", "ovr")
+                or any(v.binary or v.norm != "l2" or not v.use_idf for v in vectorizers)):
+            return None
+        parts, offset = [], 0
+        for vectorizer in vectorizers:
+            vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+            parts.append(_Features(vectorizer.build_analyzer(), vocabulary, np.asarray(vectorizer.idf_, np.float64),
+                                   offset, bool(vectorizer.sublinear_tf)))
+            offset += len(vocabulary)
+        if offset != classifier.coef_.shape[1]:
+            return None
+        return cls(tuple(parts), np.asarray(classifier.coef_, np.float64), np.asarray(classifier.intercept_, np.float64))
+
+    def probabilities(self, word_text: str, char_text: str) -> np.ndarray:
+        decision = self.intercept.copy()
+        for part, text in zip(self.parts, (word_text, char_text), strict=True):
+            found = part.weights(text)
+            if found is not None:
+                columns, weights = found
+                decision += self.coef[:, columns] @ weights
+        probabilities = 1.0 / (1.0 + np.exp(-decision))  # one vs rest, normalized as scikit-learn does
+        return probabilities / probabilities.sum()
 
 
 def _load_skops(path: Any) -> dict[str, Any]:

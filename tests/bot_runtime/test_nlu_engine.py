@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.core.actions.action import ActionRetrieveResponse
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -163,3 +164,35 @@ def test_a_named_parcel_is_the_return_sent_back_unless_the_message_asks_somethin
     assert message.get("intent")["name"] == becomes
     [unnamed] = ParcelMeansReturnShipped().process([parsed("我要退货", "return_goods", [])])
     assert unnamed.get("intent")["name"] == "return_goods"
+
+
+EDGE_TEXTS = ["", " ", "😀😀", "a" * 10_000, "退" * 3000, "<b>退款</b>", "\x00\x07退款\u200b", "P202611210000105",
+              "I want my money back for order 8023946572118", "發票怎麼開", "好的谢谢"]
+
+
+def test_the_numpy_scorer_computes_what_scikit_learn_computes_on_all_of_our_training_data(pipeline):
+    """The classifier of every turn (linear_nlu._Scorer) against scikit-learn's transform and
+    predict_proba, on the project's whole NLU data: the same probabilities to rounding, so
+    the same ranking."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot_extensions.linear_nlu import _Scorer, _sklearn_probabilities
+
+    storage, context, tokenizer = pipeline
+    data = TrainingData().merge(*(load_data(str(path)) for path in sorted((ROOT / "data").glob("nlu*.yml"))))
+    tokenizer.process_training_data(data)
+    resource = Resource("intents")
+    config = LinearIntentClassifier.get_default_config()
+    # Trained on a third (seconds, not a minute), asked about all: most messages were never seen.
+    LinearIntentClassifier.create(config, storage, resource, context).train(TrainingData(data.training_examples[::3]))
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    edge = [Message(data={"text": text}) for text in EDGE_TEXTS]
+    tokenizer.process(edge)
+    messages = [m for m in data.intent_examples if m.get("text")] + edge
+    scorer = _Scorer.of(loaded.model)
+    assert scorer is not None  # the model of config.yml is one it computes
+    ours, _ = loaded.probabilities(messages)
+    reference = _sklearn_probabilities(loaded.model, messages)
+    assert ours.shape == reference.shape and len(messages) > 1000
+    assert np.abs(ours - reference).max() < 1e-9
+    assert (ours.argmax(axis=1) == reference.argmax(axis=1)).all()
