@@ -224,7 +224,8 @@ class _Scorer:
             offset += len(vocabulary)
         if offset != classifier.coef_.shape[1]:
             return None
-        return cls(tuple(parts), np.asarray(classifier.coef_, np.float64), np.asarray(classifier.intercept_, np.float64))
+        return cls(tuple(parts), np.asarray(classifier.coef_, np.float64),
+                   np.asarray(classifier.intercept_, np.float64))
 
     def probabilities(self, word_text: str, char_text: str) -> np.ndarray:
         decision = self.intercept.copy()
