@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -196,3 +198,63 @@ def test_a_runner_builds_the_graph_for_its_targets_once(tmp_path, monkeypatch):
     assert "unused" not in results[0]
     assert runner.run(inputs={"value": 0}, targets=["plus_one"]) == {"plus_one": 1}
     assert walked == [["plus_ten"], ["plus_one"]]  # once per set of targets
+
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "aftersales.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def rule_policy():
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    assert MODEL.exists(), "no trained model in models/ (make train)"
+    agent = Agent.load(str(MODEL))
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return next(node._component for node in nodes if isinstance(node._component, RulePolicy))
+
+
+def conversations(lookup: dict[str, str]) -> list[list[dict]]:
+    """Conversation states to ask the rule table about: each rule's own states, the same after a long
+    history of other rules' states (past the longest rule), cut short, and with a slot changed."""
+    rules = [json.loads(key) for key in sorted(lookup)]
+    history = [state for rule in rules[:12] for state in rule]
+    asked = []
+    for rule in rules:
+        asked += [rule, history + rule, rule[1:], history[-3:] + rule[:-1]]
+        changed = json.loads(json.dumps(rule))
+        if changed and changed[-1].get("slots"):
+            name = next(iter(changed[-1]["slots"]))
+            changed[-1]["slots"][name] = [0.5]
+        asked.append(changed)
+    return [[{part: {k: tuple(v) if isinstance(v, list) else v for k, v in features.items()}
+              for part, features in state.items()} for state in states] for states in asked]
+
+
+def test_the_rule_policy_finds_the_rules_that_rasa_finds(rule_policy):
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    rasas = RulePolicy._get_possible_keys.__wrapped__
+    lookups = [table for table in rule_policy.lookup.values() if isinstance(table, dict) and table]
+    assert sum(len(table) for table in lookups) > 100  # the trained model's rules
+    compared = 0
+    for lookup in lookups:
+        for states in conversations(lookup):
+            expected = rasas(rule_policy, lookup, states)
+            assert rule_policy._get_possible_keys(lookup, states) == expected
+            assert rule_policy._get_possible_keys(lookup, states) == expected  # and again, from memory
+            compared += 1
+    assert compared > 500
+
+
+def test_rules_kept_in_memory_go_when_the_rule_table_changes(rule_policy):
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    lookup = dict(next(table for table in rule_policy.lookup.values() if isinstance(table, dict) and table))
+    states = conversations(lookup)[0]
+    before = rule_policy._get_possible_keys(lookup, states)
+    assert before
+    for key in before:
+        del lookup[key]  # what training does to a table between predictions
+    assert rule_policy._get_possible_keys(lookup, states) == RulePolicy._get_possible_keys.__wrapped__(
+        rule_policy, lookup, states) == set()
