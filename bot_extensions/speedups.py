@@ -34,6 +34,13 @@ in-process without changing behaviour:
    `_is_rule_applicable` says so for a turn beyond a rule's length), so only that many recent turns
    can filter anything; and for the same recent turns the answer is the same, so it is kept (a
    bounded memo per rule table). tests/bot_runtime/test_speedups.py compares it with Rasa's.
+7. A third of a conversation's events set a slot to the value it already has (an action clearing
+   what is already clear). Each is stored, sent to the action server with every call, and replayed
+   by every copy of the tracker, several a turn. Such events in an action server's answer are
+   dropped: they change no state. Kept always: `requested_slot` (a form reads the event itself), a
+   slot the tracker just received as a candidate (a form's validation confirms it by setting it
+   again), and everything after an event other than a message or a slot (a reset, a restart: the
+   slot's value before it no longer tells).
 
 Installed when the rasa server imports bot_extensions (channels, NLU component)."""
 
@@ -52,6 +59,7 @@ def install() -> None:
     _send_domain_on_request()
     _build_run_graphs_once()
     _remember_applicable_rules()
+    _drop_unchanged_slots()
 
 
 def _compile_action_response_validator() -> None:
@@ -300,3 +308,41 @@ def _remember_applicable_rules() -> None:
 
     _get_possible_keys.__wrapped__ = original  # type: ignore[attr-defined]  # Rasa's, for the tests
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+
+
+def unchanged_slots_dropped(tracker: Any, events: list[Any]) -> list[Any]:
+    """`events` (an action server's answer, as Rasa's RemoteAction returns them) without the slot
+    events that set a slot to the value it has at that point (section 7 of this module's docstring)."""
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import BotUttered, SlotSet
+
+    candidates = set()
+    for event in reversed(tracker.events):
+        if not isinstance(event, SlotSet):
+            break
+        candidates.add(event.key)
+    values: dict[str, Any] = {}
+    kept = []
+    for index, event in enumerate(events):
+        if isinstance(event, SlotSet):
+            slot = tracker.slots.get(event.key)
+            if slot is not None and event.key != REQUESTED_SLOT and event.key not in candidates:
+                current = values.get(event.key, slot.value)
+                if type(current) is type(event.value) and current == event.value:
+                    continue
+            values[event.key] = event.value
+        elif not isinstance(event, BotUttered):
+            return kept + events[index:]
+        kept.append(event)
+    return kept
+
+
+def _drop_unchanged_slots() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    original_run = RemoteAction.run
+
+    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+        return unchanged_slots_dropped(tracker, await original_run(self, output_channel, nlg, tracker, domain))
+
+    RemoteAction.run = run  # type: ignore[method-assign]

@@ -258,3 +258,48 @@ def test_rules_kept_in_memory_go_when_the_rule_table_changes(rule_policy):
         del lookup[key]  # what training does to a table between predictions
     assert rule_policy._get_possible_keys(lookup, states) == RulePolicy._get_possible_keys.__wrapped__(
         rule_policy, lookup, states) == set()
+
+
+def slot_tracker(*applied):
+    from rasa.shared.core.slots import BooleanSlot, TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    slots = [TextSlot("order_no", mappings=[]), TextSlot("reason", mappings=[]), BooleanSlot("confirmed", mappings=[]),
+             TextSlot("requested_slot", mappings=[])]
+    tracker = DialogueStateTracker("shopper", slots)
+    for event in applied:
+        tracker.update(event)
+    return tracker
+
+
+def test_an_action_servers_slot_events_that_change_nothing_are_dropped_and_the_rest_kept():
+    from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
+
+    from bot_extensions.speedups import unchanged_slots_dropped
+
+    said = BotUttered("好的")
+    tracker = slot_tracker(SlotSet("reason", "wrong_item"), SlotSet("confirmed", True), UserUttered("拍错了"),
+                           ActionExecuted("after_sales_form"))
+    answer = [said, SlotSet("order_no", None), SlotSet("reason", "wrong_item"), SlotSet("confirmed", 1),
+              SlotSet("requested_slot", None), SlotSet("reason", None), SlotSet("reason", "wrong_item"),
+              SlotSet("not_in_domain", None)]
+    assert unchanged_slots_dropped(tracker, answer) == [
+        said, SlotSet("confirmed", 1),  # 1 is not True: another value
+        SlotSet("requested_slot", None),  # a form reads it from the events
+        SlotSet("reason", None), SlotSet("reason", "wrong_item"),  # each changes what the one before left
+        SlotSet("not_in_domain", None)]
+    # After a reset, what a slot held before tells nothing: all of the rest stays.
+    assert unchanged_slots_dropped(tracker, [SlotSet("order_no", None), AllSlotsReset(), SlotSet("reason", "wrong_item")]
+                                   ) == [AllSlotsReset(), SlotSet("reason", "wrong_item")]
+
+
+def test_a_forms_validation_confirming_a_candidate_keeps_it():
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+
+    from bot_extensions.speedups import unchanged_slots_dropped
+
+    # Rasa hands the form's validation a tracker with the message's slot candidates applied at the end.
+    tracker = slot_tracker(UserUttered("P202611210000105"), ActionExecuted("action_extract_slots"),
+                           SlotSet("order_no", "P202611210000105"))
+    assert unchanged_slots_dropped(tracker, [SlotSet("order_no", "P202611210000105"), SlotSet("reason", None)]) == [
+        SlotSet("order_no", "P202611210000105")]
