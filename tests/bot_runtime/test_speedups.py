@@ -303,3 +303,27 @@ def test_a_forms_validation_confirming_a_candidate_keeps_it():
                            SlotSet("order_no", "P202611210000105"))
     assert unchanged_slots_dropped(tracker, [SlotSet("order_no", "P202611210000105"), SlotSet("reason", None)]) == [
         SlotSet("order_no", "P202611210000105")]
+
+
+@pytest.mark.parametrize("value", [
+    {"text": "我要退款 P202611210000105", "slots": {"confirmed": True, "amount": 12.5, "none": None}},
+    {"events": [{"event": "user", "text": "<b>\\u0000\x07 \"quoted\" / slash", "n": 2 ** 62}], "empty": []},
+    {"nan": float("nan")}, {"set": {1}}, {"huge": 2 ** 70}, {1: "int key"},
+])
+def test_request_bodies_read_back_as_the_standard_library_writes_them(value):
+    import json
+    import math
+
+    from bot_extensions.speedups import json_text
+
+    try:
+        expected = json.loads(json.dumps(value))
+    except TypeError:  # what the standard library cannot write either
+        with pytest.raises(TypeError):
+            json_text(value)
+        return
+    read = json.loads(json_text(value))
+    if "nan" in value:
+        assert math.isnan(read["nan"])
+    else:
+        assert read == expected
