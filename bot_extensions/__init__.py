@@ -26,11 +26,12 @@ def patches_wanted(rasa_version: str, setting: str | None) -> bool:
 if importlib.util.find_spec("rasa") is not None:
     _version = importlib.metadata.version("rasa")
     if patches_wanted(_version, os.environ.get(PATCHES_SETTING)):
-        from bot_extensions import lazy_channels, lazy_tensorflow, speedups, tracker_reads
+        from bot_extensions import dialogue_speedups, lazy_channels, lazy_tensorflow, speedups, tracker_reads
 
         lazy_tensorflow.install()  # first: the others import Rasa
         lazy_channels.install()  # before anything imports rasa.core.channels
         speedups.install()
+        dialogue_speedups.install()
         tracker_reads.install()
     elif _version != PATCHED_RASA:
         log.warning("Rasa %s is not %s, the release bot_extensions' patches are made for: running without them "

@@ -25,34 +25,13 @@ in-process without changing behaviour:
    server that does not hold that domain answers 449, and the call is repeated once with the domain,
    which that server then keeps. So each action-server process gets the domain once per model.
    The body is written by ujson (`json_text`), not the standard library's encoder.
-5. Each graph run (NLU once a turn, the policies once per predicted action) derived the part of the
-   graph its targets need by walking the schema recursively, shared dependencies again and again
-   (4 % of the CPU). A runner's schema does not change after loading, so the graph for a set of
-   targets is built once per runner, and run in dependency order without dask's scheduler
-   (`run_in_order`: the same results, compared with dask's in the tests).
-6. The rule policy finds the rules that apply by filtering all its rules against every turn of the
-   conversation, newest first (13 % of the CPU, two or three predictions a turn, more the longer the
-   conversation). Past the longest rule, every remaining rule applies to every turn (Rasa's
-   `_is_rule_applicable` says so for a turn beyond a rule's length), so only that many recent turns
-   can filter anything; and for the same recent turns the answer is the same, so it is kept (a
-   bounded memo per rule table). tests/bot_runtime/test_speedups.py compares it with Rasa's.
-7. A third of a conversation's events set a slot to the value it already has (an action clearing
+5. A third of a conversation's events set a slot to the value it already has (an action clearing
    what is already clear). Each is stored, sent to the action server with every call, and replayed
    by every copy of the tracker, several a turn. Such events in an action server's answer are
    dropped: they change no state. Kept always: `requested_slot` (a form reads the event itself), a
    slot the tracker just received as a candidate (a form's validation confirms it by setting it
    again), and everything after an event other than a message or a slot (a reset, a restart: the
    slot's value before it no longer tells).
-8. Every message's parse asks whether the domain is empty, which Rasa answers by building an
-   empty Domain to compare with (a sixth of the parse). The empty domain's content is built once.
-9. Each call to the action server writes the tracker's state, whose active form Rasa turns into a
-   dict with `dataclasses.asdict` — a deep copy of the message that started the form, every call
-   (5 % of the CPU). The form's four fields are taken as they are instead, as the events' own
-   dicts already are (Rasa shares their parse data the same way).
-10. Every copy of a tracker (several a turn: before each action, for each form step, for the
-   policies) copies each of the ~90 slots with `copy.copy`, the generic protocol (6 % of the CPU).
-   A slot is a plain object: its copy is a new instance with the same attributes, made directly.
-
 Installed when the rasa server imports bot_extensions (channels, NLU component)."""
 
 from __future__ import annotations
@@ -68,12 +47,7 @@ def install() -> None:
     _cache_event_type_lookup()
     _keep_endpoint_sessions()
     _send_domain_on_request()
-    _build_run_graphs_once()
-    _remember_applicable_rules()
     _drop_unchanged_slots()
-    _empty_domain_once()
-    _active_loop_as_it_is()
-    _copy_slots_directly()
 
 
 def _compile_action_response_validator() -> None:
@@ -270,97 +244,6 @@ def _send_domain_on_request() -> None:
     RemoteAction.run = run  # type: ignore[method-assign]
 
 
-def _build_run_graphs_once() -> None:
-    import logging
-
-    from rasa.engine.exceptions import GraphRunError
-    from rasa.engine.runner.dask import DaskGraphRunner, logger
-
-    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
-            targets: list[str] | None = None) -> dict[str, Any]:
-        """Rasa's `DaskGraphRunner.run`, with the graph for these targets kept on the runner."""
-        run_targets = targets if targets else self._graph_schema.target_names
-        built = self.__dict__.setdefault("_graphs_by_targets", {})
-        key = tuple(run_targets)
-        if key not in built:
-            built[key] = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
-        run_graph = dict(built[key])  # a copy: the inputs go into it
-        if inputs:
-            self._add_inputs_to_graph(inputs, run_graph)
-        if logger.isEnabledFor(logging.DEBUG):  # Rasa formatted the inputs (the tracker) every run
-            logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}.")
-        try:
-            return dict(run_in_order(run_graph, run_targets))
-        except RuntimeError as e:
-            raise GraphRunError("Error running runner.") from e
-
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
-
-
-def run_in_order(graph: dict[str, Any], targets: list[str]) -> list[Any]:
-    """What `dask.get` (dask's synchronous scheduler, Rasa's choice) computes for a graph of Rasa's
-    shape: a node is `(callable, *names of the nodes it needs)`, an input is a plain value (Rasa
-    writes `(name, value)`); a name that is no node is passed as it is, as dask passes it. Each node
-    runs once, after what it needs. Dask's scheduling around each node (ordering, queues, callbacks)
-    was half of the NLU's time per message and a fifth of each prediction's."""
-    done: dict[str, Any] = {}
-
-    def value_of(key: str) -> Any:
-        if key in done:
-            return done[key]
-        task = graph[key]
-        if isinstance(task, tuple) and task and callable(task[0]):
-            arguments = [value_of(name) if isinstance(name, str) and name in graph else name for name in task[1:]]
-            done[key] = task[0](*arguments)
-        else:
-            done[key] = task
-        return done[key]
-
-    return [value_of(target) for target in targets]
-
-
-# Distinct recent conversation states whose applicable rules are kept, per rule table: a few per
-# step of each rule and form, so in practice every state the bot meets; bounded for a long-running server.
-APPLICABLE_RULES_KEPT = 20_000
-
-
-def _frozen(states: list[dict[str, Any]]) -> tuple[Any, ...]:
-    """States (turn → sub-state → feature → str or tuple) as a hashable key, equal exactly when the
-    states are equal; TypeError for a value that is not hashable."""
-    return tuple(tuple((part, tuple(sorted(features.items()))) for part, features in sorted(state.items()))
-                 for state in states)
-
-
-def _remember_applicable_rules() -> None:
-    from rasa.core.policies.rule_policy import RulePolicy
-
-    original = RulePolicy._get_possible_keys
-
-    def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[Any]) -> set[str]:
-        tables = self.__dict__.setdefault("_aftersales_applicable", {})
-        table = tables.get(id(lookup))
-        # Training edits the tables between predictions (contradiction checks): what is kept holds
-        # only while the table has the same rules (a set comparison, cheap beside the filtering).
-        if table is None or table[0] is not lookup or lookup.keys() != table[1]:
-            longest = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
-            table = tables[id(lookup)] = (lookup, frozenset(lookup), longest, {})
-        _, _, longest, known = table
-        recent = states[-longest:] if longest else []
-        try:
-            key = _frozen(recent)
-        except (TypeError, AttributeError):  # a state of another shape: Rasa's own, on every turn
-            return original(self, lookup, states)
-        found = known.get(key)
-        if found is None:
-            if len(known) >= APPLICABLE_RULES_KEPT:
-                known.clear()
-            found = known[key] = frozenset(original(self, lookup, recent))
-        return set(found)
-
-    _get_possible_keys.__wrapped__ = original  # type: ignore[attr-defined]  # Rasa's, for the tests
-    RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
-
-
 def unchanged_slots_dropped(tracker: Any, events: list[Any]) -> list[Any]:
     """`events` (an action server's answer, as Rasa's RemoteAction returns them) without the slot
     events that set a slot to the value it has at that point (section 7 of this module's docstring)."""
@@ -397,71 +280,3 @@ def _drop_unchanged_slots() -> None:
         return unchanged_slots_dropped(tracker, await original_run(self, output_channel, nlg, tracker, domain))
 
     RemoteAction.run = run  # type: ignore[method-assign]
-
-
-def _empty_domain_once() -> None:
-    from rasa.shared.core.domain import Domain
-
-    empty: list[dict[str, Any]] = []
-
-    def is_empty(self: Domain) -> bool:
-        if not empty:
-            empty.append(Domain.empty().as_dict())
-        return bool(self.as_dict() == empty[0])
-
-    is_empty.__wrapped__ = Domain.is_empty  # type: ignore[attr-defined]  # Rasa's, for the tests
-    Domain.is_empty = is_empty  # type: ignore[method-assign]
-
-
-def _active_loop_as_it_is() -> None:
-    import dataclasses
-
-    from rasa.shared.core import trackers
-
-    original = trackers.DialogueStateTracker.current_state
-    fields = [field.name for field in dataclasses.fields(trackers.TrackerActiveLoop)]
-
-    def current_state(self: Any, event_verbosity: Any = trackers.EventVerbosity.NONE) -> dict[str, Any]:
-        loop = self.active_loop
-        if type(loop) is not trackers.TrackerActiveLoop:
-            return original(self, event_verbosity)
-        self.active_loop = None  # Rasa's own state, with the loop put in as it is
-        try:
-            state = original(self, event_verbosity)
-        finally:
-            self.active_loop = loop
-        state[trackers.ACTIVE_LOOP] = {name: getattr(loop, name) for name in fields}
-        return state
-
-    current_state.__wrapped__ = original  # type: ignore[attr-defined]  # Rasa's, for the tests
-    trackers.DialogueStateTracker.current_state = current_state  # type: ignore[method-assign]
-
-
-_PLAIN: dict[type, bool] = {}
-
-
-def plain_copy(value: Any) -> Any:
-    """`copy.copy(value)` for an object of a plain class (its state is its instance dict): a new
-    instance of the class with the same attributes; anything else through `copy.copy`."""
-    import copy
-
-    cls = type(value)
-    plain = _PLAIN.get(cls)
-    if plain is None:
-        custom = ("__copy__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__slots__")
-        plain = _PLAIN[cls] = (hasattr(value, "__dict__") and not any(
-            name in vars(base) for base in cls.__mro__[:-1] for name in custom))
-    if not plain:
-        return copy.copy(value)
-    new = cls.__new__(cls)
-    new.__dict__.update(value.__dict__)
-    return new
-
-
-def _copy_slots_directly() -> None:
-    import types
-
-    from rasa.shared.core import trackers
-
-    # The module's only use of `copy` is `copy.copy(slot)` in the tracker's constructor.
-    trackers.copy = types.SimpleNamespace(copy=plain_copy)  # type: ignore[assignment]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
@@ -23,6 +25,35 @@ _INSERT_OR_SKIP: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sq
 # An order's records (all but the items), with their tables: each row points at its order by order_id.
 ORDER_RECORDS: tuple[tuple[str, Any], ...] = (("refunds", t.Refund), ("returns", t.ReturnRequest),
                                              ("interceptions", t.Interception), ("tickets", t.Ticket))
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of every look-up, built once with bind parameters: SQLAlchemy then reuses
+    each one's cache key and compiled form, where a statement built per call is built and keyed
+    again each time (a third of a look-up's CPU)."""
+
+    order: Any  # by order number, with items and shop
+    order_locked: Any  # the same, row-locked, its items re-read
+    records_present: Any  # which of the order's record tables have rows for it
+    records: tuple[Any, ...]  # each record table's rows of the order, in ORDER_RECORDS' order
+    counters: Any  # the limits' counters by key
+
+
+@functools.cache
+def _statements() -> _Statements:
+    order_no: Any = bindparam("order_no")
+    order_id: Any = bindparam("order_id")
+    return _Statements(
+        order=select(t.Order).where(t.Order.order_no == order_no).options(joinedload(t.Order.items),
+                                                                          joinedload(t.Order.shop)),
+        order_locked=(select(t.Order).where(t.Order.order_no == order_no).with_for_update(of=t.Order)
+                      .options(selectinload(t.Order.items)).execution_options(populate_existing=True)),
+        records_present=select(*(exists().where(table.order_id == order_id) for _, table in ORDER_RECORDS)),
+        records=tuple(select(table).where(table.order_id == order_id).order_by(table.id)
+                      .execution_options(populate_existing=True) for _, table in ORDER_RECORDS),
+        counters=select(t.AttemptCounter).where(t.AttemptCounter.key.in_(bindparam("keys", expanding=True))),
+    )
 
 
 class UnitOfWork:
@@ -143,14 +174,7 @@ class OrderRepository:
         """The order with its row locked until commit (PostgreSQL FOR UPDATE; SQLite's
         BEGIN IMMEDIATE already serializes writers), its items and records freshly loaded after the
         lock: populate_existing re-reads them even when this session holds them already."""
-        statement = (
-            select(t.Order)
-            .where(t.Order.order_no == order_no)
-            .with_for_update(of=t.Order)
-            .options(selectinload(t.Order.items))
-            .execution_options(populate_existing=True)
-        )
-        order = self.session.scalars(statement).one_or_none()
+        order = self.session.scalars(_statements().order_locked, {"order_no": order_no}).one_or_none()
         if order is not None:
             self._load_records(order)
         return order
@@ -163,9 +187,7 @@ class OrderRepository:
         Items and shop come in the order's own query; then one query says which records exist, and
         only those are read — most orders have none, and each collection's own query was most of a
         look-up's cost (a look-up 3.5 → 1.5 ms here; bench/results, README "Performance")."""
-        statement = (select(t.Order).where(t.Order.order_no == order_no)
-                     .options(joinedload(t.Order.items), joinedload(t.Order.shop)))
-        order = self.session.scalars(statement).unique().one_or_none()
+        order = self.session.scalars(_statements().order, {"order_no": order_no}).unique().one_or_none()
         if order is not None and records:
             self._load_records(order)
         return order
@@ -173,13 +195,10 @@ class OrderRepository:
     def _load_records(self, order: t.Order) -> None:
         """The order's refunds, returns, interceptions and tickets, read fresh: one query says which
         exist, then one query for each that does."""
-        present = self.session.execute(
-            select(*(exists().where(table.order_id == order.id) for _, table in ORDER_RECORDS))).one()
-        for (relation, table), exist in zip(ORDER_RECORDS, present, strict=True):
-            rows: list[Any] = []
-            if exist:
-                rows = list(self.session.scalars(select(table).where(table.order_id == order.id).order_by(table.id)
-                                                 .execution_options(populate_existing=True)))
+        statements = _statements()
+        present = self.session.execute(statements.records_present, {"order_id": order.id}).one()
+        for (relation, _), exist, records in zip(ORDER_RECORDS, present, statements.records, strict=True):
+            rows: list[Any] = list(self.session.scalars(records, {"order_id": order.id})) if exist else []
             set_committed_value(order, relation, rows)
 
     def children(self, records: bool = True) -> list[Any]:
@@ -286,7 +305,7 @@ class AttemptCounters:
         self.session = session
 
     def read(self, keys: list[str]) -> list[t.AttemptCounter]:
-        return list(self.session.scalars(select(t.AttemptCounter).where(t.AttemptCounter.key.in_(keys))))
+        return list(self.session.scalars(_statements().counters, {"keys": keys}))
 
     def lock(self, keys: list[str]) -> list[t.AttemptCounter]:
         """The counters, created when missing, row-locked in key order (no deadlock between two

@@ -1,5 +1,7 @@
-"""The patches in bot_extensions/speedups.py keep Rasa's behaviour: the compiled validator accepts
-and rejects what jsonschema does, with jsonschema's error; kept sessions reuse connections."""
+"""The patches in bot_extensions/speedups.py and dialogue_speedups.py keep Rasa's behaviour: the
+compiled validator accepts and rejects what jsonschema does, with jsonschema's error; kept sessions
+reuse connections; request bodies, dropped slot events, graph runs, rule look-ups, tracker states
+and slot copies come out as Rasa's own."""
 
 from __future__ import annotations
 
@@ -345,13 +347,13 @@ def graphs():
 def test_graphs_run_in_order_give_what_dask_gives(graph, targets):
     import dask
 
-    from bot_extensions.speedups import run_in_order
+    from bot_extensions.dialogue_speedups import run_in_order
 
     assert run_in_order(graph, targets) == list(dask.get(graph, targets))
 
 
 def test_each_node_runs_once_however_many_need_it():
-    from bot_extensions.speedups import run_in_order
+    from bot_extensions.dialogue_speedups import run_in_order
 
     calls = []
 
@@ -394,7 +396,7 @@ def test_slots_are_copied_as_copy_copy_copies_them():
 
     from rasa.shared.core.domain import Domain
 
-    from bot_extensions.speedups import plain_copy
+    from bot_extensions.dialogue_speedups import plain_copy
 
     slots = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).slots
     assert len({type(slot) for slot in slots}) >= 3
