@@ -38,6 +38,7 @@ class _Statements:
     records_present: Any  # which of the order's record tables have rows for it
     records: tuple[Any, ...]  # each record table's rows of the order, in ORDER_RECORDS' order
     counters: Any  # the limits' counters by key
+    customer_counts: Any  # a customer's orders, own cancellations and interceptions since given times
 
 
 @functools.cache
@@ -53,7 +54,23 @@ def _statements() -> _Statements:
         records=tuple(select(table).where(table.order_id == order_id).order_by(table.id)
                       .execution_options(populate_existing=True) for _, table in ORDER_RECORDS),
         counters=select(t.AttemptCounter).where(t.AttemptCounter.key.in_(bindparam("keys", expanding=True))),
+        customer_counts=_customer_counts(),
     )
+
+
+def _customer_counts() -> Any:
+    customer_id: Any = bindparam("customer_id")
+    since: Any = bindparam("since")
+    orders = (select(func.count()).select_from(t.Order)
+              .where(t.Order.customer_id == customer_id, t.Order.created_at >= since))
+    cancellations = (select(func.count()).select_from(t.Order)
+                     .where(t.Order.customer_id == customer_id, t.Order.cancelled_at >= since,
+                            t.Order.cancelled_by == bindparam("cancelled_by")))
+    interceptions = (select(func.count()).select_from(t.Interception)
+                     .where(t.Interception.customer_id == customer_id,
+                            t.Interception.requested_at >= bindparam("interceptions_since"),
+                            t.Interception.status != InterceptionStatus.WITHDRAWN.value))
+    return select(orders.scalar_subquery(), cancellations.scalar_subquery(), interceptions.scalar_subquery())
 
 
 class UnitOfWork:
@@ -226,17 +243,9 @@ class OrderRepository:
     def customer_counts(self, customer_id: str, since: datetime, interceptions_since: datetime) -> tuple[int, int, int]:
         """In one query: the customer's orders and own cancellations since ``since``, and their
         interception requests since ``interceptions_since`` (a withdrawn one was never carried out)."""
-        orders = (select(func.count()).select_from(t.Order)
-                  .where(t.Order.customer_id == customer_id, t.Order.created_at >= since))
-        cancellations = (select(func.count()).select_from(t.Order)
-                         .where(t.Order.customer_id == customer_id, t.Order.cancelled_at >= since,
-                                t.Order.cancelled_by == f"customer:{customer_id}"))
-        interceptions = (select(func.count()).select_from(t.Interception)
-                         .where(t.Interception.customer_id == customer_id,
-                                t.Interception.requested_at >= interceptions_since,
-                                t.Interception.status != InterceptionStatus.WITHDRAWN.value))
-        row = self.session.execute(select(orders.scalar_subquery(), cancellations.scalar_subquery(),
-                                          interceptions.scalar_subquery())).one()
+        row = self.session.execute(_statements().customer_counts, {
+            "customer_id": customer_id, "since": since, "interceptions_since": interceptions_since,
+            "cancelled_by": f"customer:{customer_id}"}).one()
         return row[0] or 0, row[1] or 0, row[2] or 0
 
 
