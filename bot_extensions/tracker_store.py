@@ -15,10 +15,10 @@ conversation, read from Rasa. Reading skips what it can: rows come as JSON, not 
 the server's CPU at turn 120, py-spy), through a statement built once, and the snapshot of what
 came before the recent turns is kept per conversation in the process and extended by one turn each
 time — stored rows never change, so it stays true; another process builds its own from the rows.
-Saving appends only the events added since loading, counted at loading (Rasa counts the stored
-rows with a query on every save: 7 % of the server's CPU), in one multi-row insert rather than an
-ORM object per event (Rasa's unit of work and its SQL compilation were another 5 %). The database
-keeps every event: the conversation API, the inbox and `rasa export` read them all
+Saving appends only the events added since loading, counted at loading, or all of a conversation
+it began (Rasa counts the stored rows with a query on every save: 7 % of the server's CPU), in one
+multi-row insert rather than an ORM object per event (Rasa's unit of work and its SQL compilation
+were another 5 %). The database keeps every event: the conversation API, the inbox and `rasa export` read them all
 (`retrieve_full_tracker` is Rasa's own). Measured by `make bench`: turns 91–100 cost what turns 1–10
 do.
 
@@ -207,8 +207,19 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "action_name": data.get("name"), "data": json.dumps(data)}
 
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        return as_new(super().init_tracker(sender_id))
+
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         loaded = getattr(tracker, _LOADED, None)
-        if loaded is None:  # a tracker this store did not load (a new conversation): count the stored rows
+        if loaded is None:  # neither loaded nor begun here (rebuilt by the API): count the stored rows
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, loaded, None)
+
+
+def as_new(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """`tracker` marked as one of which nothing is stored yet. Rasa begins a tracker (`init_tracker`)
+    only in `create_tracker`, after reading found no conversation: its first save writes every event
+    without counting the stored rows (a query that was a third of a new conversation's first read)."""
+    setattr(tracker, _LOADED, 0)
+    return tracker

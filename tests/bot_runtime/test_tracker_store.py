@@ -151,17 +151,47 @@ def test_a_new_session_after_the_snapshot_is_read_from_its_start(tmp_path):
     assert list(warm.events)[0].type_name == "session_started"  # where Rasa's query starts the session
 
 
-def test_a_new_conversation_is_saved_by_counting_what_is_stored_once(tmp_path):
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_new_conversation_is_saved_without_counting_what_is_stored(tmp_path, wrapped):
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    import bot_extensions  # noqa: F401 - installs the patches (the wrapper's, among them)
+
     counted: list[str] = []
 
     async def scenario():
         kept = store(tmp_path / "t.db")
         sa_event.listen(kept.engine, "before_cursor_execute",
                         lambda *args: counted.append(args[2]) if "count(" in args[2].lower() else None)
-        tracker = await kept.get_or_create_tracker("new")  # created, not loaded: Rasa's count applies
+        used = FailSafeTrackerStore(kept) if wrapped else kept  # Rasa wraps every store so
+        tracker = await used.get_or_create_tracker("new")  # begun here: nothing of it is stored
         tracker.update(user("hi"))
-        await kept.save(tracker)  # the end of the first turn: nothing stored since but what it saved
+        await used.save(tracker)  # the end of the first turn: nothing stored since but what it saved
+        again = await used.get_or_create_tracker("new")  # read back, not begun again
+        again.update(user("again"))
+        await used.save(again)
         return await kept.retrieve_full_tracker("new")
+
+    whole = asyncio.run(scenario())
+    assert [e.type_name for e in whole.events] == ["action", "user", "user"]  # each event once
+    assert counted == []
+
+
+def test_a_tracker_the_store_neither_began_nor_read_is_saved_by_counting_what_is_stored(tmp_path):
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    counted: list[str] = []
+
+    async def scenario():
+        kept = store(tmp_path / "t.db")
+        first = await kept.get_or_create_tracker("api")
+        await kept.save(first)
+        sa_event.listen(kept.engine, "before_cursor_execute",
+                        lambda *args: counted.append(args[2]) if "count(" in args[2].lower() else None)
+        # As Rasa's API rebuilds a conversation from posted events: the stored ones, then one more.
+        posted = DialogueStateTracker.from_events("api", [*first.events, user("hi")], DOMAIN.slots)
+        await kept.save(posted)
+        return await kept.retrieve_full_tracker("api")
 
     whole = asyncio.run(scenario())
     assert [e.type_name for e in whole.events] == ["action", "user"]
