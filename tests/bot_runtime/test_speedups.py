@@ -411,3 +411,23 @@ def test_slots_are_copied_as_copy_copy_copies_them():
             return "copied by its own __copy__"
 
     assert plain_copy(Custom()) == "copied by its own __copy__"
+
+
+def test_what_a_debug_line_shows_is_copied_only_while_debug_lines_are_written():
+    import logging
+
+    from rasa.core import processor
+
+    from bot_extensions.dialogue_speedups import copied_for_debug_log
+
+    events = [{"event": "slot", "name": "order_no", "value": ["P1"]}]
+    log = logging.getLogger("rasa.core.processor")
+    level = log.level
+    try:
+        log.setLevel(logging.INFO)
+        assert processor.copy.deepcopy(events) is events
+        log.setLevel(logging.DEBUG)
+        copied = copied_for_debug_log(events)
+        assert copied == events and copied is not events and copied[0]["value"] is not events[0]["value"]
+    finally:
+        log.setLevel(level)
