@@ -97,6 +97,7 @@ class _LinearModel(GraphComponent):
         self._resource = resource
         self.model = model
         self._scorer: _Scorer | None = None  # built on first use from the loaded model
+        self._scorer_built = False
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -118,15 +119,15 @@ class _LinearModel(GraphComponent):
                                         solver=self.config["solver"], random_state=2611)
         classifier.fit(x, labels)
         self.model = {"words": words, "chars": chars, "classifier": classifier}
-        self._scorer = None
+        self._scorer, self._scorer_built = None, False
         with self._storage.write_to(self._resource) as directory:
             estimator_files.dump(self.model, directory)
 
     def probabilities(self, messages: list[Message]) -> tuple[np.ndarray, list[str]]:
         """Each message's probability per class, in the order of the returned classes."""
         assert self.model is not None
-        if self._scorer is None:
-            self._scorer = _Scorer.of(self.model)
+        if not self._scorer_built:  # once: None where scikit-learn must compute it
+            self._scorer, self._scorer_built = _Scorer.of(self.model), True
         classifier = self.model["classifier"]
         if self._scorer is not None:
             rows = [self._scorer.probabilities(word_string(m), for_char_ngrams(m.get(TEXT))) for m in messages]

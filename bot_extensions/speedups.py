@@ -32,6 +32,7 @@ in-process without changing behaviour:
    slot the tracker just received as a candidate (a form's validation confirms it by setting it
    again), and everything after an event other than a message or a slot (a reset, a restart: the
    slot's value before it no longer tells).
+
 Installed when the rasa server imports bot_extensions (channels, NLU component)."""
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def _send_domain_on_request() -> None:
 
 def unchanged_slots_dropped(tracker: Any, events: list[Any]) -> list[Any]:
     """`events` (an action server's answer, as Rasa's RemoteAction returns them) without the slot
-    events that set a slot to the value it has at that point (section 7 of this module's docstring)."""
+    events that set a slot to the value it has at that point (section 5 of this module's docstring)."""
     from rasa.shared.core.constants import REQUESTED_SLOT
     from rasa.shared.core.events import BotUttered, SlotSet
 
