@@ -391,7 +391,7 @@ def test_the_tracker_state_sent_to_the_action_server_is_rasas():
     assert blank.current_state() == rasas(blank) and blank.current_state()["active_loop"] == {}
 
 
-def test_slots_are_copied_as_copy_copy_copies_them():
+def test_slots_are_copied_as_copy_copy_copies_them(monkeypatch):
     import copy
 
     from rasa.shared.core.domain import Domain
@@ -400,11 +400,23 @@ def test_slots_are_copied_as_copy_copy_copies_them():
 
     slots = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).slots
     assert len({type(slot) for slot in slots}) >= 3
+    rasas = {slot.name: copy.copy(slot) for slot in slots}
+    with monkeypatch.context() as patched:
+        patched.setattr(copy, "copy", lambda value: pytest.fail(f"{type(value)} went the slow way"))
+        ours = {slot.name: plain_copy(slot) for slot in slots}
     for slot in slots:
-        ours, rasas = plain_copy(slot), copy.copy(slot)
-        assert type(ours) is type(slot) and ours is not slot and vars(ours) == vars(rasas)
-        ours.value = "changed"
+        assert type(ours[slot.name]) is type(slot) and ours[slot.name] is not slot
+        assert vars(ours[slot.name]) == vars(rasas[slot.name])
+        ours[slot.name].value = "changed"
         assert slot.value != "changed"  # a copy of its own
+
+    class Slotted(slots[0].__class__):
+        __slots__ = ("extra",)
+
+    slotted = Slotted.__new__(Slotted)
+    slotted.__dict__.update(vars(slots[0]))
+    slotted.extra = "kept"
+    assert plain_copy(slotted).extra == "kept"  # state outside the dict: copy.copy's way
 
     class Custom:
         def __copy__(self):
