@@ -132,15 +132,10 @@ class Confirmation(TypedDict):
     decision: Decision
 
 
-class OrderRef(TypedDict):
-    order_no: str
-    state: str
-
-
 # What a submitted request became: ``status`` and ``decision`` always; the records it made or found.
 # The functional form, because one key is the keyword "return".
 SubmitResult = TypedDict("SubmitResult", {
-    "status": str, "decision": Decision, "order": OrderRef, "refund": "Refund | None",
+    "status": str, "decision": Decision, "order": Order, "refund": "Refund | None",
     "interception": Interception, "return": Return, "ticket": Ticket, "return_address": "str | None",
     "exchange_wish": "str | None"},
     total=False)

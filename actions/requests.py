@@ -152,7 +152,6 @@ class ActionSubmitRequest(Action):
                 customer, order_no, outcome, reason, items,
                                         idempotency_key=key, conversation_id=tracker.sender_id, context=context,
                                         exchange_wish=tracker.get_slot("exchange_wish")))
-            order = as_(Order, await runtime.call(runtime.services().after_sales.lookup_order, customer, order_no))
         except Exception:  # noqa: BLE001 - e.g. storage down: the transaction rolled back, nothing changed
             log.exception("submit failed")
             say_service_unavailable(dispatcher)
@@ -160,10 +159,10 @@ class ActionSubmitRequest(Action):
         if result["status"] == "refused":
             say_refused(dispatcher, result["decision"])
             return done
-        for text in result_texts(result, order, w):
+        for text in result_texts(result, w):
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message=result_card(result, w))
-        return [*done, SlotSet("order_state", order["state"])]
+        return [*done, SlotSet("order_state", result["order"]["state"])]
 
 
 class ActionSwitchOrder(Action):

@@ -100,9 +100,9 @@ def result_card(result: SubmitResult, w: Words) -> dict[str, Any]:
     }
 
 
-def result_texts(result: SubmitResult, order: Order, w: Words) -> list[str]:
+def result_texts(result: SubmitResult, w: Words) -> list[str]:
     """What happened, with references, amounts, ETAs and what happens next."""
-    status, decision = result["status"], result["decision"]
+    status, decision, order = result["status"], result["decision"], result["order"]
     order_no = result["order"]["order_no"]
     if status == "already_requested":
         references = _references(result)

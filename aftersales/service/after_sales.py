@@ -168,7 +168,8 @@ class AfterSalesService(OrderService):
                context: dict[str, Any] | None = None, exchange_wish: str | None = None) -> dict[str, Any]:
         """Carry out what the shopper asked for, as far as the policy allows: at once, as a request
         to the merchant or courier, or as a case for merchant review. An exchange says what the
-        shopper wants instead (``exchange_wish``: size, colour, model)."""
+        shopper wants instead (``exchange_wish``: size, colour, model). The result holds the order
+        as lookup_order reads it after the change."""
         normalized = self._order_no(order_no)
         wish = " ".join((exchange_wish or "").split())[:200] or None
         if outcome == Outcome.EXCHANGE.value and wish is None:
@@ -211,8 +212,9 @@ class AfterSalesService(OrderService):
                     {"action": "cancel", "item_ids": list(decision.item_ids), "order_state": order.state,
                      "refund_channel": self._refund_channel(order, decision.outcome)})
                 result = {"status": "under_review", "ticket": ticket_dict(ticket)}
-            result = {**result, "decision": decision_dict(decision),
-                      "order": {"order_no": order.order_no, "state": order.state}}
+            # The order as it stands after the change: what the shopper is told reads it, without a
+            # look-up of its own afterwards.
+            result = {**result, "decision": decision_dict(decision), "order": order_dict(order)}
             uow.remember(key, "submit", result, now)
             uow.commit()
         return result

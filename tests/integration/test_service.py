@@ -122,6 +122,23 @@ def test_pending_payment_cancel_moves_no_money(factory):
     assert count(factory, t.Refund) == 0
 
 
+@pytest.mark.parametrize(("state", "profile", "outcome", "reason", "status"), [
+    ("paid", "general", "cancel_refund", "changed_mind", "done"),
+    ("shipped", "short_video", "intercept", "wrong_address", "requested"),
+    ("delivered", "general", "return_refund", "quality_defect", "under_review"),
+    ("delivered", "general", "exchange", "does_not_fit", "under_review"),
+])
+def test_a_submits_result_holds_the_order_as_a_look_up_reads_it_afterwards(factory, state, profile, outcome, reason,
+                                                                           status):
+    add_order(factory, "P1000000001", state=state, profile=profile, prices=("45.50", "59.00"))
+    svc = service(factory)
+    result = svc.submit("alice", "P1000000001", outcome, reason, exchange_wish="换成 42 码", idempotency_key="k")
+    assert result["status"] == status
+    assert result["order"] == svc.lookup_order("alice", "P1000000001")
+    assert svc.submit("alice", "P1000000001", outcome, reason, exchange_wish="换成 42 码",
+                      idempotency_key="k")["order"] == result["order"]  # a retried call: the same answer
+
+
 def test_interception_request_merchant_success_refunds(factory):
     add_order(factory, "KS1000000001", state="shipped", profile="short_video", channel="alipay")
     svc = service(factory)

@@ -87,7 +87,7 @@ class FakeAfterSales:
                context=None, exchange_wish=None):
         self.calls.append(("submit", customer, order_no, outcome, reason, list(item_ids), idempotency_key))
         return {"status": "done", "decision": {**self.preview_, "outcome": outcome},
-                "order": {"order_no": order_no, "state": "cancelled"}, "refund": REFUND}
+                "order": {**self.order, "state": "cancelled"}, "refund": REFUND}
 
     def notification(self, notification_id, conversation_id):
         self.calls.append(("notification", notification_id, conversation_id))

@@ -70,18 +70,18 @@ def test_return_summary_names_payer_evidence_and_deadline():
 
 def test_unpaid_cancel_says_nothing_is_refunded():
     result = {"status": "done", "decision": decision(outcome="cancel_refund", refund=None, interception=None),
-              "order": {"order_no": "P1", "state": "cancelled"}, "refund": None}
-    assert result_texts(result, ORDER, W) == ["订单 P1 已取消。", "订单还未付款，不涉及退款。"]
+              "order": {**ORDER, "order_no": "P1", "state": "cancelled"}, "refund": None}
+    assert result_texts(result, W) == ["订单 P1 已取消。", "订单还未付款，不涉及退款。"]
 
 
 def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
     refund = {"refund_no": "RF1", "amount": 19900, "currency": "CNY", "channel": "bank_card", "status": "submitted",
               "expected_latest": "2026-11-25T04:00:00+00:00"}
-    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
+    result = {"status": "done", "order": {**ORDER, "order_no": "P1", "state": "cancelled"}, "refund": refund,
               "decision": decision(outcome="cancel_refund", interception=None,
                                    refund={**decision()["refund"], "eta": {"min": 1, "max": 5,
                                                                            "unit": "business_days"}})}
-    text = "\n".join(result_texts(result, ORDER, W))
+    text = "\n".join(result_texts(result, W))
     assert "¥199.00" in text and "银行卡" in text and "11月25日 12:00" in text and "RF1" in text
     assert "退款到哪了" in text
 
@@ -89,10 +89,10 @@ def test_processing_refund_gives_the_latest_date_and_how_to_follow_up():
 def test_an_immediate_refund_not_yet_paid_says_it_is_being_sent_not_that_it_arrived():
     refund = {"refund_no": "RF2", "amount": 3600, "currency": "CNY", "channel": "alipay", "status": "requested",
               "expected_latest": "2026-11-25T04:00:00+00:00"}
-    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"}, "refund": refund,
+    result = {"status": "done", "order": {**ORDER, "order_no": "P1", "state": "cancelled"}, "refund": refund,
               "decision": decision(outcome="cancel_refund", interception=None,
                                    refund={**decision()["refund"], "eta": {"min": 0, "max": 0, "unit": "hours"}})}
-    text = "\n".join(result_texts(result, ORDER, W))
+    text = "\n".join(result_texts(result, W))
     assert "正在退回支付宝" in text and "已退回" not in text and "RF2" in text
 
 
@@ -148,7 +148,7 @@ def test_refund_arrival_and_hand_back_words():
 
 
 def test_result_card_carries_display_ready_money_and_references():
-    result = {"status": "done", "order": {"order_no": "P1", "state": "cancelled"},
+    result = {"status": "done", "order": {**ORDER, "order_no": "P1", "state": "cancelled"},
               "refund": {**REFUND, "status": "submitted"},
               "decision": {"refund": {"eta": {"min": 1, "max": 3, "unit": "business_days"}}}}
     card = result_card(result, Words())
@@ -237,10 +237,10 @@ def test_an_approved_return_says_where_to_send_the_goods():
 def test_a_return_authorized_at_once_gives_the_return_address_not_a_refusal(address, told, not_told):
     ret = {"return_no": "RT1", "outcome": "return_refund", "status": "authorized", "method": "ship_back",
            "exchange_wish": None}
-    result = {"status": "requested", "order": {"order_no": "P1", "state": "delivered"}, "return": ret,
+    result = {"status": "requested", "order": {**ORDER, "order_no": "P1", "state": "delivered"}, "return": ret,
               "return_address": address, "decision": decision(outcome="return_refund", interception=None)}
-    text = "\n".join(result_texts(result, ORDER, W))
+    text = "\n".join(result_texts(result, W))
     assert "RT1" in text and told in text and not_told not in text
     refused = {**result, "return": {**ret, "method": "refuse_delivery"}}
     del refused["return_address"]
-    assert "拒收" in "\n".join(result_texts(refused, ORDER, W))
+    assert "拒收" in "\n".join(result_texts(refused, W))

@@ -111,7 +111,8 @@ def test_a_confirmed_request_is_submitted_once_with_its_confirmation_and_told_wi
     assert call[6] == f"t-1:{ORDER_NO}:cancel_refund:[3]:m-2"  # a retried HTTP call cannot submit twice
     assert f"订单 {ORDER_NO} 已取消" in texts(dispatcher) and "RF261121ABCDEF" in texts(dispatcher)
     assert dispatcher.messages[-1]["custom"]["type"] == "result_card"
-    assert slot_events(events)["order_state"] == "paid"  # as the order reads after the submit (the fake's)
+    assert slot_events(events)["order_state"] == "cancelled"  # as the submit's result reads the order
+    assert not service.named("lookup_order")  # the result holds the order: no look-up after it
     assert slot_events(events)["confirmed"] is None
 
 
