@@ -1,4 +1,4 @@
-"""What the simulated shoppers do besides the concurrency levels: one long conversation, a calm
+"""What the simulated shoppers do besides the concurrency levels: long conversations, a calm
 conversation while another client sends long messages, and the soak."""
 
 from __future__ import annotations
@@ -18,9 +18,30 @@ if TYPE_CHECKING:
     from bench.run import Bot
 
 
-def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: list[str]) -> list[float]:
-    sender = f"bench-long-{uuid.uuid4().hex[:8]}"
-    return [bot.say(sender, messages[i % len(messages)], metadata)[0] * 1000 for i in range(turns)]
+def long_conversation(bot: Bot, turns: int, metadata: dict[str, str], messages: list[str], pairs: int = 5,
+                      window: int = 10) -> tuple[list[float], list[float]]:
+    """Latency (ms) of the first `window` turns and of the last `window` of `turns`, in `pairs`
+    conversations of each. One turn of a new conversation and one of a conversation already
+    `turns - window` turns long are measured by turns, so the machine's drift and hiccups (one
+    conversation's ten turns moved by half from run to run here) fall on both alike; both say the
+    same messages at the same turns."""
+    late_start = turns - window
+    if late_start < 0 or late_start % len(messages):
+        raise ValueError("the last turns must start where the messages start again")
+
+    def say(sender: str, turn: int) -> float:
+        return bot.say(sender, messages[turn % len(messages)], metadata)[0] * 1000
+
+    early: list[float] = []
+    late: list[float] = []
+    for _ in range(pairs):
+        new, long = f"bench-long-{uuid.uuid4().hex[:8]}", f"bench-long-{uuid.uuid4().hex[:8]}"
+        for turn in range(late_start):
+            say(long, turn)
+        for turn in range(window):
+            early.append(say(new, turn))
+            late.append(say(long, late_start + turn))
+    return early, late
 
 
 def under_long_messages(bot: Bot, metadata: dict[str, str], seconds: float = 15.0) -> list[dict[str, object]]:

@@ -94,7 +94,8 @@ def write_report(out: Path, levels: list[LevelResult], extras: dict[str, object]
               f"{fmt_seconds(extras.get('train_starter'))} |",
               f"| NLU alone, one message at a time (`POST /model/parse`), median | {extras['parse_ours']:.0f} ms | "
               f"{extras['parse_starter']:.0f} ms |",
-              f"| long conversation: median of turns 1–10 → 91–100 | {extras['long_early']:.0f} → "
+              "| long conversations (5, measured interleaved): median of turns 1–10 → 91–100 | "
+              f"{extras['long_early']:.0f} → "
               f"{extras['long_late']:.0f} ms (×{extras['long_late'] / extras['long_early']:.2f}) | — |", "",
               "![latency](latency.png)", ""]
     flooded = extras.get("long_messages")

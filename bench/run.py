@@ -9,8 +9,8 @@ cancel, intercept, return, refund status, FAQ — at each concurrency level; the
 same number of turns of its own conversation. Reported: per-turn p50/p95/p99 latency, messages/s,
 errors, peak RSS of the rasa and action-server processes, CPU time per turn of each of our processes
 (rasa, action server, web app, worker) and of all of them together against the starter bot's, model
-training and load time, latency at
-turn 5 against turn 100 of one long conversation, and our figures as ratios to the starter bot's.
+training and load time, latency at turns 1–10 against turns 91–100 of five long conversations
+(measured interleaved), and our figures as ratios to the starter bot's.
 
 Then a soak: whole conversations at moderate concurrency for a few minutes (it stops by itself), with
 errors and the RSS drift of both servers. `--replicas 2` runs all of it against the production-like
@@ -327,9 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{s['messages_per_s']:.1f} msg/s  errors {s['errors']}", flush=True)
         extras["parse_ours"] = ours.parse_ms(["我要取消订单 P202611210000102", "拍错了", "确认", "退货运费谁出"], 25)
         extras["parse_starter"] = starter.parse_ms(STARTER_TURNS, 20)
-        long = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
-        extras["long_early"] = statistics.median(long[:10])
-        extras["long_late"] = statistics.median(long[-10:])
+        early, late = long_conversation(ours, args.long_turns, metadata, ["退款多久能到账", "我的订单到哪了", "谢谢"])
+        extras["long_early"], extras["long_late"] = statistics.median(early), statistics.median(late)
         print("latency for others while one client sends long messages …", flush=True)
         extras["long_messages"] = under_long_messages(ours, metadata)
         if args.soak_minutes > 0:

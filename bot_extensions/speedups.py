@@ -32,6 +32,10 @@ in-process without changing behaviour:
    slot the tracker just received as a candidate (a form's validation confirms it by setting it
    again), and everything after an event other than a message or a slot (a reset, a restart: the
    slot's value before it no longer tells).
+6. aiohttp writes a request's headers to the socket at once and its body in a task of its own
+   afterwards: two sends per action call, and the action server woke for the headers and again for
+   the body. The headers are held until the body's first bytes and go in one write with them, or
+   alone when the writer drains first (a body-less request, or one waiting for a 100 Continue).
 
 Installed when the rasa server imports bot_extensions (channels, NLU component)."""
 
@@ -49,6 +53,7 @@ def install() -> None:
     _keep_endpoint_sessions()
     _send_domain_on_request()
     _drop_unchanged_slots()
+    _send_headers_with_the_body()
 
 
 def _compile_action_response_validator() -> None:
@@ -281,3 +286,28 @@ def _drop_unchanged_slots() -> None:
         return unchanged_slots_dropped(tracker, await original_run(self, output_channel, nlg, tracker, domain))
 
     RemoteAction.run = run  # type: ignore[method-assign]
+
+
+def _send_headers_with_the_body() -> None:
+    from aiohttp.http_writer import StreamWriter, _serialize_headers
+
+    write, drain = StreamWriter._write, StreamWriter.drain
+
+    async def write_headers(self: StreamWriter, status_line: str, headers: Any) -> None:
+        if self._on_headers_sent is not None:
+            await self._on_headers_sent(headers)
+        self.__dict__["_held_headers"] = _serialize_headers(status_line, headers)
+
+    def _write(self: StreamWriter, chunk: bytes) -> None:
+        held = self.__dict__.pop("_held_headers", None)
+        write(self, chunk if held is None else held + chunk)
+
+    async def drain_held(self: StreamWriter) -> None:
+        held = self.__dict__.pop("_held_headers", None)
+        if held is not None:
+            write(self, held)
+        await drain(self)
+
+    StreamWriter.write_headers = write_headers  # type: ignore[method-assign]
+    StreamWriter._write = _write  # type: ignore[method-assign]
+    StreamWriter.drain = drain_held  # type: ignore[method-assign]

@@ -84,11 +84,48 @@ def test_requests_to_an_endpoint_reuse_one_connection(unused_port):
     assert len(peers) == 1  # every request came over the same client socket
 
 
+def test_a_requests_headers_go_out_with_its_body_in_one_write(unused_port, monkeypatch):
+    import aiohttp
+    from asyncio.selector_events import _SelectorSocketTransport
+
+    writes: list[bytes] = []
+    rasas_write = _SelectorSocketTransport.write
+
+    def write(self: Any, data: bytes) -> None:
+        if self.get_extra_info("peername")[1] == unused_port:  # the client's side only
+            writes.append(bytes(data))
+        rasas_write(self, data)
+
+    monkeypatch.setattr(_SelectorSocketTransport, "write", write)
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response({"got": (await request.read()).decode(), "method": request.method})
+
+    async def scenario() -> list:
+        async with serving(webhook, unused_port):
+            endpoint = EndpointConfig(f"http://127.0.0.1:{unused_port}/webhook")
+            posted = await endpoint.request(json={"n": 1}, method="post")
+            sent = list(writes)
+            async with aiohttp.ClientSession() as session:
+                url = f"http://127.0.0.1:{unused_port}/webhook"
+                async with session.get(url) as without_body:  # headers alone, on the writer's drain
+                    got = await without_body.json()
+                async with session.post(url, data=b"after 100", expect100=True) as waiting:
+                    continued = await waiting.json()
+        return [posted, sent, got, continued]
+
+    posted, sent, got, continued = asyncio.run(scenario())
+    assert posted == {"got": '{"n":1}', "method": "POST"}
+    [request] = sent  # one write: the headers and the body
+    assert request.startswith(b"POST /webhook HTTP/1.1\r\n") and request.endswith(b'\r\n\r\n{"n":1}')
+    assert got == {"got": "", "method": "GET"} and continued == {"got": "after 100", "method": "POST"}
+
+
 @contextlib.asynccontextmanager
 async def serving(webhook: Any, port: int) -> AsyncIterator[None]:
-    """A real HTTP server on loopback answering POST /webhook with `webhook`."""
+    """A real HTTP server on loopback answering /webhook with `webhook`."""
     app = web.Application()
-    app.router.add_post("/webhook", webhook)
+    app.router.add_route("*", "/webhook", webhook)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
