@@ -85,8 +85,9 @@ def test_requests_to_an_endpoint_reuse_one_connection(unused_port):
 
 
 def test_a_requests_headers_go_out_with_its_body_in_one_write(unused_port, monkeypatch):
-    import aiohttp
     from asyncio.selector_events import _SelectorSocketTransport
+
+    import aiohttp
 
     writes: list[bytes] = []
     rasas_write = _SelectorSocketTransport.write
