@@ -127,3 +127,30 @@ def test_a_form_steps_tracker_holds_what_rasa_replays_for_it(seed):
     assert sent(ours) == sent(rasas)
     changed(ours)
     assert state(tracker) == before
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_the_rule_policy_reads_the_states_rasa_reads(seed, monkeypatch):
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer, TrackerFeaturizer
+
+    featurizer = MaxHistoryTrackerFeaturizer(None, max_history=None)  # the rule policy's
+    rule_only = {"slots": [DOMAIN.slots[0].name], "active_loops": [FORM]}
+
+    def readings(tracker: DialogueStateTracker) -> list:
+        """Two predictions' readings: with the text and with the intent, then after an action."""
+        def read(use_text: bool, ignore_rule_only_turns: bool) -> list:
+            # A dict of its own each time, as the rule policy builds it.
+            return featurizer.prediction_states([tracker], DOMAIN, use_text, ignore_rule_only_turns, dict(rule_only))
+
+        read_ = [read(True, False), read(False, False), read(True, False), read(True, True), read(False, True)]
+        tracker.update(ev.ActionExecuted("action_listen"))
+        tracker.update(ev.UserUttered("又一句", {"name": DOMAIN.intents[0], "confidence": 1.0}))
+        # Ending on a message: each reading edits the last state its own way.
+        return [*read_, read(False, True), read(False, False), read(True, False), read(False, False)]
+
+    ours = readings(conversation(seed))
+    with monkeypatch.context() as rasas_way:
+        rasas_way.setattr(TrackerFeaturizer, "_create_states",
+                          staticmethod(TrackerFeaturizer._create_states.__wrapped__))
+        rasas = readings(conversation(seed))
+    assert ours == rasas
