@@ -57,6 +57,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 # Where the events this store loaded end in a shortened tracker; what comes after them is new.
 _LOADED = "_recent_turns_loaded_events"
+SESSION_START_INDEX = "ix_events_sender_type_time"
 # Conversations whose last snapshot this process keeps: ~20 events each.
 _SNAPSHOTS_KEPT = 10_000
 
@@ -95,6 +96,7 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         self.recent_user_turns = int(recent_user_turns)
         if self.recent_user_turns < 1:
             raise ValueError("recent_user_turns must be at least 1")
+        self._index_session_starts()
         # Rasa's query (`_event_query`: the events since the latest session start, in order) and its
         # insert, built once as Core statements: building the ORM ones was 5 % of every turn each.
         events = self.SQLEvent.__table__
@@ -173,6 +175,19 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
             tracker = DialogueStateTracker.from_events(sender_id, before + events(cut), slots)
         setattr(tracker, _LOADED, len(tracker.events))
         return tracker
+
+    def _index_session_starts(self) -> None:
+        """Every read finds the conversation's latest session start; with Rasa's index (sender
+        only) that walked every stored row of the conversation, all its sessions, on each turn. An
+        index on sender, type and time finds it in one look-up. Added beside Rasa's own; two
+        replicas starting together may both try: the one that finds it made goes on."""
+        events = self.SQLEvent.__table__
+        index = sa.Index(SESSION_START_INDEX, events.c.sender_id, events.c.type_name, events.c.timestamp)
+        try:
+            index.create(self.engine, checkfirst=True)
+        except sa.exc.DBAPIError:
+            if SESSION_START_INDEX not in {i["name"] for i in sa.inspect(self.engine).get_indexes(events.name)}:
+                raise
 
     def _pool_sqlite_connections(self) -> None:
         self.engine.dispose()

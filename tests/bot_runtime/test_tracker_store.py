@@ -267,3 +267,17 @@ def test_only_the_latest_session_is_read_as_rasa_reads_it(tmp_path):
     assert ours == rasas
     assert [e.get("text") for e in ours if e["event"] == "user"] == ["hello again"]
     assert len(whole) > len(ours)
+
+
+def test_the_latest_session_start_is_found_by_an_index_not_by_walking_the_conversation(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot_extensions.tracker_store import SESSION_START_INDEX
+
+    SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))  # Rasa's table, Rasa's index
+    store(tmp_path / "t.db")
+    store(tmp_path / "t.db")  # started again: the index is there already
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events "
+                          "WHERE sender_id = 's' AND type_name = 'session_started'").fetchall()
+    assert any(f"USING COVERING INDEX {SESSION_START_INDEX}" in step[-1] for step in plan), plan
