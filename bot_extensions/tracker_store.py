@@ -18,9 +18,10 @@ time — stored rows never change, so it stays true; another process builds its 
 Saving appends only the events added since loading, counted at loading, or all of a conversation
 it began (Rasa counts the stored rows with a query on every save: 7 % of the server's CPU), in one
 multi-row insert rather than an ORM object per event (Rasa's unit of work and its SQL compilation
-were another 5 %). The database keeps every event: the conversation API, the inbox and `rasa export` read them all
-(`retrieve_full_tracker` is Rasa's own). Measured by `make bench`: turns 91–100 cost ×1.2 what turns 1–10
-do, all of it the recent turns filling during turns 1–6 (turns 4–13 already cost what turns 91–100 do).
+were another 5 %). The database keeps every event: the conversation API, the inbox and `rasa export`
+read them all (`retrieve_full_tracker` is Rasa's own). Measured by `make bench`: turns 91–100 cost
+×1.2 what turns 1–10 do, all of it the recent turns filling during turns 1–6 (turns 4–13 already
+cost what turns 91–100 do).
 
 On SQLite (the embedded default) connections are pooled — SQLAlchemy 1.4 opens a new one for every
 read and write of a file database — and the file is in WAL mode with `synchronous=NORMAL`: a commit
@@ -182,7 +183,9 @@ class RecentTurnsSQLTrackerStore(SQLTrackerStore):
         index on sender, type and time finds it in one look-up. Added beside Rasa's own; two
         replicas starting together may both try: the one that finds it made goes on."""
         events = self.SQLEvent.__table__
-        index = sa.Index(SESSION_START_INDEX, events.c.sender_id, events.c.type_name, events.c.timestamp)
+        # Rasa's table is one per process: a second store finds the index on it already.
+        index = next((i for i in events.indexes if i.name == SESSION_START_INDEX), None) or sa.Index(
+            SESSION_START_INDEX, events.c.sender_id, events.c.type_name, events.c.timestamp)
         try:
             index.create(self.engine, checkfirst=True)
         except sa.exc.DBAPIError:

@@ -103,13 +103,13 @@ def result_card(result: SubmitResult, w: Words) -> dict[str, Any]:
 def result_texts(result: SubmitResult, w: Words) -> list[str]:
     """What happened, with references, amounts, ETAs and what happens next."""
     status, decision, order = result["status"], result["decision"], result["order"]
-    order_no = result["order"]["order_no"]
+    order_no = order["order_no"]
     if status == "already_requested":
         references = _references(result)
         ref = next((references[k] for k in ("interception", "return", "ticket") if k in references), "")
         return [w("result.already_requested", ref=ref)]
     if status == "done":
-        texts_ = [w("result.cancelled", order_no=order_no) if result["order"]["state"] == "cancelled"
+        texts_ = [w("result.cancelled", order_no=order_no) if order["state"] == "cancelled"
                   else w("result.items_cancelled", items=chosen_items_text(order, decision["item_ids"], w))]
         refund, eta = result.get("refund"), refund_eta(decision)
         if refund is None:
