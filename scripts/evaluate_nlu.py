@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -47,7 +48,9 @@ structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.
 
 
 ROOT = Path(__file__).resolve().parent.parent
-SESSIONS = ROOT.parent / "shared" / "data" / "jddc-dev" / "sessions.tsv"
+# Research-licensed, so never in the repository: beside the checkout, or where AFTERSALES_SHARED_DIR says.
+SHARED = Path(os.environ.get("AFTERSALES_SHARED_DIR") or ROOT.parent / "shared")
+SESSIONS = SHARED / "data" / "jddc-dev" / "sessions.tsv"
 MONEY_INTENTS = {"cancel_order", "request_refund", "return_goods", "intercept_delivery"}
 # What a shopper would have typed where the publishers put a placeholder.
 PLACEHOLDERS = {"[订单x]": "80239465721", "[数字x]": "3", "[金额x]": "199.00", "[日期x]": "2026-11-12",
@@ -71,6 +74,9 @@ def is_sealed(sha1: str) -> bool:
 
 def real_examples(labels: Path, sessions: Path = SESSIONS) -> dict[str, list[tuple[str, str, str]]]:
     """(sha1, text, intent) of the labelled real lines, split into the open and the sealed part."""
+    if not sessions.is_file():
+        raise SystemExit(f"the real shoppers' lines are not at {sessions}: put the shared folder beside the "
+                         "checkout, or set AFTERSALES_SHARED_DIR to it")
     with sessions.open(encoding="utf-8", newline="") as f:
         texts = {hashlib.sha1(row["text"].encode("utf-8")).hexdigest(): row["text"]
                  for row in csv.DictReader(f, delimiter="\t") if row["speaker"] == "shopper"}
